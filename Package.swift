@@ -1,0 +1,74 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// librdkafka 2.8.0 is built by scripts/setup.sh into a cache outside the clone (Debian's
+// 2.0.2 cannot talk to the development broker). An rpath makes every binary load that build
+// even when Debian's librdkafka.so.1 is also installed.
+let hubCache = Context.environment["HUB_CACHE"] ?? "/var/cache/eduhub"
+let rdkafkaLib = "\(hubCache)/librdkafka-\(Context.environment["RDKAFKA_VERSION"] ?? "2.8.0")/lib"
+let rdkafkaRpath: [LinkerSetting] = [.unsafeFlags(["-Xlinker", "-rpath", "-Xlinker", rdkafkaLib])]
+
+let package = Package(
+    name: "eduhub",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "hub-ingest", targets: ["Ingest"]),
+        .executable(name: "hub-transform", targets: ["Transform"]),
+        .executable(name: "hub-sink", targets: ["Sink"]),
+        .executable(name: "hub-scheduler", targets: ["Scheduler"]),
+        .executable(name: "hubctl", targets: ["hubctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    ],
+    targets: [
+        // C libraries, each behind a small safe Swift layer.
+        .systemLibrary(name: "CRdKafka", path: "Sources/CLibraries/CRdKafka", pkgConfig: "rdkafka"),
+        .systemLibrary(name: "CLibPQ", path: "Sources/CLibraries/CLibPQ", pkgConfig: "libpq"),
+        .systemLibrary(name: "CZstd", path: "Sources/CLibraries/CZstd", pkgConfig: "libzstd"),
+        .target(name: "Kafka", dependencies: ["CRdKafka"]),
+        .target(name: "Postgres", dependencies: ["CLibPQ"]),
+        .target(name: "Zstd", dependencies: ["CZstd"]),
+
+        // The shared core: codes, records, wire formats, topology model.
+        .target(name: "HubCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Topology", dependencies: ["HubCore", "Yams"]),
+        .target(name: "Decoding", dependencies: ["HubCore", "Zstd"]),
+        .target(name: "Standardization", dependencies: ["HubCore", "Topology"]),
+        .target(name: "Aggregation", dependencies: ["HubCore"]),
+        .target(name: "HubStore", dependencies: ["HubCore", "Aggregation", "Postgres", "Topology"]),
+        .target(name: "WorkerRuntime", dependencies: [
+            "HubCore", "Topology", "Kafka", "Postgres",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+
+        // The four workers and the operators' CLI.
+        .executableTarget(name: "Ingest", dependencies: ["WorkerRuntime", "Decoding"], linkerSettings: rdkafkaRpath),
+        .executableTarget(name: "Transform", dependencies: ["WorkerRuntime", "Standardization"], linkerSettings: rdkafkaRpath),
+        .executableTarget(name: "Sink", dependencies: ["WorkerRuntime", "HubStore"], linkerSettings: rdkafkaRpath),
+        .executableTarget(name: "Scheduler", dependencies: ["WorkerRuntime", "HubStore"], linkerSettings: rdkafkaRpath),
+        .executableTarget(name: "hubctl", dependencies: [
+            "WorkerRuntime", "HubStore", "Decoding", "Standardization", "Aggregation",
+        ], linkerSettings: rdkafkaRpath),
+
+        .target(name: "TestSupport", dependencies: ["Kafka", "Postgres", "HubCore"], path: "Tests/TestSupport"),
+        .testTarget(name: "HubCoreTests", dependencies: ["HubCore"]),
+        .testTarget(name: "TopologyTests", dependencies: ["Topology", "Standardization"]),
+        .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Zstd"]),
+        .testTarget(name: "StandardizationTests", dependencies: ["Standardization", "Decoding"]),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"], linkerSettings: rdkafkaRpath),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], linkerSettings: rdkafkaRpath),
+        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "HubCore", "Kafka", "Postgres", "Zstd"], linkerSettings: rdkafkaRpath),
+    ],
+    swiftLanguageModes: [.v6]
+)
