@@ -1,0 +1,94 @@
+/// What Ingest hands to Transform for one raw Kafka message: its position and timestamp, and
+/// the records it split the value into (records that could not even be parsed went to the
+/// quarantine instead). Travels on the internal `hub.ingested` topic, one message per raw
+/// message, so Transform works on batches and keeps each record's source position.
+public struct IngestedMessage: Sendable, Hashable {
+    /// Topic, partition and offset of the raw message (row 0).
+    public var source: SourcePosition
+    /// The raw message's Kafka timestamp: the registry is read as of this instant (SPEC §1).
+    public var timestampMs: Int64
+    /// Set by a quarantine replay: read the registry as of this instant instead.
+    public var registryAsOfMs: Int64?
+    public var records: [RawRecord]
+
+    public init(source: SourcePosition, timestampMs: Int64, registryAsOfMs: Int64? = nil, records: [RawRecord]) {
+        self.source = source
+        self.timestampMs = timestampMs
+        self.registryAsOfMs = registryAsOfMs
+        self.records = records
+    }
+
+    static let version: UInt8 = 1
+
+    public func encoded() -> [UInt8] {
+        var w = BinaryWriter(capacity: 64 + records.reduce(0) { $0 + $1.text.count * 2 })
+        w.byte(Self.version)
+        w.string(source.topic)
+        w.signed(Int64(source.partition))
+        w.signed(source.offset)
+        w.signed(timestampMs)
+        w.optionalSigned(registryAsOfMs)
+        w.unsigned(UInt64(records.count))
+        for r in records { r.encode(into: &w) }
+        return w.bytes
+    }
+
+    public init(decoding bytes: [UInt8]) throws {
+        var r = BinaryReader(bytes)
+        guard try r.byte() == Self.version else { throw WireFormatError("unknown ingested-message version") }
+        let topic = try r.string()
+        let partition = try r.int32()
+        let offset = try r.signed()
+        source = SourcePosition(topic: topic, partition: partition, offset: offset, row: 0)
+        timestampMs = try r.signed()
+        registryAsOfMs = try r.optionalSigned()
+        let n = Int(try r.unsigned())
+        guard n <= bytes.count else { throw WireFormatError("bad record count") }
+        records = []
+        records.reserveCapacity(n)
+        for _ in 0..<n { records.append(try RawRecord(from: &r)) }
+    }
+}
+
+extension RawRecord {
+    public func encode(into w: inout BinaryWriter) {
+        w.signed(Int64(row))
+        w.bytes(text)
+        w.unsigned(UInt64(fields.count))
+        for f in fields {
+            w.string(f.name)
+            switch f.value {
+            case .null: w.byte(0)
+            case .string(let s): w.byte(1); w.string(s)
+            case .integer(let s): w.byte(2); w.string(s)
+            case .number(let s): w.byte(3); w.string(s)
+            case .bool(let b): w.byte(b ? 5 : 4)
+            case .composite(let s): w.byte(6); w.string(s)
+            }
+        }
+    }
+
+    public init(from r: inout BinaryReader) throws {
+        let row = try r.int32()
+        let text = try r.byteString()
+        let n = Int(try r.unsigned())
+        var fields: [RawField] = []
+        fields.reserveCapacity(min(n, 256))
+        for _ in 0..<n {
+            let name = try r.string()
+            let value: RawValue
+            switch try r.byte() {
+            case 0: value = .null
+            case 1: value = .string(try r.string())
+            case 2: value = .integer(try r.string())
+            case 3: value = .number(try r.string())
+            case 4: value = .bool(false)
+            case 5: value = .bool(true)
+            case 6: value = .composite(try r.string())
+            default: throw WireFormatError("unknown raw value kind")
+            }
+            fields.append(RawField(name: name, value: value))
+        }
+        self.init(row: row, fields: fields, text: text)
+    }
+}

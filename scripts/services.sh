@@ -1,0 +1,208 @@
+#!/usr/bin/env bash
+# The local services for development and tests: a tansu Kafka broker and a throwaway
+# PostgreSQL 15 cluster, each on a free port chosen at run time, started and stopped by PID.
+#
+#   scripts/services.sh start DIR                      start both, write DIR/services.env
+#   scripts/services.sh stop DIR                       stop both (idempotent, quiet)
+#   scripts/services.sh create-topic DIR NAME PARTS    create a topic on DIR's broker
+#
+# DIR must be reachable by the `postgres` OS user when run as root (PostgreSQL refuses to
+# run as root), so use a directory under /tmp, not the clone (CI may clone under /root).
+# The cluster runs with fsync=off: a crashed *process* loses nothing (synchronous_commit
+# stays on, so committed WAL is in the OS page cache), only an OS crash could; fine for a
+# cluster that is thrown away after the run.
+set -euo pipefail
+
+script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=scripts/env.sh
+source "$script_dir/env.sh"
+
+die() { printf 'services.sh: error: %s\n' "$*" >&2; exit 1; }
+
+usage() {
+  die "usage: services.sh start DIR | stop DIR | create-topic DIR NAME PARTITIONS"
+}
+
+# Runs a PostgreSQL binary as the postgres OS user when we are root, else as ourselves.
+as_pg_user() {
+  if [[ $EUID -eq 0 ]]; then
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+
+# Asks the kernel for a free TCP port on 127.0.0.1 (never 9092 or 5432).
+free_port() {
+  local port
+  while :; do
+    port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')" \
+      || die "python3 could not find a free port"
+    [[ $port != 9092 && $port != 5432 ]] && { echo "$port"; return; }
+  done
+}
+
+tcp_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# True when PID is alive and its command line contains WORD (guards against reused PIDs).
+pid_is() {
+  local pid="$1" word="$2"
+  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$word"
+}
+
+wait_gone() {
+  local pid="$1" tries="$2"
+  while ((tries-- > 0)); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+start_broker() {
+  local dir="$1" attempt port pid
+  [[ -x $TANSU_BIN ]] || die "tansu not found at $TANSU_BIN (run scripts/setup.sh)"
+  for attempt in 1 2 3; do
+    port="$(free_port)"
+    NO_COLOR=1 "$TANSU_BIN" broker --listener-url "tcp://127.0.0.1:$port" \
+      --advertised-listener-url "tcp://127.0.0.1:$port" \
+      </dev/null >"$dir/broker.log" 2>&1 &
+    pid=$!
+    echo "$pid" >"$dir/broker.pid"
+    BROKER_PORT="$port"
+    BROKER_PID="$pid"
+    # Another process may grab the port between choosing and binding; then tansu exits.
+    sleep 0.2
+    kill -0 "$pid" 2>/dev/null && return 0
+    wait "$pid" 2>/dev/null || true
+  done
+  die "tansu broker did not start (see $dir/broker.log)"
+}
+
+wait_broker() {
+  local dir="$1" tries=300
+  while ((tries-- > 0)); do
+    kill -0 "$BROKER_PID" 2>/dev/null || die "tansu broker exited during startup (see $dir/broker.log)"
+    tcp_open "$BROKER_PORT" && return 0
+    sleep 0.1
+  done
+  die "tansu broker did not accept connections on 127.0.0.1:$BROKER_PORT within 30 s (see $dir/broker.log)"
+}
+
+start_postgres() {
+  local dir="$1" pg="$1/pg" attempt
+  [[ -x $PG_BIN/initdb ]] || die "PostgreSQL binaries not found in $PG_BIN (run scripts/setup.sh)"
+  mkdir -p "$pg"
+  if [[ $EUID -eq 0 ]]; then
+    id postgres >/dev/null 2>&1 || die "no 'postgres' OS user (run scripts/setup.sh)"
+    chown postgres: "$pg"
+    runuser -u postgres -- test -w "$pg" 2>/dev/null \
+      || die "$dir is not reachable by the postgres user; use a directory under /tmp"
+  fi
+  PG_DATA="$pg/data"
+  as_pg_user "$PG_BIN/initdb" -D "$PG_DATA" -U postgres -E UTF8 --locale=C.UTF-8 \
+    --auth=trust --no-sync >"$pg/initdb.log" 2>&1 \
+    || die "initdb failed (see $pg/initdb.log)"
+  # A throwaway cluster: trust on loopback and the socket, nothing else.
+  as_pg_user tee "$PG_DATA/pg_hba.conf" >/dev/null <<'EOF'
+local all all trust
+host  all all 127.0.0.1/32 trust
+EOF
+  for attempt in 1 2 3; do
+    PG_PORT="$(free_port)"
+    as_pg_user tee -a "$PG_DATA/postgresql.conf" >/dev/null <<EOF
+listen_addresses = '127.0.0.1'
+port = $PG_PORT
+unix_socket_directories = '$pg'
+max_connections = 200
+fsync = off
+EOF
+    if as_pg_user "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$pg/postgres.log" -w -t 60 start >/dev/null 2>&1; then
+      return 0
+    fi
+  done
+  die "PostgreSQL did not start (see $pg/postgres.log)"
+}
+
+wait_postgres() {
+  local tries=300
+  while ((tries-- > 0)); do
+    "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" -U postgres && return 0
+    sleep 0.1
+  done
+  die "PostgreSQL did not accept connections on 127.0.0.1:$PG_PORT within 30 s"
+}
+
+cmd_start() {
+  local dir="$1"
+  mkdir -p "$dir"
+  dir="$(cd "$dir" && pwd)"
+  [[ ! -f $dir/services.env ]] || die "services already started in $dir (run: services.sh stop $dir)"
+  # mktemp -d makes mode 700 directories; the postgres user must traverse this one.
+  chmod 755 "$dir"
+  # On any failure below, stop whatever did start.
+  trap 'status=$?; ((status == 0)) || cmd_stop "$dir"; exit $status' EXIT
+  start_broker "$dir"
+  start_postgres "$dir"
+  wait_broker "$dir"
+  wait_postgres
+  cat >"$dir/services.env.tmp" <<EOF
+KAFKA_BOOTSTRAP=127.0.0.1:$BROKER_PORT
+BROKER_PID=$BROKER_PID
+BROKER_LOG=$dir/broker.log
+PG_PORT=$PG_PORT
+PG_CONNINFO='host=127.0.0.1 port=$PG_PORT user=postgres dbname=postgres'
+PG_DATA=$PG_DATA
+PG_LOG=$dir/pg/postgres.log
+EOF
+  mv "$dir/services.env.tmp" "$dir/services.env"
+  trap - EXIT
+}
+
+stop_broker() {
+  local dir="$1" pid=""
+  [[ -f $dir/broker.pid ]] && pid="$(<"$dir/broker.pid")"
+  if pid_is "$pid" tansu; then
+    kill -TERM "$pid" 2>/dev/null || true
+    wait_gone "$pid" 100 || { kill -KILL "$pid" 2>/dev/null || true; wait_gone "$pid" 50 || true; }
+  fi
+  rm -f "$dir/broker.pid"
+}
+
+stop_postgres() {
+  local data="$1/pg/data" pid=""
+  [[ -f $data/postmaster.pid ]] || return 0
+  pid="$(head -1 "$data/postmaster.pid")"
+  pid_is "$pid" postgres || return 0
+  as_pg_user "$PG_BIN/pg_ctl" -D "$data" -m fast -w -t 30 stop >/dev/null 2>&1 || true
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -KILL "$pid" 2>/dev/null || true
+    wait_gone "$pid" 50 || true
+  fi
+}
+
+cmd_stop() {
+  local dir="$1"
+  [[ -d $dir ]] || return 0
+  stop_broker "$dir"
+  stop_postgres "$dir"
+  rm -f "$dir/services.env"
+}
+
+cmd_create_topic() {
+  local dir="$1" name="$2" partitions="$3" out
+  [[ -f $dir/services.env ]] || die "no services running in $dir (run: services.sh start $dir)"
+  [[ $partitions =~ ^[1-9][0-9]*$ ]] || die "partitions must be a positive integer, got '$partitions'"
+  local KAFKA_BOOTSTRAP
+  KAFKA_BOOTSTRAP="$(sed -n 's/^KAFKA_BOOTSTRAP=//p' "$dir/services.env")"
+  if ! out="$(NO_COLOR=1 "$TANSU_BIN" topic create "$name" --partitions "$partitions" --broker "tcp://$KAFKA_BOOTSTRAP" 2>&1)"; then
+    die "could not create topic '$name' on $KAFKA_BOOTSTRAP: $(printf '%s' "$out" | tr '\n' ' ' | cut -c1-300)"
+  fi
+}
+
+case "${1:-}" in
+  start) [[ $# -eq 2 ]] || usage; cmd_start "$2" ;;
+  stop) [[ $# -eq 2 ]] || usage; cmd_stop "$2" ;;
+  create-topic) [[ $# -eq 4 ]] || usage; cmd_create_topic "$2" "$3" "$4" ;;
+  *) usage ;;
+esac
