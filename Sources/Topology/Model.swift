@@ -1,0 +1,141 @@
+import HubCore
+
+/// Everything the data stewards describe: the streams (one per raw record type), the code
+/// tables their dialects map through, and the aggregates published from them.
+public struct Topology: Sendable {
+    public var streams: [StreamDefinition]
+    public var codeTables: [String: CodeTable]
+    /// The files it was loaded from, for messages and the catalog.
+    public var files: [String]
+
+    public func stream(forSourceTopic topic: String) -> StreamDefinition? {
+        streams.first { $0.sourceTopic == topic }
+    }
+
+    public func stream(for type: RecordType) -> StreamDefinition? {
+        streams.first { $0.recordType == type }
+    }
+}
+
+/// One raw record type's path: its raw topic, its standard fields, the dialects that map
+/// onto them, its standard-zone topic, and the aggregates published from its current state.
+public struct StreamDefinition: Sendable {
+    public var name: String
+    public var description: String
+    public var owner: String
+    public var recordType: RecordType
+    public var sourceTopic: String
+    public var outputTopic: String
+    /// The standard fields in the order their checks run.
+    public var fields: [FieldDefinition]
+    /// Dialects in the order they are tried; a record's dialect is the first whose
+    /// school-code field it carries (SPEC §2).
+    public var dialects: [Dialect]
+    public var aggregates: [AggregateDefinition]
+    public var file: String
+
+    public func field(_ name: String) -> FieldDefinition? { fields.first { $0.name == name } }
+}
+
+/// What a standard field is, and so how it is checked.
+public enum FieldKind: String, Sendable, CaseIterable {
+    /// The school code, looked up in the versioned registry (`unknown_school`).
+    case school
+    /// An ID number checked by GB 11643 (`invalid_id_number`) and turned into the person code.
+    case idNumber = "id_number"
+    /// Personal data that never leaves Transform (e.g. the name): only checked for presence.
+    case personal
+    /// A value looked up in a code table of the dialect (`invalid_code`).
+    case code
+    /// A non-negative integer, a JSON integer or a string of digits (`invalid_code`).
+    case count
+    /// A calendar date in the dialect's layout (`invalid_code`).
+    case date
+    /// A date-time in the dialect's layout, the record's *updated at* (`invalid_code`).
+    case timestamp
+    /// Free text, trimmed.
+    case text
+    /// An identifier kept only as a keyed pseudonym (e.g. the student registry number).
+    case pseudonym
+}
+
+/// A standard field: its name in the standard form, its kind, and whether it is required.
+public struct FieldDefinition: Sendable {
+    public var name: String
+    public var kind: FieldKind
+    public var required: Bool
+    public var meaning: String
+    /// For `.code` fields: the code list the dialects' tables must map into.
+    public var domain: String?
+}
+
+/// How one dialect spells the standard fields.
+public struct Dialect: Sendable {
+    public var name: String
+    public var mappings: [String: FieldMapping]
+    /// The raw field name of the school code: its presence selects this dialect.
+    public var schoolField: String
+}
+
+/// Where a standard field comes from in one dialect, and how its value is read.
+public struct FieldMapping: Sendable {
+    public var from: String
+    public var codes: CodeTable?
+    public var format: DateTimePattern?
+}
+
+/// A code table: dialect values to standard codes.
+public struct CodeTable: Sendable {
+    public enum Match: String, Sendable {
+        /// The trimmed text must equal a key exactly (a JSON integer is its decimal text).
+        case exact
+        /// The value is read as a non-negative integer (JSON integer or string of digits,
+        /// leading zeros allowed) and looked up by its number.
+        case integer
+    }
+
+    public var name: String
+    public var match: Match
+    public var entries: [String: Int16]
+
+    public func code(for text: String) -> Int16? {
+        switch match {
+        case .exact:
+            return entries[text]
+        case .integer:
+            guard let n = CodeTable.nonNegativeInteger(text) else { return nil }
+            return entries[String(n)]
+        }
+    }
+
+    /// A string of ASCII digits (at most 18) as a number.
+    public static func nonNegativeInteger(_ text: String) -> Int64? {
+        var v: Int64 = 0
+        var n = 0
+        for b in text.utf8 {
+            guard b >= 0x30, b <= 0x39, n < 18 else { return nil }
+            v = v * 10 + Int64(b - 0x30)
+            n += 1
+        }
+        return n > 0 ? v : nil
+    }
+}
+
+/// A published aggregate table maintained from a stream's current state (SPEC §5).
+public struct AggregateDefinition: Sendable {
+    public enum Measure: Sendable, Hashable {
+        /// The number of entities that pass the filter.
+        case count
+        /// The sum of a count field over the entities that pass the filter.
+        case sum(String)
+    }
+
+    public var table: String
+    public var description: String
+    public var levels: [RegionLevel]
+    /// Only entities whose code field has one of these codes count, e.g. `status: [1]`.
+    public var filter: [(field: String, codes: [Int16])]
+    /// Output column ← standard field, e.g. `grade_code ← grade`.
+    public var groupBy: [(column: String, field: String)]
+    public var measures: [(column: String, measure: Measure)]
+}
