@@ -41,7 +41,7 @@ let package = Package(
         .target(name: "Topology", dependencies: ["HubCore", "Yams"]),
         .target(name: "Decoding", dependencies: ["HubCore", "Zstd"]),
         .target(name: "Standardization", dependencies: ["HubCore", "Topology"]),
-        .target(name: "Aggregation", dependencies: ["HubCore"]),
+        .target(name: "Aggregation", dependencies: ["HubCore", "Topology"]),
         .target(name: "HubStore", dependencies: ["HubCore", "Aggregation", "Postgres", "Topology"]),
         .target(name: "WorkerRuntime", dependencies: [
             "HubCore", "Topology", "Kafka", "Postgres",

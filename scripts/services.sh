@@ -8,6 +8,8 @@
 #
 # DIR must be reachable by the `postgres` OS user when run as root (PostgreSQL refuses to
 # run as root), so use a directory under /tmp, not the clone (CI may clone under /root).
+# With HUB_SERVICES_OWNER_PID set, `start` also leaves a watchdog that stops the services
+# once that process is gone (a test process that crashed before its exit handler ran).
 # The cluster runs with fsync=off: a crashed *process* loses nothing (synchronous_commit
 # stays on, so committed WAL is in the OS page cache), only an OS crash could; fine for a
 # cluster that is thrown away after the run.
@@ -157,6 +159,28 @@ PG_LOG=$dir/pg/postgres.log
 EOF
   mv "$dir/services.env.tmp" "$dir/services.env"
   trap - EXIT
+  if [[ -n ${HUB_SERVICES_OWNER_PID:-} ]]; then
+    start_watchdog "$dir" "$HUB_SERVICES_OWNER_PID"
+  fi
+}
+
+start_watchdog() {
+  local dir="$1" owner="$2"
+  (
+    while kill -0 "$owner" 2>/dev/null && [[ -f $dir/services.env ]]; do sleep 1; done
+    "$script_dir/services.sh" stop "$dir"
+  ) </dev/null >/dev/null 2>&1 &
+  echo $! >"$dir/watchdog.pid"
+}
+
+stop_watchdog() {
+  local dir="$1" pid=""
+  [[ -f $dir/watchdog.pid ]] && pid="$(<"$dir/watchdog.pid")"
+  # When the watchdog itself runs this stop, it is our parent: leave it to finish.
+  if [[ -n $pid && $pid != "$PPID" ]] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+  fi
+  rm -f "$dir/watchdog.pid"
 }
 
 stop_broker() {
@@ -184,6 +208,7 @@ stop_postgres() {
 cmd_stop() {
   local dir="$1"
   [[ -d $dir ]] || return 0
+  stop_watchdog "$dir"
   stop_broker "$dir"
   stop_postgres "$dir"
   rm -f "$dir/services.env"

@@ -43,7 +43,10 @@ public struct PGError: Error, CustomStringConvertible, Sendable {
     /// running...") into one line.
     static func oneLine(_ text: String) -> String {
         text.split(whereSeparator: \.isNewline)
-            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .map { line in
+                let trimmed = line.drop(while: \.isWhitespace)
+                return String(trimmed.reversed().drop(while: \.isWhitespace).reversed())
+            }
             .filter { !$0.isEmpty }
             .joined(separator: "; ")
     }

@@ -1,0 +1,35 @@
+/// Strict UTF-8 well-formedness (Unicode §3.9, table 3-7): overlong forms, surrogates, code
+/// points above U+10FFFF and truncated sequences are all invalid.
+enum UTF8Validation {
+    /// The offset of the first byte that starts an ill-formed sequence, or nil if well-formed.
+    static func firstInvalidOffset(in bytes: [UInt8]) -> Int? {
+        let count = bytes.count
+        var index = 0
+        while index < count {
+            let lead = bytes[index]
+            if lead < 0x80 {
+                index += 1
+                continue
+            }
+            // The range allowed for the second byte and the sequence length, by lead byte.
+            let secondRange: ClosedRange<UInt8>
+            let length: Int
+            switch lead {
+            case 0xC2...0xDF: secondRange = 0x80...0xBF; length = 2
+            case 0xE0: secondRange = 0xA0...0xBF; length = 3
+            case 0xE1...0xEC, 0xEE...0xEF: secondRange = 0x80...0xBF; length = 3
+            case 0xED: secondRange = 0x80...0x9F; length = 3
+            case 0xF0: secondRange = 0x90...0xBF; length = 4
+            case 0xF1...0xF3: secondRange = 0x80...0xBF; length = 4
+            case 0xF4: secondRange = 0x80...0x8F; length = 4
+            default: return index
+            }
+            guard index + length <= count, secondRange.contains(bytes[index + 1]) else { return index }
+            for continuation in (index + 2)..<(index + length) where bytes[continuation] & 0xC0 != 0x80 {
+                return index
+            }
+            index += length
+        }
+        return nil
+    }
+}

@@ -1,0 +1,49 @@
+import CRdKafka
+import Synchronization
+
+/// State shared between a Swift client object and librdkafka's callbacks.
+///
+/// librdkafka gets an unretained pointer to it as the client's opaque; the owning
+/// ``KafkaClient`` keeps it alive until after `rd_kafka_destroy` returns, so callbacks
+/// never see a dangling pointer. Callbacks may run on librdkafka's threads, hence the Mutexes.
+final class ClientContext: Sendable {
+    let logHandler: @Sendable (KafkaLogMessage) -> Void
+    let rebalanceListener: (any KafkaRebalanceListener)?
+    /// The first delivery failure since the producer last flushed.
+    private let deliveryFailure = Mutex<KafkaError?>(nil)
+    /// A failure inside the rebalance callback, rethrown by the next consumer call.
+    private let rebalanceFailure = Mutex<KafkaError?>(nil)
+
+    init(logHandler: (@Sendable (KafkaLogMessage) -> Void)?, rebalanceListener: (any KafkaRebalanceListener)?) {
+        self.logHandler = logHandler ?? KafkaLogMessage.defaultHandler
+        self.rebalanceListener = rebalanceListener
+    }
+
+    static func from(_ opaque: UnsafeMutableRawPointer) -> ClientContext {
+        Unmanaged<ClientContext>.fromOpaque(opaque).takeUnretainedValue()
+    }
+
+    var opaque: UnsafeMutableRawPointer { Unmanaged.passUnretained(self).toOpaque() }
+
+    func recordDeliveryFailure(_ error: KafkaError) {
+        deliveryFailure.withLock { if $0 == nil { $0 = error } }
+    }
+
+    func takeDeliveryFailure() -> KafkaError? {
+        deliveryFailure.withLock { failure in
+            defer { failure = nil }
+            return failure
+        }
+    }
+
+    func recordRebalanceFailure(_ error: KafkaError) {
+        rebalanceFailure.withLock { if $0 == nil { $0 = error } }
+    }
+
+    func takeRebalanceFailure() -> KafkaError? {
+        rebalanceFailure.withLock { failure in
+            defer { failure = nil }
+            return failure
+        }
+    }
+}

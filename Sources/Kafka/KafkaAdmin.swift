@@ -1,0 +1,68 @@
+import CRdKafka
+
+/// Cluster administration needed by the pipeline's setup: creating topics and checking them.
+/// Each call uses a short-lived client of its own.
+public enum KafkaAdmin {
+    /// Creates `topics` with the broker's default replication factor (CreateTopics API).
+    /// A topic that already exists is not an error, so setup can run on every start;
+    /// its partition count is left as it is.
+    public static func createTopics(config: KafkaConfig, _ topics: [(name: String, partitions: Int)], timeout: Duration) throws {
+        guard !topics.isEmpty else { return }
+        let client = try KafkaClient(kind: .producer, config: config, defaults: [:])
+        let handle = client.handle
+        let timeoutMs = timeout.clampedMilliseconds
+        var errorText = [CChar](repeating: 0, count: 512)
+
+        var newTopics: [OpaquePointer?] = []
+        defer { for topic in newTopics { rd_kafka_NewTopic_destroy(topic) } }
+        for topic in topics {
+            guard let newTopic = rd_kafka_NewTopic_new(topic.name, Int32(clamping: topic.partitions), -1, &errorText, errorText.count) else {
+                throw KafkaError.invalidConfiguration("topic \(topic.name): \(KafkaClient.string(errorText))")
+            }
+            newTopics.append(newTopic)
+        }
+
+        let options = rd_kafka_AdminOptions_new(handle, RD_KAFKA_ADMIN_OP_CREATETOPICS)
+        defer { rd_kafka_AdminOptions_destroy(options) }
+        rd_kafka_AdminOptions_set_request_timeout(options, timeoutMs, &errorText, errorText.count)
+        rd_kafka_AdminOptions_set_operation_timeout(options, timeoutMs, &errorText, errorText.count)
+
+        let queue = rd_kafka_queue_new(handle)
+        defer { rd_kafka_queue_destroy(queue) }
+        rd_kafka_CreateTopics(handle, &newTopics, newTopics.count, options, queue)
+        guard let event = rd_kafka_queue_poll(queue, timeoutMs) else {
+            throw KafkaError(RD_KAFKA_RESP_ERR__TIMED_OUT, context: "creating topics \(topics.map(\.name))")
+        }
+        defer { rd_kafka_event_destroy(event) }
+        let eventError = rd_kafka_event_error(event)
+        if eventError != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError(eventError, context: "creating topics \(topics.map(\.name))", detail: String(cString: rd_kafka_event_error_string(event)))
+        }
+        var count = 0
+        guard let result = rd_kafka_event_CreateTopics_result(event),
+              let results = rd_kafka_CreateTopics_result_topics(result, &count) else { return }
+        for index in 0..<count {
+            guard let topicResult = results[index] else { continue }
+            let code = rd_kafka_topic_result_error(topicResult)
+            guard code != RD_KAFKA_RESP_ERR_NO_ERROR, code != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS else { continue }
+            let name = String(cString: rd_kafka_topic_result_name(topicResult))
+            let detail = rd_kafka_topic_result_error_string(topicResult).map { String(cString: $0) }
+            throw KafkaError(code, context: "creating topic \(name)", detail: detail)
+        }
+    }
+
+    /// ``createTopics(config:_:timeout:)`` for a broker needing no settings but its address.
+    public static func createTopics(bootstrap: String, _ topics: [(name: String, partitions: Int)], timeout: Duration) throws {
+        try createTopics(config: KafkaConfig(["bootstrap.servers": bootstrap]), topics, timeout: timeout)
+    }
+
+    /// The partition count of `topic` from a fresh metadata request; nil if it does not exist.
+    public static func partitionCount(config: KafkaConfig, topic: String, timeout: Duration) throws -> Int? {
+        try KafkaClient(kind: .producer, config: config, defaults: [:]).partitionCount(topic: topic, timeout: timeout)
+    }
+
+    /// ``partitionCount(config:topic:timeout:)`` for a broker needing no settings but its address.
+    public static func partitionCount(bootstrap: String, topic: String, timeout: Duration) throws -> Int? {
+        try partitionCount(config: KafkaConfig(["bootstrap.servers": bootstrap]), topic: topic, timeout: timeout)
+    }
+}

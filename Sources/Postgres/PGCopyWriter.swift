@@ -1,0 +1,107 @@
+import CLibPQ
+
+/// Appends rows to a `COPY ... FROM STDIN` in PostgreSQL's text format; handed to the body
+/// of ``PGConnection/copyIn(_:_:)``.
+///
+/// Values are escaped here (backslash, tab, newline and carriage return; `nil` becomes
+/// `\N`) and sent in batches of about 64 KiB, so a row costs no libpq call of its own.
+/// Write a row either with ``row(_:)`` or, without building an array, with ``field(_:)``
+/// calls followed by ``endRow()``.
+///
+/// Sending errors are remembered and reported when the COPY finishes; rows written after
+/// an error are discarded.
+public struct PGCopyWriter {
+    /// Bytes sent per `PQputCopyData` call (the buffer is flushed once it reaches this).
+    static let batchSize = 64 * 1024
+
+    private let connection: OpaquePointer
+    private var buffer: [UInt8] = []
+    private var fieldsInRow = 0
+    /// Rows ended so far.
+    private(set) var rowsWritten = 0
+    /// The first failure to hand data to libpq.
+    private(set) var failure: PGError?
+
+    init(connection: OpaquePointer) {
+        self.connection = connection
+        buffer.reserveCapacity(Self.batchSize + 4096)
+    }
+
+    /// Writes one complete row; `nil` values are SQL NULL.
+    public mutating func row(_ values: [String?]) {
+        for value in values {
+            field(value)
+        }
+        endRow()
+    }
+
+    /// Appends one text field (or NULL) to the current row.
+    public mutating func field(_ value: String?) {
+        startField()
+        guard var value else {
+            buffer.append(UInt8(ascii: "\\"))
+            buffer.append(UInt8(ascii: "N"))
+            return
+        }
+        value.withUTF8 { bytes in
+            for byte in bytes {
+                switch byte {
+                case UInt8(ascii: "\\"): buffer.append(UInt8(ascii: "\\")); buffer.append(UInt8(ascii: "\\"))
+                case UInt8(ascii: "\t"): buffer.append(UInt8(ascii: "\\")); buffer.append(UInt8(ascii: "t"))
+                case UInt8(ascii: "\n"): buffer.append(UInt8(ascii: "\\")); buffer.append(UInt8(ascii: "n"))
+                case UInt8(ascii: "\r"): buffer.append(UInt8(ascii: "\\")); buffer.append(UInt8(ascii: "r"))
+                default: buffer.append(byte)
+                }
+            }
+        }
+        flushIfFull()
+    }
+
+    /// Appends one integer field in decimal, without going through `String`.
+    public mutating func field<I: BinaryInteger>(_ value: I) {
+        startField()
+        guard let wide = Int64(exactly: value) else {
+            buffer.append(contentsOf: String(value).utf8)
+            return
+        }
+        if wide < 0 { buffer.append(UInt8(ascii: "-")) }
+        var magnitude = wide.magnitude
+        let start = buffer.count
+        repeat {
+            buffer.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            magnitude /= 10
+        } while magnitude > 0
+        buffer[start...].reverse()
+    }
+
+    /// Ends the current row.
+    public mutating func endRow() {
+        buffer.append(UInt8(ascii: "\n"))
+        fieldsInRow = 0
+        rowsWritten += 1
+        flushIfFull()
+    }
+
+    /// Sends whatever is buffered; called by ``PGConnection/copyIn(_:_:)`` at the end.
+    mutating func flush() {
+        defer { buffer.removeAll(keepingCapacity: true) }
+        guard failure == nil, !buffer.isEmpty else { return }
+        let sent = buffer.withUnsafeBufferPointer { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { chars in
+                PQputCopyData(connection, chars.baseAddress, Int32(chars.count))
+            }
+        }
+        if sent != 1 {
+            failure = PGError(connection: connection, context: "COPY data could not be sent")
+        }
+    }
+
+    private mutating func startField() {
+        if fieldsInRow > 0 { buffer.append(UInt8(ascii: "\t")) }
+        fieldsInRow += 1
+    }
+
+    private mutating func flushIfFull() {
+        if buffer.count >= Self.batchSize { flush() }
+    }
+}

@@ -1,0 +1,66 @@
+import CLibPQ
+
+/// The rows and status of one statement, copied out of libpq's `PGresult`.
+///
+/// The C result is cleared as soon as it has been copied, so a `PGResult` is a plain value:
+/// it can be kept, passed between threads, and outlives its connection. All values are in
+/// PostgreSQL's text format; `nil` is SQL NULL.
+public struct PGResult: Sendable {
+    /// Number of rows returned (0 for commands that return none).
+    public var rowCount: Int
+    /// Column names in result order.
+    public var columnNames: [String]
+    /// Rows inserted, updated, deleted, copied, ... as reported in the command tag
+    /// (`PQcmdTuples`); 0 when the command reports none.
+    public var affectedRows: Int
+    /// The command tag, e.g. "INSERT 0 3" or "SELECT 2".
+    public var commandTag: String
+
+    /// Row-major values; `rowCount * columnNames.count` entries.
+    private var values: [String?]
+
+    /// Copies everything out of `result`; the caller still owns and clears it.
+    init(copying result: OpaquePointer) {
+        let rows = Int(PQntuples(result))
+        let columns = Int(PQnfields(result))
+        rowCount = rows
+        columnNames = (0..<columns).map { String(cString: PQfname(result, Int32($0))) }
+        commandTag = String(cString: PQcmdStatus(result))
+        affectedRows = Int(String(cString: PQcmdTuples(result))) ?? 0
+        var values: [String?] = []
+        values.reserveCapacity(rows * columns)
+        for row in 0..<Int32(rows) {
+            for column in 0..<Int32(columns) {
+                if PQgetisnull(result, row, column) != 0 {
+                    values.append(nil)
+                } else {
+                    values.append(String(cString: PQgetvalue(result, row, column)))
+                }
+            }
+        }
+        self.values = values
+    }
+
+    /// The value at `row`, `column` in text format, or nil for SQL NULL.
+    /// Traps when the position is out of range, like an array subscript.
+    public func value(_ row: Int, _ column: Int) -> String? {
+        precondition(row >= 0 && row < rowCount, "row \(row) out of range 0..<\(rowCount)")
+        precondition(column >= 0 && column < columnNames.count, "column \(column) out of range 0..<\(columnNames.count)")
+        return values[row * columnNames.count + column]
+    }
+
+    /// Same as ``value(_:_:)``: the text of a value, nil for NULL.
+    public func string(_ row: Int, _ column: Int) -> String? {
+        value(row, column)
+    }
+
+    /// The value parsed as an integer; nil for NULL or text that is not an integer.
+    public func int(_ row: Int, _ column: Int) -> Int? {
+        value(row, column).flatMap { Int($0) }
+    }
+
+    /// The index of the first column called `named`, if any.
+    public func column(named: String) -> Int? {
+        columnNames.firstIndex(of: named)
+    }
+}
