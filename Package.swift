@@ -54,7 +54,7 @@ let package = Package(
 
         // The four workers and the operators' CLI.
         .executableTarget(name: "Ingest", dependencies: ["WorkerRuntime", "Decoding"], linkerSettings: rdkafkaRpath),
-        .executableTarget(name: "Transform", dependencies: ["WorkerRuntime", "Standardization"], linkerSettings: rdkafkaRpath),
+        .executableTarget(name: "Transform", dependencies: ["WorkerRuntime", "Standardization", "Decoding"], linkerSettings: rdkafkaRpath),
         .executableTarget(name: "Sink", dependencies: ["WorkerRuntime", "HubStore"], linkerSettings: rdkafkaRpath),
         .executableTarget(name: "Scheduler", dependencies: ["WorkerRuntime", "HubStore"], linkerSettings: rdkafkaRpath),
         .executableTarget(name: "hubctl", dependencies: [

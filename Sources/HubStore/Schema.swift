@@ -1,0 +1,150 @@
+import Aggregation
+import HubCore
+import Postgres
+import Topology
+
+/// The database layout, created and upgraded by numbered, idempotent migrations.
+///
+/// Published (downstream-readable): the aggregate tables of the topology and
+/// `quarantine_counts` (operators only, see SPEC §5). Internal: `current_state` (the KTable per
+/// entity, pseudonymous), `sink_offsets` (the consumed positions, committed with the state),
+/// `quarantine` (one row per quarantined unit, no personal data). The raw bytes of quarantined
+/// units live in the separate `<schema>_private` schema, closed to everyone but its owner and
+/// the operator role.
+public struct HubSchema: Sendable {
+    public let name: String
+    public var privateName: String { name + "_private" }
+
+    public init(name: String) { self.name = name }
+
+    /// Applies what is missing, under an advisory lock so concurrent workers do not race.
+    public func migrate(_ db: PGConnection, topology: Topology) throws {
+        try db.transaction { db in
+            try db.query("SELECT pg_advisory_xact_lock(hashtext($1))", ["eduhub.migrate.\(name)"])
+            try db.execute("""
+                CREATE SCHEMA IF NOT EXISTS \(name);
+                CREATE SCHEMA IF NOT EXISTS \(privateName);
+                REVOKE ALL ON SCHEMA \(privateName) FROM PUBLIC;
+                CREATE TABLE IF NOT EXISTS \(name).schema_migrations (
+                    version int PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());
+                """)
+            let done = try db.query("SELECT version FROM \(name).schema_migrations")
+            let applied = Set((0..<done.rowCount).compactMap { done.int($0, 0) })
+            for (version, description, sql) in migrations where !applied.contains(version) {
+                try db.execute(sql)
+                try db.query("INSERT INTO \(name).schema_migrations (version, description) VALUES ($1, $2)", [String(version), description])
+            }
+            for stream in topology.streams {
+                for aggregate in stream.aggregates {
+                    try db.execute(AggregateTableSQL(schema: name, definition: aggregate, stream: stream).createStatement)
+                }
+            }
+        }
+    }
+
+    private var migrations: [(Int, String, String)] {
+        [
+            (1, "current state, sink offsets, quarantine", """
+                CREATE TABLE \(name).current_state (
+                    record_type text NOT NULL,
+                    entity_key text NOT NULL,
+                    school_code text NOT NULL,
+                    county_code text NOT NULL,
+                    updated_at_us bigint NOT NULL,
+                    src_topic text NOT NULL,
+                    src_partition int NOT NULL,
+                    src_offset bigint NOT NULL,
+                    src_row int NOT NULL,
+                    gender smallint,
+                    grade smallint,
+                    status smallint,
+                    day date,
+                    class_name text,
+                    expected bigint,
+                    present bigint,
+                    birth_date date,
+                    local_id_code text,
+                    stored_at timestamptz NOT NULL DEFAULT now(),
+                    PRIMARY KEY (record_type, entity_key));
+                CREATE INDEX current_state_school ON \(name).current_state (record_type, school_code);
+                COMMENT ON TABLE \(name).current_state IS
+                    'Current version per entity (person code, or school/day/grade/class for attendance); pseudonymous.';
+
+                CREATE TABLE \(name).sink_offsets (
+                    consumer_group text NOT NULL,
+                    topic text NOT NULL,
+                    partition int NOT NULL,
+                    next_offset bigint NOT NULL,
+                    updated_at timestamptz NOT NULL DEFAULT now(),
+                    PRIMARY KEY (consumer_group, topic, partition));
+                COMMENT ON TABLE \(name).sink_offsets IS
+                    'Next offset to consume per partition, committed in the same transaction as the state it produced.';
+
+                CREATE TABLE \(name).quarantine (
+                    src_topic text NOT NULL,
+                    src_partition int NOT NULL,
+                    src_offset bigint NOT NULL,
+                    src_row int NOT NULL,
+                    reason text NOT NULL,
+                    field text,
+                    detail text,
+                    record_type text,
+                    school_code text,
+                    message_time timestamptz,
+                    quarantined_at timestamptz NOT NULL DEFAULT now(),
+                    replayed_at timestamptz,
+                    resolved_at timestamptz,
+                    PRIMARY KEY (src_topic, src_partition, src_offset, src_row));
+                CREATE INDEX quarantine_reason_school ON \(name).quarantine (reason, school_code);
+                COMMENT ON TABLE \(name).quarantine IS
+                    'One row per quarantined unit (distinct source position); raw bytes are in the private schema.';
+
+                CREATE TABLE \(privateName).quarantine_raw (
+                    src_topic text NOT NULL,
+                    src_partition int NOT NULL,
+                    src_offset bigint NOT NULL,
+                    src_row int NOT NULL,
+                    raw bytea,
+                    record bytea,
+                    PRIMARY KEY (src_topic, src_partition, src_offset, src_row));
+
+                CREATE VIEW \(name).quarantine_counts AS
+                    SELECT reason, count(*)::bigint AS records FROM \(name).quarantine GROUP BY reason;
+                """),
+        ]
+    }
+}
+
+/// The DDL and merge statement of one published aggregate table.
+struct AggregateTableSQL {
+    let schema: String
+    let definition: AggregateDefinition
+    let stream: StreamDefinition
+
+    var qualified: String { "\(schema).\(definition.table)" }
+    var keyColumns: [String] { ["level", "region_code"] + definition.groupBy.map(\.column) }
+
+    func groupType(_ field: String) -> String {
+        stream.field(field)?.kind == .date ? "date" : "smallint"
+    }
+
+    var createStatement: String {
+        var columns = ["level text NOT NULL", "region_code text NOT NULL"]
+        columns += definition.groupBy.map { "\($0.column) \(groupType($0.field)) NOT NULL" }
+        columns += definition.measures.map { "\($0.column) bigint NOT NULL DEFAULT 0" }
+        columns.append("updated_at timestamptz NOT NULL DEFAULT now()")
+        columns.append("PRIMARY KEY (\(keyColumns.joined(separator: ", ")))")
+        return "CREATE TABLE IF NOT EXISTS \(qualified) (\n    " + columns.joined(separator: ",\n    ") + ");"
+    }
+
+    /// Adds staged deltas, in key order so concurrent sinks lock rows in the same order.
+    func mergeStatement(stage: String) -> String {
+        let cols = keyColumns + definition.measures.map(\.column)
+        let updates = definition.measures.map { "\($0.column) = t.\($0.column) + EXCLUDED.\($0.column)" } + ["updated_at = now()"]
+        return """
+            INSERT INTO \(qualified) AS t (\(cols.joined(separator: ", ")))
+            SELECT \(cols.joined(separator: ", ")) FROM \(stage) ORDER BY \(keyColumns.joined(separator: ", "))
+            ON CONFLICT (\(keyColumns.joined(separator: ", "))) DO UPDATE SET \(updates.joined(separator: ", "))
+            """
+    }
+}

@@ -1,0 +1,272 @@
+import Aggregation
+import HubCore
+import Postgres
+import Topology
+
+/// A batch of consumed messages for the sink to commit as one unit.
+public struct SinkBatch: Sendable {
+    public var records: [StandardRecord] = []
+    public var quarantine: [QuarantineUnit] = []
+    /// Per partition: the next offset stored now (the fence) and the next offset after this batch.
+    public var offsets: [(topic: String, partition: Int32, expected: Int64, next: Int64)] = []
+
+    public init() {}
+
+    public var isEmpty: Bool { offsets.isEmpty }
+}
+
+/// What a commit did.
+public struct SinkCommitSummary: Sendable {
+    public var stateChanges = 0
+    public var staleVersions = 0
+    public var newQuarantined = 0
+    public var aggregateRows = 0
+}
+
+/// Another consumer has advanced a partition's stored offset: this instance no longer owns
+/// it and must not apply the batch (a zombie after a rebalance).
+public struct FencedError: Error, CustomStringConvertible, Sendable {
+    public var description: String { "stored offsets moved on: another sink instance owns these partitions" }
+}
+
+/// The sink's exactly-once commit: state changes, aggregate deltas, quarantine rows and the
+/// consumed offsets in ONE PostgreSQL transaction. Applying a batch twice is impossible (the
+/// offsets are compare-and-set) and would be harmless anyway (a version not newer than the
+/// one in effect changes nothing).
+public final class SinkStore {
+    private let db: PGConnection
+    private let schema: HubSchema
+    private let aggregates: [AggregateTableSQL]
+    private let definitions: [AggregateDefinition]
+    private var prepared = false
+
+    public init(db: PGConnection, schema: HubSchema, topology: Topology) {
+        self.db = db
+        self.schema = schema
+        var tables: [AggregateTableSQL] = []
+        var defs: [AggregateDefinition] = []
+        for s in topology.streams {
+            for a in s.aggregates {
+                tables.append(AggregateTableSQL(schema: schema.name, definition: a, stream: s))
+                defs.append(a)
+            }
+        }
+        self.aggregates = tables.sorted { $0.definition.table < $1.definition.table }
+        self.definitions = defs
+    }
+
+    private var s: String { schema.name }
+
+    /// Session-local staging tables, emptied at every commit.
+    private func prepareSession() throws {
+        guard !prepared else { return }
+        var sql = """
+            CREATE TEMP TABLE IF NOT EXISTS stage_keys (record_type text, entity_key text) ON COMMIT DELETE ROWS;
+            CREATE TEMP TABLE IF NOT EXISTS stage_state (LIKE \(s).current_state INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;
+            CREATE TEMP TABLE IF NOT EXISTS stage_quarantine (LIKE \(s).quarantine INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;
+            CREATE TEMP TABLE IF NOT EXISTS stage_quarantine_raw (LIKE \(schema.privateName).quarantine_raw) ON COMMIT DELETE ROWS;
+            """
+        for a in aggregates {
+            sql += "\nCREATE TEMP TABLE IF NOT EXISTS stage_\(a.definition.table) (LIKE \(a.qualified) INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;"
+        }
+        try db.execute(sql)
+        prepared = true
+    }
+
+    /// Reconnects after a failure; the session's temporary tables are made again on next use.
+    public func reconnect() throws {
+        prepared = false
+        try db.reset()
+    }
+
+    /// The stored next offsets of `partitions` for `group`, creating rows at 0 for new ones.
+    public func loadOffsets(group: String, partitions: [(topic: String, partition: Int32)]) throws -> [String: Int64] {
+        try db.transaction { db in
+            var out: [String: Int64] = [:]
+            for p in partitions {
+                try db.query("""
+                    INSERT INTO \(s).sink_offsets (consumer_group, topic, partition, next_offset)
+                    VALUES ($1, $2, $3, 0) ON CONFLICT DO NOTHING
+                    """, [group, p.topic, String(p.partition)])
+                let r = try db.query("SELECT next_offset FROM \(s).sink_offsets WHERE consumer_group = $1 AND topic = $2 AND partition = $3",
+                                     [group, p.topic, String(p.partition)])
+                out["\(p.topic)#\(p.partition)"] = Int64(r.int(0, 0) ?? 0)
+            }
+            return out
+        }
+    }
+
+    public func commit(group: String, _ batch: SinkBatch) throws -> SinkCommitSummary {
+        try prepareSession()
+        return try db.transaction { db in
+            var summary = SinkCommitSummary()
+            try fence(group: group, batch.offsets)
+
+            // Latest version per entity within the batch.
+            var incoming: [String: StandardRecord] = [:]
+            for r in batch.records {
+                let k = "\(r.type.rawValue)\u{1F}\(r.key)"
+                if let other = incoming[k], !(other.version < r.version) { continue }
+                incoming[k] = r
+            }
+            if !incoming.isEmpty {
+                try db.copyIn("COPY stage_keys (record_type, entity_key) FROM STDIN") { w in
+                    for r in incoming.values { w.row([r.type.rawValue, r.key]) }
+                }
+                let current = try db.query("""
+                    SELECT \(StateRow.columns.map { "cs.\($0)" }.joined(separator: ", "))
+                    FROM \(s).current_state cs JOIN stage_keys k USING (record_type, entity_key)
+                    ORDER BY cs.record_type, cs.entity_key FOR UPDATE OF cs
+                    """)
+                var existing: [String: StandardRecord] = [:]
+                for i in 0..<current.rowCount {
+                    let r = try StateRow.decode(current, i)
+                    existing["\(r.type.rawValue)\u{1F}\(r.key)"] = r
+                }
+                var deltas = AggregateDeltas(definitions: definitions)
+                var winners: [StandardRecord] = []
+                for (k, r) in incoming {
+                    let old = existing[k]
+                    if let old, !(old.version < r.version) {
+                        summary.staleVersions += 1
+                        continue
+                    }
+                    deltas.replace(old, with: r)
+                    winners.append(r)
+                }
+                summary.stateChanges = winners.count
+                if !winners.isEmpty {
+                    try db.copyIn("COPY stage_state (\(StateRow.columns.joined(separator: ", "))) FROM STDIN") { w in
+                        for r in winners { StateRow.write(r, &w) }
+                    }
+                    let updates = StateRow.columns.dropFirst(2).map { "\($0) = EXCLUDED.\($0)" } + ["stored_at = now()"]
+                    try db.execute("""
+                        INSERT INTO \(s).current_state (\(StateRow.columns.joined(separator: ", ")))
+                        SELECT \(StateRow.columns.joined(separator: ", ")) FROM stage_state ORDER BY record_type, entity_key
+                        ON CONFLICT (record_type, entity_key) DO UPDATE SET \(updates.joined(separator: ", "))
+                        """)
+                }
+                summary.aggregateRows = try applyDeltas(deltas)
+                for r in batch.records where r.replayed {
+                    try db.query("""
+                        UPDATE \(s).quarantine SET resolved_at = coalesce(resolved_at, now())
+                        WHERE src_topic = $1 AND src_partition = $2 AND src_offset = $3 AND src_row = $4
+                        """, [r.position.topic, String(r.position.partition), String(r.position.offset), String(r.position.row)])
+                }
+            }
+            if !batch.quarantine.isEmpty {
+                summary.newQuarantined = try insertQuarantine(batch.quarantine)
+            }
+            return summary
+        }
+    }
+
+    private func fence(group: String, _ offsets: [(topic: String, partition: Int32, expected: Int64, next: Int64)]) throws {
+        for o in offsets {
+            let r = try db.query("""
+                UPDATE \(s).sink_offsets SET next_offset = $5, updated_at = now()
+                WHERE consumer_group = $1 AND topic = $2 AND partition = $3 AND next_offset = $4
+                """, [group, o.topic, String(o.partition), String(o.expected), String(o.next)])
+            if r.affectedRows != 1 { throw FencedError() }
+        }
+    }
+
+    private func applyDeltas(_ deltas: AggregateDeltas) throws -> Int {
+        let rows = deltas.nonZero
+        guard !rows.isEmpty else { return 0 }
+        var byTable: [String: [(key: AggregateRowKey, deltas: [Int64])]] = [:]
+        for r in rows { byTable[r.key.table, default: []].append(r) }
+        for a in aggregates {
+            guard let tableRows = byTable[a.definition.table] else { continue }
+            let stage = "stage_\(a.definition.table)"
+            let cols = a.keyColumns + a.definition.measures.map(\.column)
+            try db.copyIn("COPY \(stage) (\(cols.joined(separator: ", "))) FROM STDIN") { w in
+                for row in tableRows {
+                    w.field(row.key.level.rawValue)
+                    w.field(row.key.region)
+                    for (i, g) in a.definition.groupBy.enumerated() {
+                        if a.groupType(g.field) == "date" {
+                            w.field(CalendarDate(daysSinceEpoch: Int(row.key.groups[i])).description)
+                        } else {
+                            w.field(row.key.groups[i])
+                        }
+                    }
+                    for d in row.deltas { w.field(d) }
+                    w.endRow()
+                }
+            }
+            try db.execute(a.mergeStatement(stage: stage))
+        }
+        return rows.count
+    }
+
+    private func insertQuarantine(_ units: [QuarantineUnit]) throws -> Int {
+        var seen: Set<SourcePosition> = []
+        let unique = units.filter { seen.insert($0.position).inserted }
+        try db.copyIn("""
+            COPY stage_quarantine (src_topic, src_partition, src_offset, src_row, reason, field, detail, record_type,
+                                   school_code, message_time) FROM STDIN
+            """) { w in
+            for u in unique {
+                w.field(u.position.topic)
+                w.field(u.position.partition)
+                w.field(u.position.offset)
+                w.field(u.position.row)
+                w.field(u.reason.rawValue)
+                w.field(u.field)
+                w.field(u.detail)
+                w.field(u.recordType?.rawValue)
+                w.field(u.schoolCode)
+                w.field(u.timestampMs > 0 ? Self.timestampText(u.timestampMs) : nil)
+                w.endRow()
+            }
+        }
+        try db.copyIn("COPY stage_quarantine_raw (src_topic, src_partition, src_offset, src_row, raw, record) FROM STDIN") { w in
+            for u in unique {
+                w.field(u.position.topic)
+                w.field(u.position.partition)
+                w.field(u.position.offset)
+                w.field(u.position.row)
+                w.field(Self.byteaText(u.raw))
+                if let record = u.record {
+                    var bw = BinaryWriter()
+                    record.encode(into: &bw)
+                    w.field(Self.byteaText(bw.bytes))
+                } else {
+                    w.field(nil as String?)
+                }
+                w.endRow()
+            }
+        }
+        let inserted = try db.query("""
+            INSERT INTO \(s).quarantine SELECT * FROM stage_quarantine
+            ORDER BY src_topic, src_partition, src_offset, src_row ON CONFLICT DO NOTHING
+            """)
+        try db.execute("""
+            INSERT INTO \(schema.privateName).quarantine_raw SELECT * FROM stage_quarantine_raw
+            ORDER BY src_topic, src_partition, src_offset, src_row ON CONFLICT DO NOTHING
+            """)
+        return inserted.affectedRows
+    }
+
+    static func timestampText(_ ms: Int64) -> String {
+        let days = Int((ms >= 0 ? ms : ms - 86_399_999) / 86_400_000)
+        let rem = ms - Int64(days) * 86_400_000
+        let date = CalendarDate(daysSinceEpoch: days)
+        let secs = rem / 1000
+        func pad(_ v: Int64, _ n: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, n - s.count)) + s }
+        return "\(date) \(pad(secs / 3600, 2)):\(pad(secs / 60 % 60, 2)):\(pad(secs % 60, 2)).\(pad(rem % 1000, 3))+00"
+    }
+
+    /// bytea in hex input form.
+    static func byteaText(_ bytes: [UInt8]) -> String {
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = [UInt8(ascii: "\\"), UInt8(ascii: "x")]
+        out.reserveCapacity(2 + bytes.count * 2)
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

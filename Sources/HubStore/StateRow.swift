@@ -1,0 +1,54 @@
+import HubCore
+import Postgres
+
+/// How a `StandardRecord` is stored in `current_state`, and read back for retractions.
+enum StateRow {
+    static let columns = [
+        "record_type", "entity_key", "school_code", "county_code", "updated_at_us", "src_topic", "src_partition",
+        "src_offset", "src_row", "gender", "grade", "status", "day", "class_name", "expected", "present",
+        "birth_date", "local_id_code",
+    ]
+
+    static func write(_ r: StandardRecord, _ w: inout PGCopyWriter) {
+        w.field(r.type.rawValue)
+        w.field(r.key)
+        w.field(r.schoolCode)
+        w.field(r.countyCode)
+        w.field(r.updatedAtMicros)
+        w.field(r.position.topic)
+        w.field(r.position.partition)
+        w.field(r.position.offset)
+        w.field(r.position.row)
+        w.field(r.gender.map { String($0) })
+        w.field(r.grade.map { String($0) })
+        w.field(r.status.map { String($0) })
+        w.field(r.day.map { CalendarDate(daysSinceEpoch: Int($0)).description })
+        w.field(r.className)
+        w.field(r.expected.map { String($0) })
+        w.field(r.present.map { String($0) })
+        w.field(r.birthDay.map { CalendarDate(daysSinceEpoch: Int($0)).description })
+        w.field(r.localIdCode)
+        w.endRow()
+    }
+
+    static func decode(_ result: PGResult, _ i: Int) throws -> StandardRecord {
+        func int(_ c: Int) -> Int64? { result.value(i, c).flatMap { Int64($0) } }
+        func day(_ c: Int) -> Int32? {
+            guard let text = result.value(i, c) else { return nil }
+            let parts = text.split(separator: "-").compactMap { Int($0) }
+            guard parts.count == 3, let d = CalendarDate(year: parts[0], month: parts[1], day: parts[2]) else { return nil }
+            return Int32(d.daysSinceEpoch)
+        }
+        guard let type = result.value(i, 0).flatMap(RecordType.init(rawValue:)) else {
+            throw PGError(message: "unknown record type in current_state")
+        }
+        let position = SourcePosition(topic: result.value(i, 5) ?? "", partition: Int32(int(6) ?? 0),
+                                      offset: int(7) ?? 0, row: Int32(int(8) ?? 0))
+        return StandardRecord(
+            type: type, key: result.value(i, 1) ?? "", schoolCode: result.value(i, 2) ?? "",
+            countyCode: result.value(i, 3) ?? "", updatedAtMicros: int(4) ?? 0, position: position,
+            gender: int(9).map { Int16($0) }, grade: int(10).map { Int16($0) }, status: int(11).map { Int16($0) },
+            day: day(12), className: result.value(i, 13), expected: int(14), present: int(15),
+            birthDay: day(16), localIdCode: result.value(i, 17))
+    }
+}

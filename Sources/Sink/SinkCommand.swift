@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import HubStore
+import Postgres
+import Topology
+import WorkerRuntime
+
+/// `hub-sink`: keeps the current state and the published aggregates in PostgreSQL, exactly
+/// once, from the standard zone and the dead-letter topic.
+@main
+struct SinkCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hub-sink",
+        abstract: "Sink stage: standard zone + dead letters → current state, aggregates and quarantine tables, exactly once.")
+
+    @OptionGroup var common: CommonOptions
+
+    func run() async throws {
+        let settings: WorkerSettings
+        do {
+            settings = try WorkerSettings(stage: "sink", defaultHTTPPort: 9483, options: common)
+        } catch {
+            WorkerMain.fail("sink", error.description)
+        }
+        let topology = WorkerMain.loadTopology(settings)
+        if settings.checkConfig {
+            do {
+                _ = try PGConnection(conninfo: settings.database)
+            } catch {
+                WorkerMain.fail("sink", "cannot connect to the database: \(error)")
+            }
+            print("hub-sink: configuration ok; schema \(settings.schema); topics: \(topology.streams.map { settings.topic($0.outputTopic) }.joined(separator: ", ")), \(settings.quarantineTopic)")
+            return
+        }
+        let (logger, registry) = WorkerMain.bootstrap(settings)
+        let health = HealthState()
+        let worker = SinkWorker(settings: settings, topology: topology, logger: logger, health: health)
+        try await WorkerMain.run(worker, settings: settings, logger: logger, registry: registry, health: health)
+    }
+}

@@ -1,0 +1,105 @@
+import Decoding
+import HubCore
+import Kafka
+import Logging
+import Standardization
+
+/// Reads the whole registry topic into a `SchoolRegistry` and keeps following it. Every
+/// Transform instance reads every partition (no consumer group), so all instances hold the
+/// same registry, and a restart rebuilds it from the topic.
+final class RegistryFollower {
+    private let consumer: KafkaConsumer
+    private let config: KafkaConfig
+    private let topic: String
+    private let logger: Logger
+    private var partitions: [TopicPartition] = []
+    private(set) var registry = SchoolRegistry()
+
+    init(config: KafkaConfig, topic: String, logger: Logger) throws {
+        var config = config
+        config["group.id"] = nil
+        config["enable.partition.eof"] = "false"
+        self.consumer = try KafkaConsumer(config: config)
+        self.config = config
+        self.topic = topic
+        self.logger = logger
+    }
+
+    deinit { consumer.close() }
+
+    /// Assigns every partition of the registry topic from the beginning.
+    func start() throws {
+        guard let count = try KafkaAdmin.partitionCount(config: config, topic: topic, timeout: .seconds(10)) else {
+            throw KafkaError(code: -1, name: "UNKNOWN_TOPIC", message: "registry topic \(topic) does not exist")
+        }
+        partitions = (0..<Int32(count)).map { TopicPartition(topic: topic, partition: $0) }
+        try consumer.assign(partitions.map { TopicPartitionOffset($0, offset: TopicPartitionOffset.beginning) })
+    }
+
+    /// Reads until the registry holds every message the broker had when this was called, so
+    /// a record is never standardised against a registry older than the record itself.
+    func catchUp() throws {
+        var targets: [TopicPartition: Int64] = [:]
+        for p in partitions {
+            let (_, high) = try consumer.queryWatermarks(p, timeout: .seconds(10))
+            targets[p] = high
+        }
+        var positions: [TopicPartition: Int64] = [:]
+        for p in try consumer.position(partitions) where p.offset >= 0 { positions[p.topicPartition] = p.offset }
+        func behind() -> Bool { targets.contains { (positions[$0.key] ?? 0) < $0.value } }
+        while behind() {
+            let messages = try consumer.poll(maxMessages: 10_000, timeout: .milliseconds(200))
+            for m in messages {
+                apply(m)
+                positions[m.topicPartition] = m.offset + 1
+            }
+        }
+    }
+
+    /// One registry message: JSON with a 6-digit `33xxxx` county code registers the school
+    /// (key = school code); a null or empty value deletes it, and so does anything else
+    /// (logged, without the value).
+    private func apply(_ m: KafkaMessage) {
+        let keyText = m.key.map { String(decoding: $0, as: UTF8.self) }
+        var county: String?
+        var school = keyText.map(Self.trim)
+        if let value = m.value, !value.isEmpty {
+            if case .records(let recs) = MessageDecoding.decode(value: value, headers: []), recs.count == 1,
+               case .record(let r) = recs[0] {
+                for f in r.fields {
+                    switch (f.name, f.value) {
+                    case ("county_code", .string(let s)), ("county_code", .integer(let s)):
+                        if Region.isValidCounty(Self.trim(s)) { county = Self.trim(s) }
+                    case ("school_code", .string(let s)), ("school_code", .integer(let s)):
+                        if school == nil || school == "" { school = Self.trim(s) }
+                    default: break
+                    }
+                }
+            }
+            if county == nil {
+                logger.warning("registry message is not a school with a 33xxxx county code; treated as a delete",
+                               metadata: ["topic": "\(m.topic)", "partition": "\(m.partition)", "offset": "\(m.offset)"])
+            }
+        }
+        guard let school, !school.isEmpty else {
+            logger.warning("registry message without a school code ignored",
+                           metadata: ["topic": "\(m.topic)", "partition": "\(m.partition)", "offset": "\(m.offset)"])
+            return
+        }
+        registry.apply(school: school, county: county, timestampMs: m.timestampMs ?? 0, partition: m.partition, offset: m.offset)
+    }
+
+    static func trim(_ s: String) -> String {
+        s.trimmingASCIIWhitespace()
+    }
+}
+
+extension String {
+    func trimmingASCIIWhitespace() -> String {
+        let u = utf8
+        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
+        guard let first = u.firstIndex(where: { !isSpace($0) }) else { return "" }
+        let last = u.lastIndex(where: { !isSpace($0) })!
+        return String(self[first...last])
+    }
+}

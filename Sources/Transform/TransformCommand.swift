@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import HubCore
+import Topology
+import WorkerRuntime
+
+/// `hub-transform`: maps records of every dialect onto the standard form, against the
+/// versioned school registry, and writes the standard zone; what fails a check is quarantined.
+@main
+struct TransformCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hub-transform",
+        abstract: "Transform stage: records → standard-zone records keyed by entity, failures → quarantine.")
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(name: .long, help: "File holding the person-code HMAC secret (at least 16 bytes). Env HUB_PERSON_CODE_KEY_FILE, or the secret itself in HUB_PERSON_CODE_KEY. Required; never put it in a topology file.")
+    var personCodeKeyFile: String?
+
+    func run() async throws {
+        let settings: WorkerSettings
+        let secret: [UInt8]
+        do {
+            settings = try WorkerSettings(stage: "transform", defaultHTTPPort: 9482, options: common)
+            secret = try PersonCodeSecret.load(file: personCodeKeyFile)
+        } catch {
+            WorkerMain.fail("transform", error.description)
+        }
+        let topology = WorkerMain.loadTopology(settings)
+        if settings.checkConfig {
+            print("hub-transform: configuration ok; streams: \(topology.streams.map(\.name).joined(separator: ", ")); registry: \(settings.registryTopic)")
+            return
+        }
+        let (logger, registry) = WorkerMain.bootstrap(settings)
+        let health = HealthState()
+        let worker = TransformWorker(settings: settings, topology: topology, pseudonymizer: Pseudonymizer(secret: secret),
+                                     logger: logger, health: health)
+        try await WorkerMain.run(worker, settings: settings, logger: logger, registry: registry, health: health)
+    }
+}
+
+/// Where the person-code secret comes from: a file, or the environment. Never a flag value
+/// or a topology file, so it does not show in process lists or repositories.
+enum PersonCodeSecret {
+    static func load(file: String?, environment env: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) -> [UInt8] {
+        var bytes: [UInt8]
+        if let path = file ?? env["HUB_PERSON_CODE_KEY_FILE"] {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ConfigurationError("cannot read the person-code key file \(path)")
+            }
+            bytes = Array(data)
+            while let last = bytes.last, last == 0x0A || last == 0x0D { bytes.removeLast() }
+        } else if let value = env["HUB_PERSON_CODE_KEY"] {
+            bytes = Array(value.utf8)
+        } else {
+            throw ConfigurationError("missing the person-code secret: set HUB_PERSON_CODE_KEY_FILE (or HUB_PERSON_CODE_KEY)")
+        }
+        guard bytes.count >= 16 else {
+            throw ConfigurationError("the person-code secret must be at least 16 bytes long")
+        }
+        return bytes
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import Kafka
+import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
+import Topology
+
+/// The start-up every worker shares: logging, metrics, the HTTP endpoint, the topology, and
+/// running the poll loop under a ServiceGroup that turns SIGTERM/SIGINT into a graceful stop.
+public enum WorkerMain {
+    /// Prints `stage: error: message` and exits 2: the one-line answer to bad configuration.
+    public static func fail(_ stage: String, _ message: String) -> Never {
+        FileHandle.standardError.write(Data("hub-\(stage): error: \(message)\n".utf8))
+        exit(2)
+    }
+
+    /// Sets up logging and metrics once per process.
+    public static func bootstrap(_ settings: WorkerSettings) -> (Logger, PrometheusCollectorRegistry) {
+        let level = Logger.Level(rawValue: settings.logLevel) ?? .info
+        LoggingSystem.bootstrap { label in StructuredLogHandler(label: label, format: settings.logFormat, level: level) }
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return (Logger(label: settings.stage), registry)
+    }
+
+    /// Loads the topology or exits with every issue listed.
+    public static func loadTopology(_ settings: WorkerSettings) -> Topology {
+        do {
+            return try TopologyLoader.load(directory: settings.topologyDirectory)
+        } catch {
+            fail(settings.stage, "\(error)")
+        }
+    }
+
+    /// Runs `worker` until it returns or the process is asked to stop.
+    public static func run(_ worker: any PollLoopWorker, settings: WorkerSettings, logger: Logger,
+                           registry: PrometheusCollectorRegistry, health: HealthState) async throws {
+        if settings.httpPort > 0 {
+            do {
+                let server = try ObservabilityServer(port: settings.httpPort, health: health, registry: registry)
+                logger.info("serving /healthz /readyz /metrics", metadata: ["port": "\(server.port)"])
+            } catch {
+                fail(settings.stage, error.description)
+            }
+        }
+        let service = PollLoopService(name: settings.stage, worker: worker)
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+    }
+
+    /// Kafka client settings from the worker's configuration plus stage defaults; the
+    /// operator's `--kafka-property` values win.
+    public static func kafkaConfig(_ settings: WorkerSettings, _ defaults: [String: String], logger: Logger) -> KafkaConfig {
+        var props = ["bootstrap.servers": settings.brokers, "client.id": "eduhub-\(settings.stage)"]
+        props.merge(defaults) { $1 }
+        props.merge(settings.kafkaProperties) { $1 }
+        var config = KafkaConfig(props)
+        let kafkaLogger = Logger(label: "\(settings.stage).kafka")
+        config.logHandler = { message in
+            kafkaLogger.warning("librdkafka: \(message.message)", metadata: ["facility": "\(message.facility)"])
+        }
+        return config
+    }
+}
+
+/// Exponential backoff for retrying an unavailable dependency, with a cap.
+public struct Backoff: Sendable {
+    public var initial: Duration
+    public var maximum: Duration
+    private var current: Duration
+
+    public init(initial: Duration = .milliseconds(200), maximum: Duration = .seconds(5)) {
+        self.initial = initial
+        self.maximum = maximum
+        self.current = initial
+    }
+
+    /// The next delay, doubling up to the cap.
+    public mutating func next() -> Duration {
+        defer { current = min(current * 2, maximum) }
+        return current
+    }
+
+    public mutating func reset() { current = initial }
+}

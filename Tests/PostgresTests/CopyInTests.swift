@@ -1,0 +1,103 @@
+import Postgres
+import Testing
+
+@Suite("COPY FROM STDIN")
+struct CopyInTests {
+    /// Values that need every escape the text format has, plus NULL and the empty string
+    /// (which must stay distinct from NULL) and text that looks like an escape.
+    static let awkward: [String?] = [
+        "plain", "tab\tinside", "line\nbreak", "carriage\rreturn", "back\\slash", "\\N",
+        "", nil, "\\.", "多字节 ✓ 🎓", " leading and trailing ", "\r\n\t\\",
+    ]
+
+    @Test("100k rows with tabs, newlines, backslashes and NULLs round-trip exactly")
+    func roundTripsAwkwardValues() throws {
+        let connection = try connectToFreshDatabase()
+        try connection.execute("CREATE TABLE copied (id bigint PRIMARY KEY, a text, b text)")
+        let rowCount = 100_000
+        func expected(_ id: Int) -> (String?, String?) {
+            let a = Self.awkward[id % Self.awkward.count]
+            let b = Self.awkward[(id / Self.awkward.count) % Self.awkward.count].map { "\($0)#\(id)" }
+            return (a, b)
+        }
+        let copied = try connection.copyIn("COPY copied (id, a, b) FROM STDIN") { writer in
+            for id in 0..<rowCount {
+                let (a, b) = expected(id)
+                if id.isMultiple(of: 2) {
+                    writer.row([String(id), a, b])
+                } else {
+                    writer.field(id)
+                    writer.field(a)
+                    writer.field(b)
+                    writer.endRow()
+                }
+            }
+        }
+        #expect(copied == rowCount)
+
+        let result = try connection.query("SELECT id, a, b FROM copied ORDER BY id")
+        try #require(result.rowCount == rowCount)
+        var mismatches = 0
+        for row in 0..<rowCount {
+            let (a, b) = expected(row)
+            if result.int(row, 0) != row || result.value(row, 1) != a || result.value(row, 2) != b {
+                mismatches += 1
+            }
+        }
+        #expect(mismatches == 0)
+    }
+
+    @Test("integer fields cover the whole Int64 range and other widths")
+    func integerFields() throws {
+        let connection = try connectToFreshDatabase()
+        try connection.execute("CREATE TABLE numbers (n numeric)")
+        try connection.copyIn("COPY numbers FROM STDIN") { writer in
+            writer.field(Int64.min); writer.endRow()
+            writer.field(Int64.max); writer.endRow()
+            writer.field(0); writer.endRow()
+            writer.field(Int8(-7)); writer.endRow()
+            writer.field(UInt64.max); writer.endRow()
+        }
+        let result = try connection.query("SELECT n::text FROM numbers")
+        #expect((0..<result.rowCount).map { result.value($0, 0) } == [
+            "-9223372036854775808", "9223372036854775807", "0", "-7", "18446744073709551615",
+        ])
+    }
+
+    @Test("a throwing body aborts the COPY; nothing is loaded and the connection stays usable")
+    func throwingBodyAborts() throws {
+        struct Stop: Error {}
+        let connection = try connectToFreshDatabase()
+        try connection.execute("CREATE TABLE copied (id int)")
+        #expect(throws: Stop.self) {
+            try connection.copyIn("COPY copied FROM STDIN") { writer in
+                for id in 0..<50_000 { writer.row([String(id)]) }
+                throw Stop()
+            }
+        }
+        #expect(try connection.query("SELECT count(*) FROM copied").int(0, 0) == 0)
+    }
+
+    @Test("a rejected row fails the whole COPY with the server's SQLSTATE")
+    func badRowFails() throws {
+        let connection = try connectToFreshDatabase()
+        try connection.execute("CREATE TABLE copied (id int)")
+        let error = try #require(throws: PGError.self) {
+            try connection.copyIn("COPY copied FROM STDIN") { writer in
+                writer.row(["1"])
+                writer.row(["not a number"])
+            }
+        }
+        #expect(error.sqlState == "22P02")
+        #expect(try connection.query("SELECT count(*) FROM copied").int(0, 0) == 0)
+    }
+
+    @Test("a statement that is not COPY FROM STDIN is refused")
+    func notACopy() throws {
+        let connection = try connectToFreshDatabase()
+        #expect(throws: PGError.self) {
+            try connection.copyIn("SELECT 1") { _ in }
+        }
+        #expect(try connection.query("SELECT 2").int(0, 0) == 2)
+    }
+}
