@@ -57,7 +57,7 @@ let package = Package(
         .executableTarget(name: "Transform", dependencies: ["WorkerRuntime", "Standardization", "Decoding"], linkerSettings: rdkafkaRpath),
         .executableTarget(name: "Sink", dependencies: ["WorkerRuntime", "HubStore"], linkerSettings: rdkafkaRpath),
         .executableTarget(name: "Scheduler", dependencies: ["WorkerRuntime", "HubStore"], linkerSettings: rdkafkaRpath),
-        .executableTarget(name: "hubctl", dependencies: [
+        .executableTarget(name: "hubctl", dependencies: ["Zstd", 
             "WorkerRuntime", "HubStore", "Decoding", "Standardization", "Aggregation",
         ], linkerSettings: rdkafkaRpath),
 
@@ -65,7 +65,7 @@ let package = Package(
         .testTarget(name: "HubCoreTests", dependencies: ["HubCore"]),
         .testTarget(name: "TopologyTests", dependencies: ["Topology", "Standardization"]),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Zstd"]),
-        .testTarget(name: "StandardizationTests", dependencies: ["Standardization", "Decoding"]),
+        .testTarget(name: "StandardizationTests", dependencies: ["Standardization", "Decoding", "Aggregation"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"], linkerSettings: rdkafkaRpath),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], linkerSettings: rdkafkaRpath),
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "HubCore", "Kafka", "Postgres", "Zstd"], linkerSettings: rdkafkaRpath),

@@ -21,12 +21,12 @@ public struct AggregateDeltas: Sendable {
     }
 
     public mutating func add(_ record: StandardRecord, sign: Int64) {
-        for def in definitions {
+        definitions: for def in definitions where def.recordType == record.type {
             guard Self.passes(record, def) else { continue }
             var groups: [Int64] = []
             groups.reserveCapacity(def.groupBy.count)
             for g in def.groupBy {
-                guard let v = Self.value(of: g.field, in: record) else { return }
+                guard let v = Self.value(of: g.field, in: record) else { continue definitions }
                 groups.append(v)
             }
             let measures = def.measures.map { m -> Int64 in

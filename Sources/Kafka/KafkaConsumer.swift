@@ -191,7 +191,7 @@ public final class KafkaConsumer: @unchecked Sendable {
         let code = message.pointee.err
         if code == RD_KAFKA_RESP_ERR__PARTITION_EOF { return }
         if code == RD_KAFKA_RESP_ERR__FATAL {
-            throw KafkaError.fatalError(of: client.handle, context: "consuming")
+            throw KafkaError.clientFatalError(of: client.handle, context: "consuming")
                 ?? KafkaError(code, context: "consuming")
         }
         let topic = message.pointee.rkt.map { String(cString: rd_kafka_topic_name($0)) }

@@ -72,7 +72,7 @@ extension KafkaError {
     }
 
     /// The client's fatal error, if one was raised (idempotent producer, static group membership).
-    static func fatalError(of client: OpaquePointer, context: String) -> KafkaError? {
+    static func clientFatalError(of client: OpaquePointer, context: String) -> KafkaError? {
         var buffer = [CChar](repeating: 0, count: 512)
         let code = rd_kafka_fatal_error(client, &buffer, buffer.count)
         guard code != RD_KAFKA_RESP_ERR_NO_ERROR else { return nil }

@@ -13,7 +13,6 @@ public final class KafkaProducer: Sendable {
         "message.max.bytes": String(KafkaConfig.defaultMaxMessageBytes),
         // Idempotence keeps retried batches from duplicating or reordering messages.
         "enable.idempotence": "true",
-        "linger.ms": "5",
     ]
 
     /// Creates the producer; it connects lazily. Throws a ``KafkaError`` carrying
@@ -100,7 +99,7 @@ public final class KafkaProducer: Sendable {
                 rd_kafka_poll(handle, min(remaining, .milliseconds(100)).clampedMilliseconds)
                 continue
             }
-            if code == RD_KAFKA_RESP_ERR__FATAL, let fatal = KafkaError.fatalError(of: handle, context: "producing to \(topic)") {
+            if code == RD_KAFKA_RESP_ERR__FATAL, let fatal = KafkaError.clientFatalError(of: handle, context: "producing to \(topic)") {
                 rd_kafka_error_destroy(failure)
                 throw fatal
             }
@@ -115,7 +114,7 @@ public final class KafkaProducer: Sendable {
     public func flush(timeout: Duration) throws {
         let code = rd_kafka_flush(client.handle, timeout.clampedMilliseconds)
         if let failure = client.context.takeDeliveryFailure() { throw failure }
-        if let fatal = KafkaError.fatalError(of: client.handle, context: "flushing producer") { throw fatal }
+        if let fatal = KafkaError.clientFatalError(of: client.handle, context: "flushing producer") { throw fatal }
         if code != RD_KAFKA_RESP_ERR_NO_ERROR {
             let outstanding = rd_kafka_outq_len(client.handle)
             throw KafkaError(code, context: "flushing producer (\(outstanding) messages or requests outstanding)")

@@ -10,6 +10,7 @@ extension PGConnection {
     /// - Throws: the body's error, or ``PGError`` when BEGIN/COMMIT fail. A COMMIT that the
     ///   server turns into a ROLLBACK (because a statement failed and the body swallowed the
     ///   error) is reported as an error too, so a lost transaction never looks committed.
+    @discardableResult
     public func transaction<T>(_ body: (PGConnection) throws -> T) throws -> T {
         let nested = PQtransactionStatus(handle) != PQTRANS_IDLE
         let savepoint = "hub_savepoint_\(nestingDepth)"

@@ -132,6 +132,8 @@ public struct AggregateDefinition: Sendable {
 
     public var table: String
     public var description: String
+    /// The record type whose current state feeds this aggregate.
+    public var recordType: RecordType
     public var levels: [RegionLevel]
     /// Only entities whose code field has one of these codes count, e.g. `status: [1]`.
     public var filter: [(field: String, codes: [Int16])]

@@ -24,7 +24,7 @@ struct StreamParser {
 
         let fields = parseFields(reader.required(top, "fields", in: root, "the stream"), recordType)
         let dialects = parseDialects(reader.required(top, "dialects", in: root, "the stream"), fields)
-        let aggregates = parseAggregates(top["aggregates"], fields)
+        let aggregates = parseAggregates(top["aggregates"], fields, recordType)
         guard let name, let source, let output else { return nil }
         return StreamDefinition(name: name, description: description, owner: owner, recordType: recordType,
                                 sourceTopic: source, outputTopic: output, fields: fields, dialects: dialects,
@@ -134,7 +134,7 @@ struct StreamParser {
         return mapping
     }
 
-    private func parseAggregates(_ node: Node?, _ fields: [FieldDefinition]) -> [AggregateDefinition] {
+    private func parseAggregates(_ node: Node?, _ fields: [FieldDefinition], _ recordType: RecordType) -> [AggregateDefinition] {
         var out: [AggregateDefinition] = []
         for (table, keyNode, value) in reader.mapping(node, "aggregates") {
             if !isPlainIdentifier(table) { reader.issue(keyNode, "aggregate table name \"\(table)\" must be lower-case letters, digits and _") }
@@ -193,7 +193,7 @@ struct StreamParser {
             }
             if measures.isEmpty { reader.issue(keyNode, "aggregate \"\(table)\" needs at least one measure") }
             let description = entries["description"].flatMap { reader.string($0, "description") } ?? ""
-            out.append(AggregateDefinition(table: table, description: description, levels: levels, filter: filter,
+            out.append(AggregateDefinition(table: table, description: description, recordType: recordType, levels: levels, filter: filter,
                                            groupBy: groupBy, measures: measures))
         }
         return out

@@ -45,6 +45,10 @@ struct TransformWorker: PollLoopWorker {
 
         let recordsIn = Counter(label: "hub_records_in_total", dimensions: [("stage", "transform")])
         var recordsOut: [String: Counter] = [:]
+        for s in topology.streams {
+            let topic = settings.topic(s.outputTopic)
+            recordsOut[topic] = Counter(label: "hub_records_out_total", dimensions: [("stage", "transform"), ("topic", topic)])
+        }
         var quarantined: [QuarantineReason: Counter] = [:]
         for r in QuarantineReason.allCases {
             quarantined[r] = Counter(label: "hub_quarantined_total", dimensions: [("stage", "transform"), ("reason", r.rawValue)])
@@ -81,8 +85,7 @@ struct TransformWorker: PollLoopWorker {
                     switch outcome {
                     case .standard(let std):
                         try producer.send(topic: outputTopic, key: Array(std.key.utf8), value: std.encoded())
-                        recordsOut[outputTopic, default: Counter(label: "hub_records_out_total",
-                                                                 dimensions: [("stage", "transform"), ("topic", outputTopic)])].increment()
+                        recordsOut[outputTopic]?.increment()
                     case .quarantine(let reason, let field, let detail, let school):
                         let unit = QuarantineUnit(position: position, timestampMs: ingested.timestampMs,
                                                   recordType: standardizer.stream.recordType, reason: reason, field: field,

@@ -35,8 +35,8 @@ public final class ManagedProcess: Sendable {
         let name = URL(fileURLWithPath: executable).lastPathComponent
         standardOutputPath = outputDirectory.appendingPathComponent("\(name).stdout").path
         standardErrorPath = outputDirectory.appendingPathComponent("\(name).stderr").path
-        FileManager.default.createFile(atPath: standardOutputPath, contents: nil)
-        FileManager.default.createFile(atPath: standardErrorPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: standardOutputPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: standardErrorPath, contents: nil)
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)

@@ -17,7 +17,7 @@ enum ServiceScript {
     /// - Throws: ``ServicesError`` with the script's own one-line error on failure.
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws {
         let logPath = NSTemporaryDirectory() + "hub-services-\(UUID().uuidString).log"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: logPath) }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         defer { try? log.close() }

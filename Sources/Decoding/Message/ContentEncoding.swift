@@ -25,10 +25,11 @@ enum ContentEncoding: Sendable {
         case .zstd:
             do {
                 return try Zstd.decompress(value, maxOutput: maxBytes)
-            } catch .outputTooLarge {
-                throw .tooLarge("zstd content exceeds \(maxBytes) bytes")
-            } catch .malformed(let why) {
-                throw .malformed("broken zstd frame: \(why)")
+            } catch {
+                switch error {
+                case .outputTooLarge: throw .tooLarge("zstd content exceeds \(maxBytes) bytes")
+                case .malformed(let why): throw .malformed("broken zstd frame: \(why)")
+                }
             }
         }
     }

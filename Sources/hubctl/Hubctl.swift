@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `hubctl`: the operators' and data stewards' command line.
+@main
+struct Hubctl: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hubctl",
+        abstract: "Operate the education data hub: topologies, topics, sample data, pipeline status, aggregates, quarantine.",
+        subcommands: [TopologyCommand.self, TopicsCommand.self, DatabaseCommand.self, SampleCommand.self,
+                      PipelineCommand.self, ShowCommand.self, QuarantineCommand.self])
+}

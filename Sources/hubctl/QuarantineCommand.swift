@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import HubCore
+import Kafka
+import Postgres
+import WorkerRuntime
+
+struct QuarantineCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "quarantine", abstract: "Inspect and replay quarantined units (operators only).",
+        subcommands: [Summary.self, Replay.self])
+
+    struct Summary: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Quarantined units per reason, record type and field.")
+        @OptionGroup var common: CommonOptions
+
+        func run() async throws {
+            let ctx = try Context(common)
+            let db = try ctx.database()
+            let r = try db.query("""
+                SELECT reason, coalesce(record_type, '-'), coalesce(field, '-'), count(*),
+                       count(*) FILTER (WHERE resolved_at IS NOT NULL)
+                FROM \(ctx.settings.schema).quarantine GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+                """)
+            say("reason  record_type  field  units  resolved_by_replay")
+            for i in 0..<r.rowCount { say((0..<5).map { r.value(i, $0) ?? "" }.joined(separator: "  ")) }
+        }
+    }
+
+    /// Sends quarantined records back through Transform, standardised against the registry
+    /// as it is now, keeping their original source positions — so replaying twice, or
+    /// replaying a record that already counts, changes nothing.
+    struct Replay: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Replay quarantined records through the pipeline (e.g. unknown_school once the registry knows the school).")
+        @OptionGroup var common: CommonOptions
+        @Option(name: .long, help: "Reason to replay. Default unknown_school.") var reason = "unknown_school"
+        @Option(name: .long, help: "Only records of this school code.") var school: String?
+        @Flag(name: .long, help: "Also replay units that a previous replay already resolved.") var includeResolved = false
+
+        func run() async throws {
+            let ctx = try Context(common)
+            guard QuarantineReason(rawValue: reason) != nil else {
+                throw ValidationError("unknown reason \"\(reason)\"; use one of: " + QuarantineReason.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            let db = try ctx.database()
+            let s = ctx.settings.schema
+            let rows = try db.query("""
+                SELECT q.src_topic, q.src_partition, q.src_offset, q.src_row,
+                       (extract(epoch FROM q.message_time) * 1000)::bigint, encode(r.record, 'hex'), coalesce(q.school_code, '')
+                FROM \(s).quarantine q JOIN \(s)_private.quarantine_raw r USING (src_topic, src_partition, src_offset, src_row)
+                WHERE q.reason = $1 AND ($2::text IS NULL OR q.school_code = $2) AND r.record IS NOT NULL
+                  AND ($3 OR q.resolved_at IS NULL)
+                ORDER BY 1, 2, 3, 4
+                """, [reason, school, includeResolved ? "true" : "false"])
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            var messages: [SourcePosition: IngestedMessage] = [:]
+            var keys: [SourcePosition: String] = [:]
+            var skipped = 0
+            for i in 0..<rows.rowCount {
+                let source = SourcePosition(topic: rows.value(i, 0)!, partition: Int32(rows.int(i, 1)!), offset: Int64(rows.int(i, 2)!), row: 0)
+                guard let bytes = hexBytes(rows.value(i, 5) ?? "") else { skipped += 1; continue }
+                var reader = BinaryReader(bytes)
+                guard let record = try? RawRecord(from: &reader) else { skipped += 1; continue }
+                var message = messages[source] ?? IngestedMessage(source: source, timestampMs: Int64(rows.int(i, 4) ?? 0),
+                                                                   registryAsOfMs: now, records: [])
+                message.records.append(record)
+                messages[source] = message
+                keys[source] = rows.value(i, 6)
+            }
+            let producer = try KafkaProducer(config: ctx.kafkaConfig)
+            for (source, message) in messages.sorted(by: { $0.key < $1.key }) {
+                try producer.send(topic: ctx.settings.ingestedTopic, key: Array((keys[source] ?? "").utf8), value: message.encoded())
+            }
+            try producer.flush(timeout: .seconds(60))
+            try db.query("""
+                UPDATE \(s).quarantine SET replayed_at = now()
+                WHERE reason = $1 AND ($2::text IS NULL OR school_code = $2) AND ($3 OR resolved_at IS NULL)
+                """, [reason, school, includeResolved ? "true" : "false"])
+            let count = messages.values.reduce(0) { $0 + $1.records.count }
+            say("replayed \(count) \(reason) records from \(messages.count) messages" + (skipped > 0 ? " (\(skipped) could not be read back)" : ""))
+        }
+
+        private func hexBytes(_ hex: String) -> [UInt8]? {
+            let chars = Array(hex.utf8)
+            guard chars.count % 2 == 0 else { return nil }
+            var out: [UInt8] = []
+            out.reserveCapacity(chars.count / 2)
+            func v(_ c: UInt8) -> UInt8? {
+                switch c {
+                case 0x30...0x39: return c - 0x30
+                case 0x61...0x66: return c - 0x61 + 10
+                default: return nil
+                }
+            }
+            var i = 0
+            while i < chars.count {
+                guard let hi = v(chars[i]), let lo = v(chars[i + 1]) else { return nil }
+                out.append(hi << 4 | lo)
+                i += 2
+            }
+            return out
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import HubCore
+import Zstd
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Packs generated records into raw Kafka messages the way schools send them: single JSON
+/// objects, ndjson and CSV batches, UTF-8 or GBK/GB18030, some zstd-compressed, plus a few
+/// whole-value failures — and counts the quarantine units this must produce.
+struct SamplePacker {
+    var rng: SplitMix
+
+    mutating func pack(_ records: [(SampleGenerator.School, SampleRecord)], topic: String,
+                       truth: inout SampleGenerator.Truth) -> [SampleGenerator.Message] {
+        var bySchool: [String: [SampleRecord]] = [:]
+        var order: [String] = []
+        for (school, r) in records {
+            if bySchool[school.code] == nil { order.append(school.code) }
+            bySchool[school.code, default: []].append(r)
+            if let reason = r.expectedReason { truth.quarantine[reason, default: 0] += 1 }
+        }
+        var out: [SampleGenerator.Message] = []
+        for code in order {
+            var list = bySchool[code]!
+            while !list.isEmpty {
+                let n = min(list.count, 1 + rng.int(25))
+                let chunk = Array(list.prefix(n))
+                list.removeFirst(n)
+                out.append(message(chunk, topic: topic, key: code, truth: &truth))
+            }
+        }
+        return out
+    }
+
+    private mutating func message(_ chunk: [SampleRecord], topic: String, key: String,
+                                  truth: inout SampleGenerator.Truth) -> SampleGenerator.Message {
+        let names = chunk[0].fields.map(\.0)
+        let sameShape = chunk.allSatisfy { $0.fields.map(\.0) == names }
+        var text: String
+        var contentType: String
+        let roll = rng.int(10)
+        if chunk.count == 1 && roll < 5 {
+            text = chunk[0].json
+            contentType = "application/json"
+        } else if sameShape && roll < 4 {
+            text = names.joined(separator: ",") + "\r\n"
+            for r in chunk { text += r.fields.map(\.1.csv).joined(separator: ",") + "\r\n" }
+            contentType = "text/csv"
+        } else {
+            text = chunk.map(\.json).joined(separator: "\n") + "\n"
+            if rng.int(8) == 0 {
+                text += "{\"broken\": \n\n"
+                truth.quarantine["malformed", default: 0] += 1
+            }
+            contentType = "application/x-ndjson"
+        }
+        var bytes = Array(text.utf8)
+        if text.utf8.contains(where: { $0 >= 0x80 }) && rng.int(3) == 0, let gb = Self.gb18030(text) {
+            bytes = gb
+            contentType += rng.int(2) == 0 ? "; charset=gbk" : ";charset=GB18030"
+        }
+        var headers = [("content-type", contentType)]
+        if rng.int(6) == 0 {
+            bytes = Zstd.compress(bytes, level: 3, includeContentSize: rng.int(2) == 0)
+            headers.append(("Content-Encoding", "zstd"))
+        }
+        return SampleGenerator.Message(topic: topic, key: key, value: bytes, headers: headers)
+    }
+
+    /// Whole-value failures: a null value, an unknown content type, an unknown charset, a
+    /// broken zstd frame and a value over 1 MiB.
+    func wholeValueFailures(topic: String, key: String, truth: inout SampleGenerator.Truth) -> [SampleGenerator.Message] {
+        truth.quarantine["malformed", default: 0] += 4
+        truth.quarantine["too_large", default: 0] += 1
+        return [
+            SampleGenerator.Message(topic: topic, key: key, value: [], headers: []),
+            SampleGenerator.Message(topic: topic, key: key, value: Array("{}".utf8), headers: [("content-type", "application/xml")]),
+            SampleGenerator.Message(topic: topic, key: key, value: Array("{}".utf8), headers: [("content-type", "application/json; charset=latin1")]),
+            SampleGenerator.Message(topic: topic, key: key, value: [0x28, 0xB5, 0x2F, 0xFD, 0x00, 0x01],
+                                    headers: [("content-encoding", "zstd")]),
+            SampleGenerator.Message(topic: topic, key: key, value: [UInt8](repeating: 0x20, count: (1 << 20) + 10),
+                                    headers: [("content-type", "application/x-ndjson")]),
+        ]
+    }
+
+    /// UTF-8 text in GB18030 bytes (GBK is its subset) through glibc's iconv.
+    static func gb18030(_ text: String) -> [UInt8]? {
+        guard let cd = iconv_open("GB18030", "UTF-8"), cd != iconv_t(bitPattern: -1) else { return nil }
+        defer { iconv_close(cd) }
+        var input = Array(text.utf8)
+        var output = [UInt8](repeating: 0, count: input.count * 2 + 16)
+        let written: Int? = input.withUnsafeMutableBufferPointer { inBuf in
+            output.withUnsafeMutableBufferPointer { outBuf in
+                var inPtr: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(inBuf.baseAddress!).assumingMemoryBound(to: CChar.self)
+                var inLeft = inBuf.count
+                var outPtr: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(outBuf.baseAddress!).assumingMemoryBound(to: CChar.self)
+                var outLeft = outBuf.count
+                guard iconv(cd, &inPtr, &inLeft, &outPtr, &outLeft) != -1 else { return nil }
+                return outBuf.count - outLeft
+            }
+        }
+        guard let written else { return nil }
+        return Array(output.prefix(written))
+    }
+}

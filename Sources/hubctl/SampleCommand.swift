@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import Kafka
+import WorkerRuntime
+
+struct SampleCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sample", abstract: "Generated sample data for demos and benchmarks.", subcommands: [Produce.self])
+
+    struct Produce: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Produce a generated province sample (registry, students, teachers, attendance, some bad records) and write the expected aggregates.")
+        @OptionGroup var common: CommonOptions
+        @Option(name: .long, help: "Number of students (plus their updates). Default 3000.")
+        var students = 3000
+        @Option(name: .long, help: "Random seed. Default 42.")
+        var seed: UInt64 = 42
+        @Option(name: .long, help: "Write the expected aggregates and quarantine counts here as JSON.")
+        var truthFile: String?
+
+        func run() async throws {
+            let ctx = try Context(common)
+            var gen = SampleGenerator(seed: seed)
+            var packer = SamplePacker(rng: SplitMix(seed: seed ^ 0xABCDEF))
+            let producer = try KafkaProducer(config: ctx.kafkaConfig)
+            func send(_ messages: [SampleGenerator.Message]) throws {
+                for m in messages {
+                    try producer.send(topic: ctx.settings.topic(m.topic), key: Array(m.key.utf8), value: m.value,
+                                      headers: m.headers.map { KafkaHeader(name: $0.0, string: $0.1) })
+                }
+            }
+            try send(gen.registryMessages())
+            try producer.flush(timeout: .seconds(30))
+
+            var studentRecords = gen.students(students)
+            for _ in 0..<max(1, students / 200) { studentRecords += gen.badStudents() }
+            var truth = gen.truth
+            var messages = packer.pack(studentRecords, topic: "raw.student", truth: &truth)
+            messages += packer.wholeValueFailures(topic: "raw.student", key: gen.schools[0].code, truth: &truth)
+            var g2 = gen
+            g2.truth = truth
+            let teacherRecords = g2.teachers(perSchool: max(2, students / 150))
+            let attendanceRecords = g2.attendance(days: 3, classesPerSchool: 6)
+            truth = g2.truth
+            messages += packer.pack(teacherRecords, topic: "raw.teacher", truth: &truth)
+            messages += packer.pack(attendanceRecords, topic: "raw.attendance", truth: &truth)
+            try send(messages)
+            try producer.flush(timeout: .seconds(60))
+            let records = studentRecords.count + teacherRecords.count + attendanceRecords.count
+            say("produced \(gen.schools.count) schools, \(records) raw records in \(messages.count) messages (seed \(seed))")
+            if let truthFile {
+                try TruthFile(truth).write(to: truthFile)
+            }
+        }
+    }
+}
+
+/// The expected results of a sample, as JSON, for `hubctl show --expect`.
+struct TruthFile: Codable {
+    var enrollment: [String: Int]
+    var teachers: [String: Int]
+    var attendance: [String: [Int]]
+    var quarantine: [String: Int]
+
+    init(_ t: SampleGenerator.Truth) {
+        enrollment = t.enrollment
+        teachers = t.teachers
+        attendance = t.attendance.mapValues { [$0.0, $0.1] }
+        quarantine = t.quarantine
+    }
+
+    func write(to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        try encoder.encode(self).write(to: URL(fileURLWithPath: path))
+    }
+
+    static func read(_ path: String) throws -> TruthFile {
+        try JSONDecoder().decode(TruthFile.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+}

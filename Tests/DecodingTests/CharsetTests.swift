@@ -1,0 +1,104 @@
+import HubCore
+import Testing
+
+@testable import Decoding
+
+@Suite("Charsets")
+struct CharsetTests {
+    @Test("a UTF-8 byte-order mark at the start is ignored", arguments: [nil, "application/x-ndjson", "text/csv"])
+    func utf8ByteOrderMark(contentType: String?) {
+        let text = contentType == "text/csv" ? "a\n1\n" : #"{"a":"1"}"#
+        let decoded = MessageFixtures.decode([0xEF, 0xBB, 0xBF] + Array(text.utf8), contentType: contentType)
+        #expect(decoded.rawRecords.first?["a"] == .string("1"))
+        #expect(decoded.rawRecords.first?.text.starts(with: [0xEF]) == false)
+    }
+
+    @Test("a byte-order mark later in the value is kept as text")
+    func byteOrderMarkNotAtStart() {
+        let decoded = MessageFixtures.decode("a\n\u{FEFF}1\n", contentType: "text/csv")
+        #expect(decoded.rawRecords.first?["a"] == .string("\u{FEFF}1"))
+    }
+
+    @Test("strict UTF-8: ill-formed sequences are malformed for the whole value", arguments: [
+        [0xC0, 0xAF],              // overlong "/"
+        [0xE0, 0x80, 0xAF],        // overlong
+        [0xF0, 0x80, 0x80, 0xAF],  // overlong
+        [0xED, 0xA0, 0x80],        // surrogate U+D800
+        [0xED, 0xBF, 0xBF],        // surrogate U+DFFF
+        [0xF4, 0x90, 0x80, 0x80],  // above U+10FFFF
+        [0xE5, 0xAD],              // truncated
+        [0xE5],                    // truncated lead byte
+        [0x80],                    // lone continuation
+        [0xFF], [0xFE], [0xF5, 0x80, 0x80, 0x80],
+    ] as [[UInt8]])
+    func invalidUTF8(sequence: [UInt8]) {
+        let value = Array(#"{"a":""#.utf8) + sequence + Array(#""}"#.utf8)
+        let decoded = MessageFixtures.decode(value)
+        #expect(decoded.rejectionReason == .malformed)
+        #expect(decoded.rejectionDetail?.hasPrefix("invalid UTF-8") == true)
+        // Also in ndjson: one bad line spoils the whole value, since charset is a whole-value check.
+        let lines = Array("{\"a\":1}\n".utf8) + value
+        #expect(MessageFixtures.decode(lines, contentType: "application/x-ndjson").rejectionReason == .malformed)
+    }
+
+    @Test("valid UTF-8 at every sequence length and boundary")
+    func validUTF8() {
+        let text = "\u{7F}\u{80}\u{7FF}\u{800}\u{D7FF}\u{E000}\u{FFFD}\u{FFFF}\u{10000}\u{10FFFF}学校€😀"
+        #expect(UTF8Validation.firstInvalidOffset(in: Array(text.utf8)) == nil)
+        #expect(UTF8Validation.firstInvalidOffset(in: [0x61, 0x62, 0xC3]) == 2)
+    }
+
+    @Test("GBK input decodes as GB18030")
+    func gbk() {
+        // "学校代码,姓名\n3133001234,张三\n" in GBK.
+        let csv: [UInt8] = [
+            0xD1, 0xA7, 0xD0, 0xA3, 0xB4, 0xFA, 0xC2, 0xEB, 0x2C, 0xD0, 0xD5, 0xC3, 0xFB, 0x0A,
+            0x33, 0x31, 0x33, 0x33, 0x30, 0x30, 0x31, 0x32, 0x33, 0x34, 0x2C, 0xD5, 0xC5, 0xC8, 0xFD, 0x0A,
+        ]
+        let record = MessageFixtures.decode(csv, contentType: "text/csv; charset=gbk").rawRecords.first
+        #expect(record?["学校代码"] == .string("3133001234"))
+        #expect(record?["姓名"] == .string("张三"))
+        #expect(record?.textString == "3133001234,张三")
+    }
+
+    @Test("GB18030 four-byte sequences decode, including outside the BMP")
+    func gb18030FourByte() {
+        // {"姓名":"张三","x":"€𠀀"}: € is A2 E3, U+20000 is the four-byte 95 32 82 36.
+        let json: [UInt8] = [
+            0x7B, 0x22, 0xD0, 0xD5, 0xC3, 0xFB, 0x22, 0x3A, 0x22, 0xD5, 0xC5, 0xC8,
+            0xFD, 0x22, 0x2C, 0x22, 0x78, 0x22, 0x3A, 0x22, 0xA2, 0xE3, 0x95, 0x32,
+            0x82, 0x36, 0x22, 0x7D,
+        ]
+        let record = MessageFixtures.decode(json, contentType: "application/json; charset=gb18030").rawRecords.first
+        #expect(record?["姓名"] == .string("张三"))
+        #expect(record?["x"] == .string("€\u{20000}"))
+        #expect(record?.textString == #"{"姓名":"张三","x":"€𠀀"}"#)
+    }
+
+    @Test("a leading U+FEFF is dropped after GB18030 decoding")
+    func gb18030ByteOrderMark() {
+        let value: [UInt8] = [0x84, 0x31, 0x95, 0x33] + Array(#"{"a":1}"#.utf8)
+        #expect(MessageFixtures.decode(value, contentType: "application/json;charset=GB18030").rawRecords.count == 1)
+    }
+
+    @Test("bytes invalid or truncated in GB18030 are malformed for the whole value", arguments: [
+        [0x80], [0xFF], [0xD1], [0xD1, 0x20], [0x81, 0x30], [0x81, 0x30, 0x81], [0x84, 0x31, 0xA5, 0x30],
+        [0xFE, 0x39, 0xFE, 0x39],
+    ] as [[UInt8]])
+    func invalidGB18030(sequence: [UInt8]) {
+        for charset in ["gbk", "gb18030"] {
+            let value = Array("a\n".utf8) + sequence
+            let decoded = MessageFixtures.decode(value, contentType: "text/csv; charset=\(charset)")
+            #expect(decoded.rejectionReason == .malformed)
+            #expect(decoded.rejectionDetail?.contains("GB18030") == true)
+        }
+    }
+
+    @Test("UTF-8 text read as GBK fails when it leaves a byte dangling")
+    func utf8ReadAsGBK() {
+        // "学" in UTF-8 is E5 AD A6: one GB18030 pair, then a truncated lead byte.
+        let decoded = MessageFixtures.decode(Array("a\n学".utf8), contentType: "text/csv; charset=gbk")
+        #expect(decoded.rejectionReason == .malformed)
+        #expect(decoded.rejectionDetail?.hasPrefix("truncated GB18030") == true)
+    }
+}

@@ -1,0 +1,105 @@
+import Testing
+import Zstd
+
+@Suite("Zstd")
+struct ZstdTests {
+    let sample = Array(String(repeating: "{\"XXBSM\":\"3133001234\",\"XM\":\"张三\"}\n", count: 200).utf8)
+
+    @Test("round-trips with the content size in the frame header")
+    func roundTripWithContentSize() throws {
+        let frame = Zstd.compress(sample)
+        #expect(try Zstd.decompress(frame, maxOutput: sample.count) == sample)
+    }
+
+    @Test("round-trips without the content size in the frame header")
+    func roundTripWithoutContentSize() throws {
+        let withSize = Zstd.compress(sample, level: 3, includeContentSize: true)
+        let withoutSize = Zstd.compress(sample, level: 3, includeContentSize: false)
+        // Frame header descriptor bit 7-6 (FCS flag) and single-segment bit 5 both clear.
+        #expect(withoutSize[4] & 0xE0 == 0)
+        #expect(withSize[4] & 0xE0 != 0)
+        #expect(try Zstd.decompress(withoutSize, maxOutput: sample.count) == sample)
+    }
+
+    @Test("accepts concatenated frames")
+    func concatenatedFrames() throws {
+        let frames = Zstd.compress(Array("abc".utf8)) + Zstd.compress(Array("def".utf8), level: 1, includeContentSize: false)
+        #expect(try Zstd.decompress(frames, maxOutput: 100) == Array("abcdef".utf8))
+    }
+
+    @Test("an empty frame decompresses to nothing")
+    func emptyContent() throws {
+        #expect(try Zstd.decompress(Zstd.compress([]), maxOutput: 10) == [])
+    }
+
+    @Test("output over the limit is refused, with or without a declared size", arguments: [true, false])
+    func outputTooLarge(includeContentSize: Bool) {
+        let frame = Zstd.compress(sample, level: 3, includeContentSize: includeContentSize)
+        #expect(throws: ZstdError.outputTooLarge) {
+            try Zstd.decompress(frame, maxOutput: sample.count - 1)
+        }
+    }
+
+    @Test("a bomb stops at the limit", arguments: [true, false])
+    func bomb(includeContentSize: Bool) {
+        let zeros = [UInt8](repeating: 0, count: 64 << 20)
+        let bomb = Zstd.compress(zeros, level: 3, includeContentSize: includeContentSize)
+        #expect(bomb.count < 64 << 10)
+        #expect(throws: ZstdError.outputTooLarge) {
+            try Zstd.decompress(bomb, maxOutput: 1 << 20)
+        }
+    }
+
+    @Test("empty input is malformed")
+    func emptyInput() {
+        #expect(throws: ZstdError.self) { try Zstd.decompress([], maxOutput: 10) }
+        #expect(Self.isMalformed { try Zstd.decompress([], maxOutput: 10) })
+    }
+
+    @Test("a truncated frame is malformed", arguments: [true, false])
+    func truncated(includeContentSize: Bool) {
+        let frame = Zstd.compress(sample, level: 3, includeContentSize: includeContentSize)
+        for cut in [1, 4, 6, frame.count / 2, frame.count - 1] {
+            #expect(Self.isMalformed { try Zstd.decompress(Array(frame.prefix(cut)), maxOutput: 1 << 20) })
+        }
+    }
+
+    @Test("trailing garbage after a frame is malformed")
+    func trailingGarbage() {
+        let frame = Zstd.compress(sample)
+        for garbage: [UInt8] in [[0x00], [0x01, 0x02, 0x03, 0x04, 0x05], Array("trailing text".utf8)] {
+            #expect(Self.isMalformed { try Zstd.decompress(frame + garbage, maxOutput: 1 << 20) })
+        }
+    }
+
+    @Test("bytes that are not zstd are malformed")
+    func notZstd() {
+        #expect(Self.isMalformed { try Zstd.decompress(Array("{\"a\":1}".utf8), maxOutput: 1 << 20) })
+    }
+
+    @Test("a corrupted frame is malformed, never a crash")
+    func corrupted() {
+        let frame = Zstd.compress(sample)
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<200 {
+            var damaged = frame
+            let index = Int.random(in: 0..<damaged.count, using: &generator)
+            damaged[index] ^= UInt8.random(in: 1...255, using: &generator)
+            // Either an error or (rarely, if the damage hits skippable bits) some output.
+            _ = try? Zstd.decompress(damaged, maxOutput: 1 << 20)
+        }
+        var badMagic = frame
+        badMagic[0] ^= 0xFF
+        #expect(Self.isMalformed { try Zstd.decompress(badMagic, maxOutput: 1 << 20) })
+    }
+
+    private static func isMalformed(_ body: () throws -> [UInt8]) -> Bool {
+        do {
+            _ = try body()
+            return false
+        } catch {
+            if case .malformed? = error as? ZstdError { return true }
+            return false
+        }
+    }
+}

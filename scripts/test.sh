@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Builds everything, starts the broker and PostgreSQL on free ports, runs the tests, and
+# stops the services by PID however the run ends (success, failure, Ctrl-C).
+#   scripts/test.sh [swift test options...]      e.g. scripts/test.sh --filter PostgresTests
+# Exits with swift test's status; its summary is the last thing printed.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/env.sh
+bash scripts/setup.sh
+
+swift build --build-tests
+
+services_dir="$(mktemp -d /tmp/hub-test-services.XXXXXX)"
+cleanup() {
+  local status=$?
+  scripts/services.sh stop "$services_dir" || true
+  # Keep the service logs of a failed run; a clean run leaves nothing behind.
+  ((status == 0)) && rm -rf "$services_dir"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+echo "[test] services in $services_dir (logs kept there if the run fails)" >&2
+scripts/services.sh start "$services_dir"
+export HUB_TEST_SERVICES_DIR="$services_dir"
+
+status=0
+swift test --skip-build "$@" || status=$?
+exit "$status"
