@@ -20,6 +20,7 @@ struct SampleGenerator {
     var schools: [School] = []
     var truth = Truth()
     var idSerial = 0
+    var usedIds: Set<String> = []
 
     init(seed: UInt64) {
         rng = SplitMix(seed: seed)
@@ -39,7 +40,15 @@ struct SampleGenerator {
 
     // MARK: people
 
+    /// A valid ID number never generated before (two people never share one).
     mutating func newIdNumber(county: String) -> String {
+        while true {
+            let id = candidateIdNumber(county: county)
+            if usedIds.insert(id).inserted { return id }
+        }
+    }
+
+    private mutating func candidateIdNumber(county: String) -> String {
         idSerial += 1
         let year = 2008 + rng.int(10)
         let month = 1 + rng.int(12)
