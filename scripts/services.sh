@@ -44,19 +44,38 @@ free_port() {
   done
 }
 
+# Closes every descriptor above 2 in the current (sub)shell. The long-lived processes we
+# start must not keep the caller's descriptors open: Foundation's Process, for one, waits
+# for its socket to reach EOF, so an inherited copy would make it wait for the services.
+close_inherited_fds() {
+  local fd
+  for fd in $(ls "/proc/$BASHPID/fd"); do
+    if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null || true; fi
+  done
+}
+
 tcp_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# True while PID runs. A zombie counts as gone: in a container whose init does not reap,
+# a stopped daemon can linger as one.
+alive() {
+  local state
+  kill -0 "$1" 2>/dev/null || return 1
+  state="$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null)"
+  [[ $state != Z ]]
+}
 
 # True when PID is alive and its command line contains WORD (guards against reused PIDs).
 pid_is() {
   local pid="$1" word="$2"
-  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$word"
+  [[ -n $pid ]] && alive "$pid" && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$word"
 }
 
 wait_gone() {
   local pid="$1" tries="$2"
   while ((tries-- > 0)); do
-    kill -0 "$pid" 2>/dev/null || return 0
-    sleep 0.1
+    alive "$pid" || return 0
+    sleep 0.05
   done
   return 1
 }
@@ -66,9 +85,11 @@ start_broker() {
   [[ -x $TANSU_BIN ]] || die "tansu not found at $TANSU_BIN (run scripts/setup.sh)"
   for attempt in 1 2 3; do
     port="$(free_port)"
-    NO_COLOR=1 "$TANSU_BIN" broker --listener-url "tcp://127.0.0.1:$port" \
-      --advertised-listener-url "tcp://127.0.0.1:$port" \
-      </dev/null >"$dir/broker.log" 2>&1 &
+    (
+      close_inherited_fds
+      NO_COLOR=1 exec "$TANSU_BIN" broker --listener-url "tcp://127.0.0.1:$port" \
+        --advertised-listener-url "tcp://127.0.0.1:$port"
+    ) </dev/null >"$dir/broker.log" 2>&1 &
     pid=$!
     echo "$pid" >"$dir/broker.pid"
     BROKER_PORT="$port"
@@ -119,7 +140,7 @@ unix_socket_directories = '$pg'
 max_connections = 200
 fsync = off
 EOF
-    if as_pg_user "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$pg/postgres.log" -w -t 60 start >/dev/null 2>&1; then
+    if (close_inherited_fds; as_pg_user "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$pg/postgres.log" -w -t 60 start) </dev/null >/dev/null 2>&1; then
       return 0
     fi
   done
@@ -167,17 +188,19 @@ EOF
 start_watchdog() {
   local dir="$1" owner="$2"
   (
+    close_inherited_fds
     while kill -0 "$owner" 2>/dev/null && [[ -f $dir/services.env ]]; do sleep 1; done
     "$script_dir/services.sh" stop "$dir"
-  ) </dev/null >/dev/null 2>&1 &
+  ) </dev/null >"$dir/watchdog.log" 2>&1 &
   echo $! >"$dir/watchdog.pid"
 }
 
 stop_watchdog() {
   local dir="$1" pid=""
   [[ -f $dir/watchdog.pid ]] && pid="$(<"$dir/watchdog.pid")"
-  # When the watchdog itself runs this stop, it is our parent: leave it to finish.
-  if [[ -n $pid && $pid != "$PPID" ]] && kill -0 "$pid" 2>/dev/null; then
+  # When the watchdog itself runs this stop, it is this process (bash execs a subshell's
+  # last command) or its parent: leave it to finish.
+  if [[ -n $pid && $pid != "$$" && $pid != "$PPID" ]] && kill -0 "$pid" 2>/dev/null; then
     kill -TERM "$pid" 2>/dev/null || true
   fi
   rm -f "$dir/watchdog.pid"
@@ -188,7 +211,7 @@ stop_broker() {
   [[ -f $dir/broker.pid ]] && pid="$(<"$dir/broker.pid")"
   if pid_is "$pid" tansu; then
     kill -TERM "$pid" 2>/dev/null || true
-    wait_gone "$pid" 100 || { kill -KILL "$pid" 2>/dev/null || true; wait_gone "$pid" 50 || true; }
+    wait_gone "$pid" 100 || { kill -KILL "$pid" 2>/dev/null || true; wait_gone "$pid" 100 || true; }
   fi
   rm -f "$dir/broker.pid"
 }
@@ -198,19 +221,20 @@ stop_postgres() {
   [[ -f $data/postmaster.pid ]] || return 0
   pid="$(head -1 "$data/postmaster.pid")"
   pid_is "$pid" postgres || return 0
-  as_pg_user "$PG_BIN/pg_ctl" -D "$data" -m fast -w -t 30 stop >/dev/null 2>&1 || true
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -KILL "$pid" 2>/dev/null || true
-    wait_gone "$pid" 50 || true
-  fi
+  as_pg_user "$PG_BIN/pg_ctl" -D "$data" -m fast -w -t 30 stop >/dev/null 2>&1 && return 0
+  kill -KILL "$pid" 2>/dev/null || true
+  wait_gone "$pid" 100 || true
 }
 
 cmd_stop() {
   local dir="$1"
   [[ -d $dir ]] || return 0
   stop_watchdog "$dir"
-  stop_broker "$dir"
+  # Both take a second or two; stop them side by side.
+  stop_broker "$dir" &
+  local broker_stopper=$!
   stop_postgres "$dir"
+  wait "$broker_stopper" || true
   rm -f "$dir/services.env"
 }
 

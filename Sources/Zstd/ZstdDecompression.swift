@@ -5,7 +5,9 @@ extension Zstd {
     ///
     /// Works whether or not a frame header records the content size. Decoding streams in
     /// chunks and stops with ``ZstdError/outputTooLarge`` as soon as the output would exceed
-    /// `maxOutput` bytes, so a decompression bomb never allocates much more than `maxOutput`.
+    /// `maxOutput` bytes, so a decompression bomb never allocates much more than `maxOutput`:
+    /// the output buffer never grows past it (briefly ~1.5× while it is being enlarged), and a
+    /// frame may not ask for a window larger than `max(maxOutput, 8 MiB)`.
     ///
     /// - Throws: ``ZstdError/outputTooLarge`` when the output would exceed `maxOutput`;
     ///   ``ZstdError/malformed(_:)`` for empty input, a truncated or corrupt frame, or

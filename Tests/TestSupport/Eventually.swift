@@ -47,7 +47,9 @@ public func eventually(
 }
 
 /// The async form of ``eventually(timeout:poll:_:fileID:line:_:)``: sleeps with
-/// `Task.sleep`, so waiting does not block one of the few cooperative threads.
+/// `Task.sleep`, so waiting does not block one of the few cooperative threads. Swift picks
+/// it only for an `async` condition closure; a synchronous closure selects the blocking form
+/// (the compiler then warns that `await` does nothing).
 public func eventually(
     timeout: Duration,
     poll: Duration = .milliseconds(50),

@@ -50,7 +50,7 @@ public final class ManagedProcess: Sendable {
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: standardOutputPath))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: standardErrorPath))
-        try process.run()
+        try withUnblockedSignals { try process.run() }
         pid = process.processIdentifier
         self.process = Mutex(process)
         ProcessRegistry.register(self)

@@ -29,7 +29,7 @@ enum ServiceScript {
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = log
         process.standardError = log
-        try process.run()
+        try withUnblockedSignals { try process.run() }
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             let output = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""

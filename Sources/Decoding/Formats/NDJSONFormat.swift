@@ -14,22 +14,33 @@ enum NDJSONFormat: RecordFormat {
         var lineStart = 0
         while lineStart < text.count {
             lineNumber &+= 1
-            var lineEnd = lineStart
-            while lineEnd < text.count && text[lineEnd] != .lineFeed { lineEnd += 1 }
-            var contentEnd = lineEnd
-            if contentEnd > lineStart && text[contentEnd - 1] == .carriageReturn { contentEnd -= 1 }
-            let line = lineStart..<contentEnd
-            lineStart = lineEnd + 1
-
-            guard text[line].contains(where: { !ASCIIWhitespace.contains($0) }) else { continue }
-            var reader = JSONRecordReader(text, range: line)
+            // The reader stops at the line feed, so a good line is scanned only once.
+            var reader = JSONRecordReader(text, range: lineStart..<text.count, lineMode: true)
             do {
                 let object = try reader.readSoleObject()
                 records.append(.record(RawRecord(row: lineNumber, fields: object.fields, text: Array(text[object.text]))))
+                lineStart = object.end + 1
             } catch {
-                records.append(.malformed(row: lineNumber, detail: error.detail, text: Array(text[line])))
+                let line = lineRange(in: text, from: lineStart)
+                lineStart = line.upperBound + 1
+                let content = contentRange(of: line, in: text)
+                guard text[content].contains(where: { !ASCIIWhitespace.contains($0) }) else { continue }
+                records.append(.malformed(row: lineNumber, detail: error.detail, text: Array(text[content])))
             }
         }
         return records
+    }
+
+    /// The line starting at `start`, up to (not including) its line feed or the end.
+    private static func lineRange(in text: [UInt8], from start: Int) -> Range<Int> {
+        var end = start
+        while end < text.count && text[end] != .lineFeed { end += 1 }
+        return start..<end
+    }
+
+    /// The line without the carriage return of a CRLF.
+    private static func contentRange(of line: Range<Int>, in text: [UInt8]) -> Range<Int> {
+        guard !line.isEmpty, text[line.upperBound - 1] == .carriageReturn else { return line }
+        return line.lowerBound..<(line.upperBound - 1)
     }
 }

@@ -15,22 +15,33 @@ struct JSONRecordReader {
     /// Objects with more members than this check duplicates with a hash set instead of a scan.
     private static let linearDuplicateScanLimit = 16
 
+    /// A record read from the text: its fields in order, the range of the object's own text,
+    /// and where the reader stopped (the end of the range, or a line feed in line mode).
+    struct Object {
+        var fields: [RawField]
+        var text: Range<Int>
+        var end: Int
+    }
+
     private let bytes: [UInt8]
     private let start: Int
     private let end: Int
+    /// In line mode a line feed is not whitespace but the end of the text.
+    private let endsAtLineFeed: Bool
     private var position: Int
 
-    /// A reader of `bytes[range]`.
-    init(_ bytes: [UInt8], range: Range<Int>) {
+    /// A reader of `bytes[range]`. In line mode (for ndjson) the text ends at the first line
+    /// feed, so that a record never spans lines.
+    init(_ bytes: [UInt8], range: Range<Int>, lineMode: Bool = false) {
         self.bytes = bytes
         start = range.lowerBound
         end = range.upperBound
+        endsAtLineFeed = lineMode
         position = range.lowerBound
     }
 
-    /// Reads the range as exactly one object, with optional whitespace around it.
-    /// - Returns: its fields in order and the range of the object's own text.
-    mutating func readSoleObject() throws(JSONSyntaxError) -> (fields: [RawField], text: Range<Int>) {
+    /// Reads exactly one object, with optional whitespace around it, up to the end of the text.
+    mutating func readSoleObject() throws(JSONSyntaxError) -> Object {
         skipWhitespace()
         guard position < end else { throw .unexpectedEnd }
         guard bytes[position] == .openBrace else {
@@ -43,8 +54,10 @@ struct JSONRecordReader {
         let fields = try readRecordObject()
         let objectEnd = position
         skipWhitespace()
-        guard position == end else { throw .trailingContent(offset: position - start) }
-        return (fields, objectStart..<objectEnd)
+        guard position == end || (endsAtLineFeed && bytes[position] == .lineFeed) else {
+            throw .trailingContent(offset: position - start)
+        }
+        return Object(fields: fields, text: objectStart..<objectEnd, end: position)
     }
 
     // MARK: The record object
@@ -66,7 +79,9 @@ struct JSONRecordReader {
             try expectColon()
             let value = try readFieldValue()
             if fields.count < Self.linearDuplicateScanLimit {
-                if fields.contains(where: { $0.name == name }) {
+                // Comparing lengths first is cheap and settles most pairs.
+                let length = name.utf8.count
+                if fields.contains(where: { $0.name.utf8.count == length && $0.name == name }) {
                     throw .duplicateFieldName(offset: nameOffset - start)
                 }
             } else {
@@ -223,7 +238,8 @@ struct JSONRecordReader {
     private mutating func skipWhitespace() {
         while position < end {
             let byte = bytes[position]
-            guard byte == .space || byte == .lineFeed || byte == .carriageReturn || byte == .tab else { return }
+            guard byte == .space || byte == .carriageReturn || byte == .tab
+                || (byte == .lineFeed && !endsAtLineFeed) else { return }
             position += 1
         }
     }
