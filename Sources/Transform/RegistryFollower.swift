@@ -19,6 +19,8 @@ final class RegistryFollower {
         var config = config
         config["group.id"] = nil
         config["enable.partition.eof"] = "false"
+        // Fetch often, so the high watermark cached from fetch responses is fresh.
+        config["fetch.wait.max.ms"] = "20"
         self.consumer = try KafkaConsumer(config: config)
         self.config = config
         self.topic = topic
@@ -38,22 +40,27 @@ final class RegistryFollower {
 
     /// Reads until the registry holds every message the broker had when this was called, so
     /// a record is never standardised against a registry older than the record itself.
+    ///
+    /// The target per partition is the larger of the broker's ListOffsets answer and the high
+    /// watermark of the latest fetch response (tansu under-reports the former when the last
+    /// record batch holds several messages); what arrived with the same fetch is drained too.
     func catchUp() throws {
         var targets: [TopicPartition: Int64] = [:]
         for p in partitions {
             let (_, high) = try consumer.queryWatermarks(p, timeout: .seconds(10))
-            targets[p] = high
+            targets[p] = max(high, consumer.cachedWatermarks(p)?.high ?? 0)
         }
         var positions: [TopicPartition: Int64] = [:]
         for p in try consumer.position(partitions) where p.offset >= 0 { positions[p.topicPartition] = p.offset }
         func behind() -> Bool { targets.contains { (positions[$0.key] ?? 0) < $0.value } }
-        while behind() {
-            let messages = try consumer.poll(maxMessages: 10_000, timeout: .milliseconds(200))
+        var messages: [KafkaMessage] = []
+        repeat {
+            messages = try consumer.poll(maxMessages: 10_000, timeout: behind() ? .milliseconds(200) : .zero)
             for m in messages {
                 apply(m)
                 positions[m.topicPartition] = m.offset + 1
             }
-        }
+        } while behind() || !messages.isEmpty
     }
 
     /// One registry message: JSON with a 6-digit `33xxxx` county code registers the school

@@ -33,11 +33,11 @@ struct PipelineCommand: AsyncParsableCommand {
                 partitions += (0..<Int32(n)).map { TopicPartition(topic: t, partition: $0) }
             }
             let committed = try consumer.committed(partitions, timeout: .seconds(10))
+            let highs = try KafkaWatermarks.high(config: ctx.kafkaConfig, partitions, timeout: .seconds(10))
             var behind = 0
             for p in partitions {
-                let (_, high) = try consumer.queryWatermarks(p, timeout: .seconds(10))
                 let c = committed.first { $0.topicPartition == p }?.offset ?? 0
-                behind += Int(max(0, high - max(0, c)))
+                behind += Int(max(0, (highs[p] ?? 0) - max(0, c)))
             }
             return behind
         }
@@ -45,18 +45,17 @@ struct PipelineCommand: AsyncParsableCommand {
         p.ingest = try lag(topics: ctx.topology.streams.map { s.topic($0.sourceTopic) }, group: groups.ingestGroup)
         p.transform = try lag(topics: [s.ingestedTopic], group: groups.transformGroup)
         // The sink keeps its offsets in PostgreSQL.
-        config["group.id"] = groups.sinkGroup
-        let consumer = try KafkaConsumer(config: config)
-        defer { consumer.close() }
+        var sinkPartitions: [TopicPartition] = []
         for t in ctx.topology.streams.map({ s.topic($0.outputTopic) }) + [s.quarantineTopic] {
             let n = try KafkaAdmin.partitionCount(config: config, topic: t, timeout: .seconds(10)) ?? 0
-            for part in 0..<Int32(n) {
-                let (_, high) = try consumer.queryWatermarks(TopicPartition(topic: t, partition: part), timeout: .seconds(10))
-                let r = try? db.query("SELECT next_offset FROM \(s.schema).sink_offsets WHERE consumer_group = $1 AND topic = $2 AND partition = $3",
-                                      [groups.sinkGroup, t, String(part)])
-                let stored = r.flatMap { $0.rowCount > 0 ? $0.int(0, 0) : nil } ?? 0
-                p.sink += Int(max(0, high - Int64(stored)))
-            }
+            sinkPartitions += (0..<Int32(n)).map { TopicPartition(topic: t, partition: $0) }
+        }
+        let highs = try KafkaWatermarks.high(config: ctx.kafkaConfig, sinkPartitions, timeout: .seconds(10))
+        for tp in sinkPartitions {
+            let r = try? db.query("SELECT next_offset FROM \(s.schema).sink_offsets WHERE consumer_group = $1 AND topic = $2 AND partition = $3",
+                                  [groups.sinkGroup, tp.topic, String(tp.partition)])
+            let stored = r.flatMap { $0.rowCount > 0 ? $0.int(0, 0) : nil } ?? 0
+            p.sink += Int(max(0, (highs[tp] ?? 0) - Int64(stored)))
         }
         return p
     }
