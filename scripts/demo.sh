@@ -83,4 +83,5 @@ step "waiting for the pipeline to catch up"
 
 step "results"
 "$bin/hubctl" show --expect "$work/expected.json"
+"$bin/hubctl" reconcile
 printf '\ndemo finished in %d s\n' "$(( $(date +%s) - started ))"

@@ -22,7 +22,7 @@ source "$script_dir/env.sh"
 die() { printf 'services.sh: error: %s\n' "$*" >&2; exit 1; }
 
 usage() {
-  die "usage: services.sh start DIR | stop DIR | create-topic DIR NAME PARTITIONS"
+  die "usage: services.sh start DIR | stop DIR | pg-stop DIR | pg-start DIR | create-topic DIR NAME PARTITIONS"
 }
 
 # Runs a PostgreSQL binary as the postgres OS user when we are root, else as ourselves.
@@ -249,8 +249,22 @@ cmd_create_topic() {
   fi
 }
 
+# Stops only PostgreSQL (fault tests); `pg-start` brings the same cluster back on its port.
+cmd_pg_stop() { stop_postgres "$1"; }
+
+cmd_pg_start() {
+  local dir="$1" pg="$1/pg"
+  PG_DATA="$pg/data"
+  PG_PORT="$(sed -n 's/^PG_PORT=//p' "$dir/services.env")"
+  (close_inherited_fds; as_pg_user "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$pg/postgres.log" -w -t 60 start) </dev/null >/dev/null 2>&1 \
+    || die "PostgreSQL did not restart (see $pg/postgres.log)"
+  wait_postgres
+}
+
 case "${1:-}" in
   start) [[ $# -eq 2 ]] || usage; cmd_start "$2" ;;
+  pg-stop) [[ $# -eq 2 ]] || usage; cmd_pg_stop "$2" ;;
+  pg-start) [[ $# -eq 2 ]] || usage; cmd_pg_start "$2" ;;
   stop) [[ $# -eq 2 ]] || usage; cmd_stop "$2" ;;
   create-topic) [[ $# -eq 4 ]] || usage; cmd_create_topic "$2" "$3" "$4" ;;
   *) usage ;;

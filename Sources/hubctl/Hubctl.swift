@@ -7,5 +7,5 @@ struct Hubctl: AsyncParsableCommand {
         commandName: "hubctl",
         abstract: "Operate the education data hub: topologies, topics, sample data, pipeline status, aggregates, quarantine.",
         subcommands: [TopologyCommand.self, TopicsCommand.self, DatabaseCommand.self, SampleCommand.self,
-                      PipelineCommand.self, ShowCommand.self, QuarantineCommand.self])
+                      PipelineCommand.self, ShowCommand.self, QuarantineCommand.self, ReconcileCommand.self])
 }

@@ -17,6 +17,10 @@ struct SampleCommand: AsyncParsableCommand {
         var seed: UInt64 = 42
         @Option(name: .long, help: "Write the expected aggregates and quarantine counts here as JSON.")
         var truthFile: String?
+        @Option(name: .long, help: "Percentage of messages re-sent unchanged later (producer retries). Default 2.")
+        var resendPercent = 2
+        @Option(name: .long, help: "Produce at most this many raw messages per second (0 = as fast as possible). Default 0.")
+        var rate = 0
 
         func run() async throws {
             let ctx = try Context(common)
@@ -34,17 +38,25 @@ struct SampleCommand: AsyncParsableCommand {
 
             var studentRecords = gen.students(students)
             for _ in 0..<max(1, students / 200) { studentRecords += gen.badStudents() }
+            let teacherRecords = gen.teachers(perSchool: max(2, students / 150))
+            let attendanceRecords = gen.attendance(days: 3, classesPerSchool: 6)
+            var messages = packer.pack(studentRecords, topic: "raw.student")
+            messages += packer.wholeValueFailures(topic: "raw.student", key: gen.schools[0].code)
+            messages += packer.pack(teacherRecords, topic: "raw.teacher")
+            messages += packer.pack(attendanceRecords, topic: "raw.attendance")
+            messages = packer.withResends(messages, percent: resendPercent)
             var truth = gen.truth
-            var messages = packer.pack(studentRecords, topic: "raw.student", truth: &truth)
-            messages += packer.wholeValueFailures(topic: "raw.student", key: gen.schools[0].code, truth: &truth)
-            var g2 = gen
-            g2.truth = truth
-            let teacherRecords = g2.teachers(perSchool: max(2, students / 150))
-            let attendanceRecords = g2.attendance(days: 3, classesPerSchool: 6)
-            truth = g2.truth
-            messages += packer.pack(teacherRecords, topic: "raw.teacher", truth: &truth)
-            messages += packer.pack(attendanceRecords, topic: "raw.attendance", truth: &truth)
-            try send(messages)
+            for m in messages { truth.quarantine.merge(m.quarantine) { $0 + $1 } }
+            if rate > 0 {
+                let started = ContinuousClock.now
+                for (i, m) in messages.enumerated() {
+                    try send([m])
+                    let due = started + .milliseconds(Int64(i + 1) * 1000 / Int64(rate))
+                    if due > ContinuousClock.now { try await Task.sleep(until: due) }
+                }
+            } else {
+                try send(messages)
+            }
             try producer.flush(timeout: .seconds(60))
             let records = studentRecords.count + teacherRecords.count + attendanceRecords.count
             say("produced \(gen.schools.count) schools, \(records) raw records in \(messages.count) messages (seed \(seed))")

@@ -5,7 +5,14 @@ import HubCore
 /// plus a known share of bad records — and the aggregates a correct pipeline must publish.
 struct SampleGenerator {
     struct School { var code: String; var county: String }
-    struct Message { var topic: String; var key: String; var value: [UInt8]; var headers: [(String, String)] }
+    struct Message {
+        var topic: String
+        var key: String
+        var value: [UInt8]
+        var headers: [(String, String)]
+        /// Quarantine units this message must produce, per reason (a re-sent copy counts again).
+        var quarantine: [String: Int] = [:]
+    }
 
     /// What a correct pipeline publishes for the generated data.
     struct Truth {

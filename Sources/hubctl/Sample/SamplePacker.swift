@@ -11,14 +11,12 @@ import Glibc
 struct SamplePacker {
     var rng: SplitMix
 
-    mutating func pack(_ records: [(SampleGenerator.School, SampleRecord)], topic: String,
-                       truth: inout SampleGenerator.Truth) -> [SampleGenerator.Message] {
+    mutating func pack(_ records: [(SampleGenerator.School, SampleRecord)], topic: String) -> [SampleGenerator.Message] {
         var bySchool: [String: [SampleRecord]] = [:]
         var order: [String] = []
         for (school, r) in records {
             if bySchool[school.code] == nil { order.append(school.code) }
             bySchool[school.code, default: []].append(r)
-            if let reason = r.expectedReason { truth.quarantine[reason, default: 0] += 1 }
         }
         var out: [SampleGenerator.Message] = []
         for code in order {
@@ -27,14 +25,15 @@ struct SamplePacker {
                 let n = min(list.count, 1 + rng.int(25))
                 let chunk = Array(list.prefix(n))
                 list.removeFirst(n)
-                out.append(message(chunk, topic: topic, key: code, truth: &truth))
+                out.append(message(chunk, topic: topic, key: code))
             }
         }
         return out
     }
 
-    private mutating func message(_ chunk: [SampleRecord], topic: String, key: String,
-                                  truth: inout SampleGenerator.Truth) -> SampleGenerator.Message {
+    private mutating func message(_ chunk: [SampleRecord], topic: String, key: String) -> SampleGenerator.Message {
+        var quarantine: [String: Int] = [:]
+        for r in chunk { if let reason = r.expectedReason { quarantine[reason, default: 0] += 1 } }
         let names = chunk[0].fields.map(\.0)
         let sameShape = chunk.allSatisfy { $0.fields.map(\.0) == names }
         var text: String
@@ -51,7 +50,7 @@ struct SamplePacker {
             text = chunk.map(\.json).joined(separator: "\n") + "\n"
             if rng.int(8) == 0 {
                 text += "{\"broken\": \n\n"
-                truth.quarantine["malformed", default: 0] += 1
+                quarantine["malformed", default: 0] += 1
             }
             contentType = "application/x-ndjson"
         }
@@ -65,23 +64,35 @@ struct SamplePacker {
             bytes = Zstd.compress(bytes, level: 3, includeContentSize: rng.int(2) == 0)
             headers.append(("Content-Encoding", "zstd"))
         }
-        return SampleGenerator.Message(topic: topic, key: key, value: bytes, headers: headers)
+        return SampleGenerator.Message(topic: topic, key: key, value: bytes, headers: headers, quarantine: quarantine)
     }
 
     /// Whole-value failures: a null value, an unknown content type, an unknown charset, a
     /// broken zstd frame and a value over 1 MiB.
-    func wholeValueFailures(topic: String, key: String, truth: inout SampleGenerator.Truth) -> [SampleGenerator.Message] {
-        truth.quarantine["malformed", default: 0] += 4
-        truth.quarantine["too_large", default: 0] += 1
+    func wholeValueFailures(topic: String, key: String) -> [SampleGenerator.Message] {
+        let malformed = ["malformed": 1]
         return [
-            SampleGenerator.Message(topic: topic, key: key, value: [], headers: []),
-            SampleGenerator.Message(topic: topic, key: key, value: Array("{}".utf8), headers: [("content-type", "application/xml")]),
-            SampleGenerator.Message(topic: topic, key: key, value: Array("{}".utf8), headers: [("content-type", "application/json; charset=latin1")]),
+            SampleGenerator.Message(topic: topic, key: key, value: [], headers: [], quarantine: malformed),
+            SampleGenerator.Message(topic: topic, key: key, value: Array("{}".utf8), headers: [("content-type", "application/xml")],
+                                    quarantine: malformed),
+            SampleGenerator.Message(topic: topic, key: key, value: Array("{}".utf8),
+                                    headers: [("content-type", "application/json; charset=latin1")], quarantine: malformed),
             SampleGenerator.Message(topic: topic, key: key, value: [0x28, 0xB5, 0x2F, 0xFD, 0x00, 0x01],
-                                    headers: [("content-encoding", "zstd")]),
+                                    headers: [("content-encoding", "zstd")], quarantine: malformed),
             SampleGenerator.Message(topic: topic, key: key, value: [UInt8](repeating: 0x20, count: (1 << 20) + 10),
-                                    headers: [("content-type", "application/x-ndjson")]),
+                                    headers: [("content-type", "application/x-ndjson")], quarantine: ["too_large": 1]),
         ]
+    }
+
+    /// Re-sends about `percent` % of the messages, unchanged, later in the stream: a producer
+    /// retrying. Good records in them change nothing; bad ones count again (new offsets).
+    mutating func withResends(_ messages: [SampleGenerator.Message], percent: Int) -> [SampleGenerator.Message] {
+        var out = messages
+        for m in messages where rng.int(100) < percent {
+            let at = min(out.count, out.count / 2 + rng.int(max(1, out.count / 2)))
+            out.insert(m, at: at)
+        }
+        return out
     }
 
     /// UTF-8 text in GB18030 bytes (GBK is its subset) through glibc's iconv.

@@ -35,11 +35,12 @@ final class PipelineHarness: @unchecked Sendable {
     }()
 
     /// - Parameter topology: a topology directory; the shipped one when nil.
-    init(_ name: String, topology: String? = nil, partitions: Int = 3) throws {
+    /// - Parameter services: private services for fault tests; the shared ones when nil.
+    init(_ name: String, topology: String? = nil, partitions: Int = 3, services: PrivateServices? = nil) throws {
         self.name = name
         self.prefix = "t\(UInt32.random(in: 0...UInt32.max))."
-        self.brokers = try TestServices.kafkaBootstrap()
-        self.database = try TestServices.createDatabase(prefix: name)
+        self.brokers = try services?.kafkaBootstrap ?? TestServices.kafkaBootstrap()
+        self.database = try services?.createDatabase(prefix: name) ?? TestServices.createDatabase(prefix: name)
         self.topologyDirectory = topology ?? Self.repositoryRoot + "/Topologies"
         self.partitions = partitions
         self.producer = try KafkaProducer(config: KafkaConfig(["bootstrap.servers": brokers, "linger.ms": "1"]))
