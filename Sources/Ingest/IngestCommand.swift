@@ -38,6 +38,7 @@ struct IngestCommand: AsyncParsableCommand {
         }
         let topology = WorkerMain.loadTopology(settings)
         if settings.checkConfig {
+            WorkerMain.checkBroker(settings, topic: settings.topic(topology.streams[0].sourceTopic))
             print("hub-ingest: configuration ok; raw topics: \(topology.streams.map { settings.topic($0.sourceTopic) }.joined(separator: ", "))")
             return
         }

@@ -43,8 +43,10 @@ struct IngestWorker: PollLoopWorker {
             quarantined[r] = Counter(label: "hub_quarantined_total", dimensions: [("stage", "ingest"), ("reason", r.rawValue)])
         }
 
+        let lag = ConsumerLagReporter(stage: "ingest")
         while !stop.isStopping {
             let batch = try consumer.poll(maxMessages: settings.batchSize, timeout: settings.batchWait)
+            lag.update(consumer)
             if batch.isEmpty { continue }
             let started = ContinuousClock.now
             var next: [TopicPartition: Int64] = [:]

@@ -24,6 +24,7 @@ struct SinkCommand: AsyncParsableCommand {
         }
         let topology = WorkerMain.loadTopology(settings)
         if settings.checkConfig {
+            WorkerMain.checkBroker(settings, topic: settings.quarantineTopic)
             do {
                 _ = try PGConnection(conninfo: settings.database)
             } catch {

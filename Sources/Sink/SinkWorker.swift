@@ -48,8 +48,10 @@ struct SinkWorker: PollLoopWorker {
         let batchSize = Recorder(label: "hub_batch_size", dimensions: [("stage", "sink")])
         var backoff = Backoff()
 
+        let lag = ConsumerLagReporter(stage: "sink")
         while !stop.isStopping {
             let messages = try consumer.poll(maxMessages: settings.batchSize, timeout: settings.batchWait)
+            lag.update(consumer)
             if messages.isEmpty { continue }
             var batch = SinkBatch()
             var next: [TopicPartition: Int64] = [:]

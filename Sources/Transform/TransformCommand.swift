@@ -28,6 +28,7 @@ struct TransformCommand: AsyncParsableCommand {
         }
         let topology = WorkerMain.loadTopology(settings)
         if settings.checkConfig {
+            WorkerMain.checkBroker(settings, topic: settings.registryTopic)
             print("hub-transform: configuration ok; streams: \(topology.streams.map(\.name).joined(separator: ", ")); registry: \(settings.registryTopic)")
             return
         }

@@ -55,8 +55,10 @@ struct TransformWorker: PollLoopWorker {
         }
         let batchTime = Timer(label: "hub_batch_seconds", dimensions: [("stage", "transform")])
 
+        let lag = ConsumerLagReporter(stage: "transform")
         while !stop.isStopping {
             let batch = try consumer.poll(maxMessages: settings.batchSize, timeout: settings.batchWait)
+            lag.update(consumer)
             if batch.isEmpty { continue }
             let started = ContinuousClock.now
             try registryFollower.catchUp()

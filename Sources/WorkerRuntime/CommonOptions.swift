@@ -54,7 +54,10 @@ public struct CommonOptions: ParsableArguments, Sendable {
     @Option(name: .long, help: "Longest wait to fill a batch, in milliseconds. Env HUB_BATCH_WAIT_MS. Default 200.")
     public var batchWaitMs: Int?
 
-    @Flag(name: .long, help: "Validate the configuration and the topology, print a summary and exit.")
+    @Option(name: .long, help: "Optional configuration file of KEY=VALUE lines using the environment variable names above (e.g. HUB_KAFKA_BROKERS=…); flags and the environment override it. Env HUB_CONFIG_FILE.")
+    public var config: String?
+
+    @Flag(name: .long, help: "Validate the configuration and the topology, check that the broker (and database, secret) are reachable, print a summary and exit.")
     public var checkConfig = false
 }
 
@@ -80,11 +83,36 @@ public struct WorkerSettings: Sendable {
 
     public enum LogFormat: String, Sendable { case text, json }
 
+    /// `KEY=VALUE` lines; blank lines and `#` comments ignored; values may be quoted.
+    static func readConfigFile(_ path: String) throws(ConfigurationError) -> [String: String] {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw ConfigurationError("cannot read the configuration file \(path)")
+        }
+        var out: [String: String] = [:]
+        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            guard let eq = line.firstIndex(of: "="), eq != line.startIndex else {
+                throw ConfigurationError("\(path):\(n + 1): expected KEY=VALUE")
+            }
+            var value = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+            if value.count >= 2, let f = value.first, f == "\"" || f == "'", value.last == f {
+                value = String(value.dropFirst().dropLast())
+            }
+            out[line[..<eq].trimmingCharacters(in: .whitespaces)] = value
+        }
+        return out
+    }
+
     /// A topic name from the topology or defaults, with the configured prefix.
     public func topic(_ name: String) -> String { topicPrefix + name }
 
     public init(stage: String, defaultHTTPPort: Int, options o: CommonOptions,
-                environment env: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) {
+                environment processEnvironment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) {
+        var env = processEnvironment
+        if let file = o.config ?? processEnvironment["HUB_CONFIG_FILE"] {
+            env = try Self.readConfigFile(file).merging(processEnvironment) { _, fromEnvironment in fromEnvironment }
+        }
         func pick(_ flag: String?, _ key: String, _ fallback: String) -> String { flag ?? env[key] ?? fallback }
         self.stage = stage
         brokers = pick(o.brokers, "HUB_KAFKA_BROKERS", "127.0.0.1:9092")

@@ -52,15 +52,33 @@ public enum WorkerMain {
         try await group.run()
     }
 
+    /// `--check-config`: the broker must answer within a few seconds (one clear line if not).
+    public static func checkBroker(_ settings: WorkerSettings, topic: String) {
+        var config = KafkaConfig(["bootstrap.servers": settings.brokers, "socket.timeout.ms": "5000"])
+        config.properties.merge(settings.kafkaProperties) { $1 }
+        config.logHandler = { _ in }
+        do {
+            if try KafkaAdmin.partitionCount(config: config, topic: topic, timeout: .seconds(6)) == nil {
+                fail(settings.stage, "the broker at \(settings.brokers) has no topic \(topic); create the topics with `hubctl topics create`")
+            }
+        } catch {
+            fail(settings.stage, "cannot reach the Kafka broker at \(settings.brokers): \(error)")
+        }
+    }
+
     /// Kafka client settings from the worker's configuration plus stage defaults; the
     /// operator's `--kafka-property` values win.
     public static func kafkaConfig(_ settings: WorkerSettings, _ defaults: [String: String], logger: Logger) -> KafkaConfig {
-        var props = ["bootstrap.servers": settings.brokers, "client.id": "eduhub-\(settings.stage)"]
+        // A bounded prefetch queue: with a slow database the sink holds this much at most.
+        var props = ["bootstrap.servers": settings.brokers, "client.id": "eduhub-\(settings.stage)",
+                     "queued.max.messages.kbytes": "16384"]
         props.merge(defaults) { $1 }
         props.merge(settings.kafkaProperties) { $1 }
         var config = KafkaConfig(props)
         let kafkaLogger = Logger(label: "\(settings.stage).kafka")
         config.logHandler = { message in
+            // Shared settings carry consumer-only properties that producers ignore; not news.
+            if message.facility == "CONFWARN" { return }
             kafkaLogger.warning("librdkafka: \(message.message)", metadata: ["facility": "\(message.facility)"])
         }
         return config

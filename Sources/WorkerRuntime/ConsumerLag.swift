@@ -1,0 +1,28 @@
+import Kafka
+import Metrics
+
+/// Publishes `hub_consumer_lag{stage,topic,partition}`: messages on the broker that this
+/// worker has not consumed yet, per assigned partition, from the high watermark of the latest
+/// fetch response and the consumer's position. Updated at most once a second.
+public final class ConsumerLagReporter {
+    private let stage: String
+    private var gauges: [TopicPartition: Gauge] = [:]
+    private var last = ContinuousClock.now - .seconds(10)
+
+    public init(stage: String) { self.stage = stage }
+
+    public func update(_ consumer: KafkaConsumer) {
+        let now = ContinuousClock.now
+        guard now - last >= .seconds(1) else { return }
+        last = now
+        guard let assigned = try? consumer.assignment(), let positions = try? consumer.position(assigned) else { return }
+        for p in positions {
+            guard let high = consumer.cachedWatermarks(p.topicPartition)?.high, p.offset >= 0 else { continue }
+            let gauge = gauges[p.topicPartition] ?? Gauge(label: "hub_consumer_lag", dimensions: [
+                ("stage", stage), ("topic", p.topic), ("partition", String(p.partition)),
+            ])
+            gauges[p.topicPartition] = gauge
+            gauge.record(max(0, high - p.offset))
+        }
+    }
+}
