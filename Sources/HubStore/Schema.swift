@@ -30,9 +30,10 @@ public struct HubSchema: Sendable {
                 """)
             let done = try db.query("SELECT version FROM \(name).schema_migrations")
             let applied = Set((0..<done.rowCount).compactMap { done.int($0, 0) })
-            for (version, description, sql) in migrations where !applied.contains(version) {
-                try db.execute(sql)
-                try db.query("INSERT INTO \(name).schema_migrations (version, description) VALUES ($1, $2)", [String(version), description])
+            for m in migrations where !applied.contains(m.version) {
+                try db.execute(m.sql(self))
+                try db.query("INSERT INTO \(name).schema_migrations (version, description) VALUES ($1, $2)",
+                             [String(m.version), m.description])
             }
             for stream in topology.streams {
                 for aggregate in stream.aggregates {
@@ -42,77 +43,19 @@ public struct HubSchema: Sendable {
         }
     }
 
-    private var migrations: [(Int, String, String)] {
+    /// Every migration, in order. Adding one is adding a file and a line here.
+    var migrations: [Migration] {
         [
-            (1, "current state, sink offsets, quarantine", """
-                CREATE TABLE \(name).current_state (
-                    record_type text NOT NULL,
-                    entity_key text NOT NULL,
-                    school_code text NOT NULL,
-                    county_code text NOT NULL,
-                    updated_at_us bigint NOT NULL,
-                    src_topic text NOT NULL,
-                    src_partition int NOT NULL,
-                    src_offset bigint NOT NULL,
-                    src_row int NOT NULL,
-                    gender smallint,
-                    grade smallint,
-                    status smallint,
-                    day date,
-                    class_name text,
-                    expected bigint,
-                    present bigint,
-                    birth_date date,
-                    local_id_code text,
-                    stored_at timestamptz NOT NULL DEFAULT now(),
-                    PRIMARY KEY (record_type, entity_key));
-                CREATE INDEX current_state_school ON \(name).current_state (record_type, school_code);
-                COMMENT ON TABLE \(name).current_state IS
-                    'Current version per entity (person code, or school/day/grade/class for attendance); pseudonymous.';
-
-                CREATE TABLE \(name).sink_offsets (
-                    consumer_group text NOT NULL,
-                    topic text NOT NULL,
-                    partition int NOT NULL,
-                    next_offset bigint NOT NULL,
-                    updated_at timestamptz NOT NULL DEFAULT now(),
-                    PRIMARY KEY (consumer_group, topic, partition));
-                COMMENT ON TABLE \(name).sink_offsets IS
-                    'Next offset to consume per partition, committed in the same transaction as the state it produced.';
-
-                CREATE TABLE \(name).quarantine (
-                    src_topic text NOT NULL,
-                    src_partition int NOT NULL,
-                    src_offset bigint NOT NULL,
-                    src_row int NOT NULL,
-                    reason text NOT NULL,
-                    field text,
-                    detail text,
-                    record_type text,
-                    school_code text,
-                    message_time timestamptz,
-                    quarantined_at timestamptz NOT NULL DEFAULT now(),
-                    replayed_at timestamptz,
-                    resolved_at timestamptz,
-                    PRIMARY KEY (src_topic, src_partition, src_offset, src_row));
-                CREATE INDEX quarantine_reason_school ON \(name).quarantine (reason, school_code);
-                COMMENT ON TABLE \(name).quarantine IS
-                    'One row per quarantined unit (distinct source position); raw bytes are in the private schema.';
-
-                CREATE TABLE \(privateName).quarantine_raw (
-                    src_topic text NOT NULL,
-                    src_partition int NOT NULL,
-                    src_offset bigint NOT NULL,
-                    src_row int NOT NULL,
-                    raw bytea,
-                    record bytea,
-                    PRIMARY KEY (src_topic, src_partition, src_offset, src_row));
-
-                CREATE VIEW \(name).quarantine_counts AS
-                    SELECT reason, count(*)::bigint AS records FROM \(name).quarantine GROUP BY reason;
-                """),
+            CurrentStateMigration(),
         ]
     }
+}
+
+/// One numbered schema change. `sql` runs once, inside the migration transaction.
+protocol Migration: Sendable {
+    var version: Int { get }
+    var description: String { get }
+    func sql(_ schema: HubSchema) -> String
 }
 
 /// The DDL and merge statement of one published aggregate table.

@@ -34,7 +34,7 @@ struct TransformWorker: PollLoopWorker {
         let consumer = try KafkaConsumer(config: WorkerMain.kafkaConfig(settings, [
             "group.id": settings.group,
             "auto.offset.reset": "earliest",
-        ], logger: logger))
+        ], logger: logger), rebalanceListener: AssignmentLogger(logger: logger, health: health))
         defer { consumer.close() }
         let producer = try KafkaProducer(config: WorkerMain.kafkaConfig(settings, [
             "linger.ms": "5",

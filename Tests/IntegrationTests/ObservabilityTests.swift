@@ -1,0 +1,85 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Issue 7: the workers' endpoints during a real run, and scaling a stage out.
+@Suite("Observability and scale-out", .serialized)
+struct ObservabilityTests {
+    let a = "3133000001", b = "3133000002"
+
+    @Test func metricsMatchWhatWasProducedAndQuarantined() throws {
+        let h = try PipelineHarness("metrics")
+        defer { h.stopAll() }
+        try h.register(school: a, county: "330106")
+        try h.register(school: b, county: "330212")
+        try h.flush()
+        try h.startAll()
+        let t = "2026-09-01 08:00:00"
+        // 5 raw messages → 8 records reach Transform → 6 standard records, 2 quarantined there;
+        // 3 malformed units quarantined by Ingest (1 ndjson line, 2 whole values).
+        try h.send("raw.student", key: a, text: Raw.stdStudent(school: a, id: Raw.id(1), gender: "1", grade: "11", status: "1", time: t))
+        let ndjson = [
+            Raw.enStudent(school: a, id: Raw.id(2), gender: "M", grade: "#1", status: "enrolled", time: "2026-09-01T08:00:00+08:00"),
+            Raw.enStudent(school: a, id: Raw.id(3), gender: "F", grade: "2", status: "enrolled", time: "2026-09-01T08:00:00+08:00"),
+            Raw.enStudent(school: b, id: Raw.id(4), gender: "U", grade: "#12", status: "enrolled", time: "2026-09-01T08:00:00+08:00"),
+            "{\"broken\": ",
+            Raw.json([("学校代码", a), ("身份证号", Raw.id(5)), ("年级", "一年级"), ("学籍状态", "在读"), ("更新时间", "2026-9-1 8:0:0")]),
+        ].joined(separator: "\n")
+        try h.send("raw.student", key: a, text: ndjson, headers: [("content-type", "application/x-ndjson")])
+        let csv = "XXBSM,SFZJH,XBM,NJDM,XJZT,GXSJ\r\n"
+            + "\(b),\(Raw.id(6)),2,21,1,\(t)\r\n\(b),\(Raw.id(7)),1,31,1,\(t)\r\n\(b),\(Raw.id(8)),7,31,1,\(t)\r\n"
+        try h.send("raw.student", key: b, text: csv, headers: [("content-type", "text/csv")])
+        try h.send("raw.student", key: b, value: nil)
+        try h.send("raw.student", key: b, text: "{}", headers: [("content-type", "application/yaml")])
+        try h.flush()
+        try h.waitUntilCaughtUp()
+
+        func metrics(_ stage: PipelineHarness.Stage) throws -> [String: Double] {
+            let w = h.workers.first { $0.stage == stage }!.process
+            guard let port = HTTPProbe.port(fromLog: w.standardError()) else { throw HarnessError("no port in \(stage) log") }
+            #expect(try HTTPProbe.get(port: port, path: "/healthz").status == 200)
+            #expect(try HTTPProbe.get(port: port, path: "/readyz").status == 200)
+            #expect(try HTTPProbe.get(port: port, path: "/nope").status == 404)
+            return HTTPProbe.samples(try HTTPProbe.get(port: port, path: "/metrics").body)
+        }
+        let ingest = try metrics(.ingest)
+        #expect(ingest["hub_records_in_total{kind=\"message\",stage=\"ingest\"}"] == 5)
+        #expect(ingest["hub_records_out_total{stage=\"ingest\"}"] == 8)
+        #expect(ingest["hub_quarantined_total{reason=\"malformed\",stage=\"ingest\"}"] == 3)
+        let transform = try metrics(.transform)
+        #expect(transform["hub_records_in_total{stage=\"transform\"}"] == 8)
+        #expect(transform["hub_records_out_total{stage=\"transform\",topic=\"\(h.prefix)std.student\"}"] == 6)
+        #expect(transform["hub_quarantined_total{reason=\"missing_field\",stage=\"transform\"}"] == 1)
+        #expect(transform["hub_quarantined_total{reason=\"invalid_code\",stage=\"transform\"}"] == 1)
+        let sink = try metrics(.sink)
+        #expect(sink["hub_records_in_total{stage=\"sink\"}"] == 11)
+        #expect(sink.keys.contains { $0.hasPrefix("hub_consumer_lag{") })
+        #expect(sink.keys.contains { $0.hasPrefix("hub_commit_seconds") })
+        #expect(try h.quarantineCounts() == ["malformed": 3, "missing_field": 1, "invalid_code": 1])
+        #expect(try h.enrollment().values.reduce(0, +) == 6 * 4)
+    }
+
+    @Test func aSecondTransformInstanceTakesPartitionsAndResultsStayExact() throws {
+        let h = try PipelineHarness("scaleout", partitions: 4)
+        defer { h.stopAll() }
+        try h.startAll()
+        let truth = FileManager.default.temporaryDirectory.appendingPathComponent("scale-\(UUID().uuidString).json").path
+        let producer = try ManagedProcess(executable: PipelineHarness.binDirectory + "/hubctl",
+                                          arguments: ["sample", "produce", "--students", "2500", "--seed", "17",
+                                                      "--truth-file", truth, "--rate", "120"],
+                                          environment: h.environment("producer"))
+        Thread.sleep(forTimeInterval: 3)
+        let second = try h.start(.transform)
+        _ = try producer.waitForExit(timeout: .seconds(180))
+        try h.waitUntilCaughtUp()
+        let first = h.workers.first { $0.stage == .transform }!.process
+        func lastAssignment(_ log: String) -> String? {
+            log.split(separator: "\n").last { $0.contains("partitions assigned") }.map(String.init)
+        }
+        let firstLast = lastAssignment(first.standardError()) ?? ""
+        let secondLast = lastAssignment(second.standardError()) ?? ""
+        #expect(firstLast.contains("hub.ingested["), "first transform: \(firstLast)")
+        #expect(secondLast.contains("hub.ingested["), "second transform: \(secondLast)")
+        #expect(try h.hubctl(["show", "--expect", truth]).contains("equal the expected results"))
+    }
+}
