@@ -27,11 +27,13 @@ public struct StandardRecord: Sendable, Hashable {
     public var localIdCode: String?
     /// Set when this version comes from a quarantine replay.
     public var replayed: Bool
+    /// The raw message's Kafka timestamp (ms), for latency measurement and lineage.
+    public var sourceTimestampMs: Int64
 
     public init(type: RecordType, key: String, schoolCode: String, countyCode: String, updatedAtMicros: Int64,
                 position: SourcePosition, gender: Int16? = nil, grade: Int16? = nil, status: Int16? = nil,
                 day: Int32? = nil, className: String? = nil, expected: Int64? = nil, present: Int64? = nil,
-                birthDay: Int32? = nil, localIdCode: String? = nil, replayed: Bool = false) {
+                birthDay: Int32? = nil, localIdCode: String? = nil, replayed: Bool = false, sourceTimestampMs: Int64 = 0) {
         self.type = type
         self.key = key
         self.schoolCode = schoolCode
@@ -48,6 +50,7 @@ public struct StandardRecord: Sendable, Hashable {
         self.birthDay = birthDay
         self.localIdCode = localIdCode
         self.replayed = replayed
+        self.sourceTimestampMs = sourceTimestampMs
     }
 
     /// The total order of versions of one entity (SPEC §4): later *updated at* wins; equal
@@ -99,6 +102,7 @@ public struct StandardRecord: Sendable, Hashable {
         w.optionalSigned(birthDay.map(Int64.init))
         w.optionalString(localIdCode)
         w.byte(replayed ? 1 : 0)
+        w.signed(sourceTimestampMs)
         return w.bytes
     }
 
@@ -136,5 +140,6 @@ public struct StandardRecord: Sendable, Hashable {
         birthDay = try day(try r.optionalSigned())
         localIdCode = try r.optionalString()
         replayed = try r.byte() == 1
+        sourceTimestampMs = try r.signed()
     }
 }

@@ -24,6 +24,7 @@ struct CurrentStateMigration: Migration {
                 present bigint,
                 birth_date date,
                 local_id_code text,
+                source_time timestamptz,
                 stored_at timestamptz NOT NULL DEFAULT now(),
                 PRIMARY KEY (record_type, entity_key));
             CREATE INDEX current_state_school ON \(s.name).current_state (record_type, school_code);

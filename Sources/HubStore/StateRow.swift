@@ -6,7 +6,7 @@ enum StateRow {
     static let columns = [
         "record_type", "entity_key", "school_code", "county_code", "updated_at_us", "src_topic", "src_partition",
         "src_offset", "src_row", "gender", "grade", "status", "day", "class_name", "expected", "present",
-        "birth_date", "local_id_code",
+        "birth_date", "local_id_code", "source_time",
     ]
 
     static func write(_ r: StandardRecord, _ w: inout PGCopyWriter) {
@@ -28,6 +28,7 @@ enum StateRow {
         w.field(r.present.map { String($0) })
         w.field(r.birthDay.map { CalendarDate(daysSinceEpoch: Int($0)).description })
         w.field(r.localIdCode)
+        w.field(r.sourceTimestampMs > 0 ? SinkStore.timestampText(r.sourceTimestampMs) : nil)
         w.endRow()
     }
 

@@ -27,7 +27,7 @@ public struct Standardizer: Sendable {
     /// Standardises `record` of the raw message at `source` (row 0), reading the registry as of
     /// `registryAsOfMs`.
     public func standardize(_ record: RawRecord, source: SourcePosition, registryAsOfMs: Int64,
-                            registry: SchoolRegistry, replayed: Bool = false) -> StandardizationOutcome {
+                            registry: SchoolRegistry, replayed: Bool = false, sourceTimestampMs: Int64 = 0) -> StandardizationOutcome {
         var values: [String: RawValue] = [:]
         values.reserveCapacity(record.fields.count)
         for f in record.fields { values[f.name] = f.value }
@@ -67,7 +67,7 @@ public struct Standardizer: Sendable {
 
         // 3. Codes, counts, dates and times.
         var out = StandardRecord(type: stream.recordType, key: "", schoolCode: schoolCode ?? "", countyCode: "",
-                                 updatedAtMicros: 0, position: source, replayed: replayed)
+                                 updatedAtMicros: 0, position: source, replayed: replayed, sourceTimestampMs: sourceTimestampMs)
         var dateDay: Int32?
         for (i, f) in plan.fields.enumerated() {
             guard let text = texts[i] else { continue }

@@ -83,7 +83,8 @@ struct TransformWorker: PollLoopWorker {
                     position.row = record.row
                     let outcome = standardizer.standardize(record, source: position, registryAsOfMs: asOf,
                                                            registry: registryFollower.registry,
-                                                           replayed: ingested.registryAsOfMs != nil)
+                                                           replayed: ingested.registryAsOfMs != nil,
+                                                           sourceTimestampMs: ingested.timestampMs)
                     switch outcome {
                     case .standard(let std):
                         try producer.send(topic: outputTopic, key: Array(std.key.utf8), value: std.encoded())
