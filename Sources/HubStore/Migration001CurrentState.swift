@@ -25,7 +25,7 @@ struct CurrentStateMigration: Migration {
                 birth_date date,
                 local_id_code text,
                 source_time timestamptz,
-                stored_at timestamptz NOT NULL DEFAULT now(),
+                stored_at timestamptz NOT NULL DEFAULT clock_timestamp(),
                 PRIMARY KEY (record_type, entity_key));
             CREATE INDEX current_state_school ON \(s.name).current_state (record_type, school_code);
             COMMENT ON TABLE \(s.name).current_state IS

@@ -139,7 +139,7 @@ public final class SinkStore {
                     try db.copyIn("COPY stage_state (\(StateRow.columns.joined(separator: ", "))) FROM STDIN") { w in
                         for r in winners { StateRow.write(r, &w) }
                     }
-                    let updates = StateRow.columns.dropFirst(2).map { "\($0) = EXCLUDED.\($0)" } + ["stored_at = now()"]
+                    let updates = StateRow.columns.dropFirst(2).map { "\($0) = EXCLUDED.\($0)" } + ["stored_at = clock_timestamp()"]
                     try db.execute("""
                         INSERT INTO \(s).current_state (\(StateRow.columns.joined(separator: ", ")))
                         SELECT \(StateRow.columns.joined(separator: ", ")) FROM stage_state ORDER BY record_type, entity_key

@@ -19,7 +19,7 @@ struct SampleCommand: AsyncParsableCommand {
         var truthFile: String?
         @Option(name: .long, help: "Percentage of messages re-sent unchanged later (producer retries). Default 2.")
         var resendPercent = 2
-        @Option(name: .long, help: "Produce at most this many raw messages per second (0 = as fast as possible). Default 0.")
+        @Option(name: .long, help: "Produce at most this many raw records per second (0 = as fast as possible). Default 0.")
         var rate = 0
 
         func run() async throws {
@@ -49,17 +49,20 @@ struct SampleCommand: AsyncParsableCommand {
             for m in messages { truth.quarantine.merge(m.quarantine) { $0 + $1 } }
             if rate > 0 {
                 let started = ContinuousClock.now
-                for (i, m) in messages.enumerated() {
+                var sent = 0
+                for m in messages {
                     try send([m])
-                    let due = started + .milliseconds(Int64(i + 1) * 1000 / Int64(rate))
+                    sent += m.records
+                    let due = started + .microseconds(Int64(sent) * 1_000_000 / Int64(rate))
                     if due > ContinuousClock.now { try await Task.sleep(until: due) }
                 }
             } else {
                 try send(messages)
             }
             try producer.flush(timeout: .seconds(60))
-            let records = studentRecords.count + teacherRecords.count + attendanceRecords.count
-            say("produced \(gen.schools.count) schools, \(records) raw records in \(messages.count) messages (seed \(seed))")
+            let all = studentRecords.map(\.1) + teacherRecords.map(\.1) + attendanceRecords.map(\.1)
+            let valid = all.filter { $0.expectedReason == nil }.count
+            say("produced \(gen.schools.count) schools, \(all.count) raw records (\(valid) valid) in \(messages.count) messages (seed \(seed))")
             if let truthFile {
                 try TruthFile(truth).write(to: truthFile)
             }

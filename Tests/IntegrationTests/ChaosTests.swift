@@ -47,7 +47,7 @@ struct ChaosTests {
         let producer = try ManagedProcess(
             executable: PipelineHarness.binDirectory + "/hubctl",
             arguments: ["sample", "produce", "--students", String(Self.students), "--seed", Self.sampleSeed,
-                        "--truth-file", truth, "--rate", "70"],
+                        "--truth-file", truth, "--rate", "400"],
             environment: h.environment("producer"))
 
         let monitor = try PGConnection(conninfo: h.database)

@@ -13,7 +13,11 @@ struct ObservabilityTests {
         try h.register(school: a, county: "330106")
         try h.register(school: b, county: "330212")
         try h.flush()
-        try h.startAll()
+        var ports: [PipelineHarness.Stage: Int] = [:]
+        for stage in PipelineHarness.Stage.allCases {
+            ports[stage] = HTTPProbe.freePort()
+            try h.start(stage, extraEnvironment: ["HUB_HTTP_PORT": String(ports[stage]!)])
+        }
         let t = "2026-09-01 08:00:00"
         // 5 raw messages → 8 records reach Transform → 6 standard records, 2 quarantined there;
         // 3 malformed units quarantined by Ingest (1 ndjson line, 2 whole values).
@@ -36,7 +40,7 @@ struct ObservabilityTests {
 
         func metrics(_ stage: PipelineHarness.Stage) throws -> [String: Double] {
             let w = h.workers.first { $0.stage == stage }!.process
-            guard let port = HTTPProbe.port(fromLog: w.standardError()) else { throw HarnessError("no port in \(stage) log") }
+            guard let port = HTTPProbe.port(fromLog: w.standardError()) ?? ports[stage] else { throw HarnessError("no port for \(stage)") }
             #expect(try HTTPProbe.get(port: port, path: "/healthz").status == 200)
             #expect(try HTTPProbe.get(port: port, path: "/readyz").status == 200)
             #expect(try HTTPProbe.get(port: port, path: "/nope").status == 404)
@@ -66,7 +70,7 @@ struct ObservabilityTests {
         let truth = FileManager.default.temporaryDirectory.appendingPathComponent("scale-\(UUID().uuidString).json").path
         let producer = try ManagedProcess(executable: PipelineHarness.binDirectory + "/hubctl",
                                           arguments: ["sample", "produce", "--students", "2500", "--seed", "17",
-                                                      "--truth-file", truth, "--rate", "120"],
+                                                      "--truth-file", truth, "--rate", "400"],
                                           environment: h.environment("producer"))
         Thread.sleep(forTimeInterval: 3)
         let second = try h.start(.transform)

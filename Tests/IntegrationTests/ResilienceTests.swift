@@ -54,7 +54,7 @@ struct ResilienceTests {
         let truth = FileManager.default.temporaryDirectory.appendingPathComponent("term-\(UUID().uuidString).json").path
         let producer = try ManagedProcess(executable: PipelineHarness.binDirectory + "/hubctl",
                                           arguments: ["sample", "produce", "--students", "3000", "--seed", "9",
-                                                      "--truth-file", truth, "--rate", "150"],
+                                                      "--truth-file", truth, "--rate", "500"],
                                           environment: h.environment("producer"))
         Thread.sleep(forTimeInterval: 4)
         var stopTimes: [String] = []

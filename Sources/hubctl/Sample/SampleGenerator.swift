@@ -12,6 +12,8 @@ struct SampleGenerator {
         var headers: [(String, String)]
         /// Quarantine units this message must produce, per reason (a re-sent copy counts again).
         var quarantine: [String: Int] = [:]
+        /// Records in the value (for rate limiting by records).
+        var records = 1
     }
 
     /// What a correct pipeline publishes for the generated data.

@@ -64,7 +64,8 @@ struct SamplePacker {
             bytes = Zstd.compress(bytes, level: 3, includeContentSize: rng.int(2) == 0)
             headers.append(("Content-Encoding", "zstd"))
         }
-        return SampleGenerator.Message(topic: topic, key: key, value: bytes, headers: headers, quarantine: quarantine)
+        return SampleGenerator.Message(topic: topic, key: key, value: bytes, headers: headers, quarantine: quarantine,
+                                       records: chunk.count)
     }
 
     /// Whole-value failures: a null value, an unknown content type, an unknown charset, a

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Macro benchmark (issue 8): the whole pipeline, release build, on this machine.
+#
+#   scripts/bench.sh [--students N] [--instances STAGE=K ...] [--latency-rate R] [--skip-latency]
+#
+# 1. Throughput: pre-loads a generated sample (default 1,000,000 students plus teachers and
+#    attendance, three dialects, JSON/ndjson/CSV, UTF-8/GBK/GB18030, some zstd, ~10 % updates,
+#    ~1 % bad records, 2 % re-sent messages), then starts the workers and measures valid
+#    records/s from the first assignment to the last committed state change, CPU-seconds and
+#    peak RSS per worker, and whether every aggregate equals the expected result.
+# 2. Latency: a fresh pipeline fed at R records/s (default 20,000) for about 30 s; p50/p99 of
+#    produce → visible in PostgreSQL (current_state.stored_at − source_time).
+# Prints a table and writes bench-results/<time>.json. Not part of the test suite.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/env.sh
+
+students=1000000
+latency_rate=20000
+skip_latency=0
+instances=()
+while (($#)); do
+  case "$1" in
+    --students) students="$2"; shift 2 ;;
+    --instances) instances+=("$2"); shift 2 ;;
+    --latency-rate) latency_rate="$2"; shift 2 ;;
+    --skip-latency) skip_latency=1; shift ;;
+    *) echo "usage: scripts/bench.sh [--students N] [--instances STAGE=K] [--latency-rate R] [--skip-latency]" >&2; exit 2 ;;
+  esac
+done
+count_for() { local s; for s in "${instances[@]:-}"; do [[ ${s%%=*} == "$1" ]] && { echo "${s#*=}"; return; }; done; echo 1; }
+
+bash scripts/setup.sh
+echo "[bench] release build" >&2
+swift build -c release 2>&1 | grep -E "error|warning: |Build complete" || true
+bin="$(swift build -c release --show-bin-path)"
+
+work="$(mktemp -d /tmp/eduhub-bench.XXXXXX)"; chmod 755 "$work"
+pids=()
+cleanup() {
+  for pid in "${pids[@]:-}"; do [[ -n $pid ]] && kill -TERM "$pid" 2>/dev/null || true; done
+  sleep 1
+  for pid in "${pids[@]:-}"; do [[ -n $pid ]] && kill -KILL "$pid" 2>/dev/null || true; done
+  bash scripts/services.sh stop "$work/services" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT INT TERM
+mkdir -p "$work/services" && chmod 755 "$work/services"
+bash scripts/services.sh start "$work/services" >/dev/null
+source "$work/services/services.env"
+export HUB_KAFKA_BROKERS="$KAFKA_BOOTSTRAP" HUB_TOPOLOGY_DIR="$PWD/Topologies" HUB_HTTP_PORT=0
+export HUB_KAFKA_PROPERTIES="session.timeout.ms=6000,heartbeat.interval.ms=500"
+export HUB_PERSON_CODE_KEY="benchmark-person-code-secret-0123"
+clk=$(getconf CLK_TCK)
+
+# Starts a pipeline on topic prefix $1 and database $2; PIDs in stage_pids.
+start_pipeline() {
+  export HUB_TOPIC_PREFIX="$1" HUB_DATABASE="host=127.0.0.1 port=$PG_PORT user=postgres dbname=$2"
+  psql -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -c "CREATE DATABASE $2" >/dev/null
+  "$bin/hubctl" topics create --partitions 4 >/dev/null
+  "$bin/hubctl" db migrate >/dev/null
+  stage_pids=()
+  local stage k
+  for stage in ingest transform sink; do
+    for k in $(seq "$(count_for $stage)"); do
+      HUB_GROUP="${1}hub-$stage" "$bin/hub-$stage" > "$work/$1$stage-$k.log" 2>&1 &
+      pids+=($!); stage_pids+=("$stage:$!")
+    done
+  done
+}
+wait_caught_up() {
+  "$bin/hubctl" pipeline wait --timeout 3600 --ingest-group "${1}hub-ingest" --transform-group "${1}hub-transform" \
+    --sink-group "${1}hub-sink" >/dev/null
+}
+pg() { psql -qtA -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$1" -c "$2"; }
+
+echo "[bench] pre-loading $students students (+ teachers, attendance)" >&2
+export HUB_TOPIC_PREFIX="tp." HUB_DATABASE="host=127.0.0.1 port=$PG_PORT user=postgres dbname=postgres"
+"$bin/hubctl" topics create --partitions 4 >/dev/null
+load_start=$(date +%s.%N)
+produced="$("$bin/hubctl" sample produce --students "$students" --seed 1 --truth-file "$work/truth.json")"
+load_end=$(date +%s.%N)
+valid=$(sed -n 's/.*(\([0-9]*\) valid).*/\1/p' <<<"$produced")
+echo "[bench] $produced" >&2
+
+echo "[bench] running the workers" >&2
+start_pipeline "tp." bench_throughput
+wait_caught_up "tp."
+first=$(grep -h "partitions assigned" "$work"/tp.ingest-*.log | head -1 | cut -d' ' -f1)
+last=$(pg bench_throughput "SELECT to_char(greatest((SELECT max(stored_at) FROM hub.current_state), (SELECT max(quarantined_at) FROM hub.quarantine)) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')")
+elapsed=$(python3 -c "import datetime as d;f=lambda s:d.datetime.fromisoformat(s.replace('Z','+00:00'));print(round((f('$last')-f('$first')).total_seconds(),3))")
+declare -A cpu rss
+for entry in "${stage_pids[@]}"; do
+  stage=${entry%%:*}; pid=${entry#*:}
+  read -r ut st < <(awk '{print $14, $15}' "/proc/$pid/stat")
+  cpu[$stage]=$(python3 -c "print(round(${cpu[$stage]:-0} + ($ut + $st) / $clk, 1))")
+  hwm=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
+  rss[$stage]=$(( ${rss[$stage]:-0} > hwm / 1024 ? ${rss[$stage]:-0} : hwm / 1024 ))
+done
+exact=false
+if HUB_TOPIC_PREFIX="tp." HUB_DATABASE="host=127.0.0.1 port=$PG_PORT user=postgres dbname=bench_throughput" \
+   "$bin/hubctl" show --expect "$work/truth.json" > "$work/show.txt" 2>&1; then exact=true; fi
+throughput=$(python3 -c "print(round($valid / $elapsed))")
+for entry in "${stage_pids[@]}"; do kill -TERM "${entry#*:}" 2>/dev/null || true; done
+sleep 2
+
+p50=null; p99=null
+if ((skip_latency == 0)); then
+  echo "[bench] latency at $latency_rate records/s" >&2
+  start_pipeline "tl." bench_latency
+  sleep 5
+  lat_students=$(( latency_rate * 30 * 85 / 100 ))
+  HUB_TOPIC_PREFIX="tl." "$bin/hubctl" sample produce --students "$lat_students" --seed 2 --rate "$latency_rate" >/dev/null
+  wait_caught_up "tl."
+  read -r p50 p99 < <(pg bench_latency "SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric), round(percentile_cont(0.99) WITHIN GROUP (ORDER BY ms)::numeric) FROM (SELECT extract(epoch FROM stored_at - source_time) * 1000 AS ms FROM hub.current_state WHERE source_time IS NOT NULL) t" | tr '|' ' ')
+fi
+
+mkdir -p bench-results
+out="bench-results/$(date -u +%Y%m%dT%H%M%SZ).json"
+cat > "$out" <<JSON
+{"students": $students, "valid_records": $valid, "preload_seconds": $(python3 -c "print(round($load_end - $load_start, 1))"),
+ "elapsed_seconds": $elapsed, "throughput_records_per_second": $throughput, "exact": $exact,
+ "instances": {"ingest": $(count_for ingest), "transform": $(count_for transform), "sink": $(count_for sink)},
+ "cpu_seconds": {"ingest": ${cpu[ingest]}, "transform": ${cpu[transform]}, "sink": ${cpu[sink]}},
+ "peak_rss_mib": {"ingest": ${rss[ingest]}, "transform": ${rss[transform]}, "sink": ${rss[sink]}},
+ "latency_rate": $latency_rate, "latency_p50_ms": $p50, "latency_p99_ms": $p99}
+JSON
+printf '\n%-34s %s\n' "metric" "value"
+printf '%-34s %s\n' "valid records" "$valid" "elapsed (first consume → last commit)" "$elapsed s" \
+  "throughput" "$throughput records/s" "exact aggregates" "$exact" \
+  "CPU s ingest / transform / sink" "${cpu[ingest]} / ${cpu[transform]} / ${cpu[sink]}" \
+  "peak RSS MiB ingest / transform / sink" "${rss[ingest]} / ${rss[transform]} / ${rss[sink]}" \
+  "latency p50 / p99 at $latency_rate rec/s" "$p50 / $p99 ms"
+echo "results: $out"
+[[ $exact == true ]] || { echo "aggregates were NOT exact:"; tail -20 "$work/show.txt"; exit 1; }
