@@ -42,6 +42,7 @@ let package = Package(
         .target(name: "Decoding", dependencies: ["HubCore", "Zstd"]),
         .target(name: "Standardization", dependencies: ["HubCore", "Topology"]),
         .target(name: "Aggregation", dependencies: ["HubCore", "Topology"]),
+        .target(name: "TopologyTesting", dependencies: ["Topology", "Decoding", "Standardization", "Aggregation", "Yams"]),
         .target(name: "HubStore", dependencies: ["HubCore", "Aggregation", "Postgres", "Topology"]),
         .target(name: "WorkerRuntime", dependencies: [
             "HubCore", "Topology", "Kafka", "Postgres",
@@ -58,7 +59,7 @@ let package = Package(
         .executableTarget(name: "Sink", dependencies: ["WorkerRuntime", "HubStore"], linkerSettings: rdkafkaRpath),
         .executableTarget(name: "Scheduler", dependencies: ["WorkerRuntime", "HubStore"], linkerSettings: rdkafkaRpath),
         .executableTarget(name: "hubctl", dependencies: ["Zstd", 
-            "WorkerRuntime", "HubStore", "Decoding", "Standardization", "Aggregation",
+            "WorkerRuntime", "HubStore", "Decoding", "Standardization", "Aggregation", "TopologyTesting",
         ], linkerSettings: rdkafkaRpath),
 
         .target(name: "TestSupport", dependencies: ["Kafka", "Postgres", "HubCore"], path: "Tests/TestSupport"),
@@ -66,6 +67,8 @@ let package = Package(
         .testTarget(name: "TopologyTests", dependencies: ["Topology", "Standardization"]),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Zstd"]),
         .testTarget(name: "StandardizationTests", dependencies: ["Standardization", "Decoding", "Aggregation"]),
+        .testTarget(name: "TopologyTestingTests", dependencies: ["TopologyTesting", "Topology"]),
+        .testTarget(name: "DeployTests", dependencies: ["TestSupport"], linkerSettings: rdkafkaRpath),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"], linkerSettings: rdkafkaRpath),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], linkerSettings: rdkafkaRpath),
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "HubCore", "Kafka", "Postgres", "Zstd"], linkerSettings: rdkafkaRpath),

@@ -90,15 +90,22 @@ public struct BinaryReader {
         return r
     }
 
+    /// A length that fits in what is left of the message (a corrupt varint never traps).
+    public mutating func length() throws -> Int {
+        let u = try unsigned()
+        guard u <= UInt64(buffer.count - index) else { throw WireFormatError("length beyond the end of the message") }
+        return Int(u)
+    }
+
     public mutating func byteString() throws -> [UInt8] {
-        let n = Int(try unsigned())
+        let n = try length()
         guard n <= buffer.count - index else { throw WireFormatError("truncated message") }
         defer { index += n }
         return Array(buffer[index..<index + n])
     }
 
     public mutating func string() throws -> String {
-        let n = Int(try unsigned())
+        let n = try length()
         guard n <= buffer.count - index else { throw WireFormatError("truncated message") }
         defer { index += n }
         return String(decoding: buffer[index..<index + n], as: UTF8.self)

@@ -42,8 +42,7 @@ public struct IngestedMessage: Sendable, Hashable {
         source = SourcePosition(topic: topic, partition: partition, offset: offset, row: 0)
         timestampMs = try r.signed()
         registryAsOfMs = try r.optionalSigned()
-        let n = Int(try r.unsigned())
-        guard n <= bytes.count else { throw WireFormatError("bad record count") }
+        let n = try r.length()
         records = []
         records.reserveCapacity(n)
         for _ in 0..<n { records.append(try RawRecord(from: &r)) }
@@ -71,7 +70,7 @@ extension RawRecord {
     public init(from r: inout BinaryReader) throws {
         let row = try r.int32()
         let text = try r.byteString()
-        let n = Int(try r.unsigned())
+        let n = try r.length()
         var fields: [RawField] = []
         fields.reserveCapacity(min(n, 256))
         for _ in 0..<n {

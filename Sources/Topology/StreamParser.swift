@@ -40,11 +40,10 @@ struct StreamParser {
                 continue
             }
             let entries = reader.mapping(value, "field \"\(name)\"", allowedKeys: ["kind", "required", "meaning", "domain"])
-            var kind = expected
             if let k = entries["kind"] {
                 if let parsed = k.scalar.flatMap({ FieldKind(rawValue: $0.string) }) {
+                    // Keep the expected kind so one wrong word is one issue, not one per use.
                     if parsed != expected { reader.issue(k, "field \"\(name)\" must be of kind \(expected.rawValue), not \(parsed.rawValue)") }
-                    kind = parsed
                 } else {
                     reader.issue(k, "unknown kind; known: " + FieldKind.allCases.map(\.rawValue).joined(separator: ", "))
                 }
@@ -52,7 +51,7 @@ struct StreamParser {
             let required = entries["required"].flatMap { reader.bool($0, "required") } ?? false
             let meaning = entries["meaning"].flatMap { reader.string($0, "meaning") } ?? ""
             let domain = entries["domain"].flatMap { reader.string($0, "domain") }
-            fields.append(FieldDefinition(name: name, kind: kind, required: required, meaning: meaning, domain: domain))
+            fields.append(FieldDefinition(name: name, kind: expected, required: required, meaning: meaning, domain: domain))
         }
         for essential in StandardFields.essential(for: type) where !fields.contains(where: { $0.name == essential }) {
             reader.issue(node, "\(type.rawValue) streams need the field \"\(essential)\"")

@@ -75,10 +75,14 @@ public enum TopologyLoader {
         }
 
         var streams: [StreamDefinition] = []
+        var written: [WrittenStream] = []
         for (reader, root, top) in streamNodes {
-            if let s = StreamParser(reader: reader, tables: tables).parse(root, top) { streams.append(s) }
+            if let s = StreamParser(reader: reader, tables: tables).parse(root, top) {
+                streams.append(s)
+                written.append(WrittenStream(definition: s, reader: reader, top: top))
+            }
         }
-        checkAcrossStreams(streams, parsed.map(\.0), &issues)
+        checkAcrossStreams(written)
         for (reader, _) in parsed { issues.append(contentsOf: reader.issues) }
         if !issues.isEmpty { throw TopologyError(issues: issues.sorted { ($0.file, $0.line, $0.column) < ($1.file, $1.line, $1.column) }) }
         return Topology(streams: streams, codeTables: tables, files: sources.map(\.file))
@@ -88,20 +92,34 @@ public enum TopologyLoader {
         switch error {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
             return TopologyIssue(file: file, line: mark.line, column: mark.column, message: "YAML syntax: \(problem)")
+        case .reader(let problem, let offset?, _, let yaml):
+            // The reader reports a character offset, not a line and column.
+            let (line, column) = lineAndColumn(ofCharacter: offset, in: yaml)
+            return TopologyIssue(file: file, line: line, column: column, message: "YAML: \(problem)")
         default:
             return TopologyIssue(file: file, line: 1, column: 1, message: "YAML: \(error)")
         }
+    }
+
+    private static func lineAndColumn(ofCharacter offset: Int, in text: String) -> (line: Int, column: Int) {
+        var line = 1, column = 1
+        for c in text.prefix(offset) {
+            if c == "\n" || c == "\r\n" { line += 1; column = 1 } else { column += 1 }
+        }
+        return (line, column)
     }
 
     private static func codeTable(_ name: String, _ node: Node, _ reader: YAMLReader) -> CodeTable? {
         let entries = reader.mapping(node, "code table \"\(name)\"", allowedKeys: ["match", "codes"])
         var match = CodeTable.Match.exact
         if let m = entries["match"] {
-            guard let s = m.scalar?.string, let parsed = CodeTable.Match(rawValue: s) else {
+            // A bad match is reported once; the table is still defined, so its uses do not
+            // each add an "unknown code table" issue.
+            if let s = m.scalar?.string, let parsed = CodeTable.Match(rawValue: s) {
+                match = parsed
+            } else {
                 reader.issue(m, "match must be \"exact\" or \"integer\"")
-                return nil
             }
-            match = parsed
         }
         guard let codesNode = reader.required(entries, "codes", in: node, "code table \"\(name)\"") else { return nil }
         var codes: [String: Int16] = [:]
@@ -124,23 +142,42 @@ public enum TopologyLoader {
         return CodeTable(name: name, match: match, entries: codes)
     }
 
-    private static func checkAcrossStreams(_ streams: [StreamDefinition], _ readers: [YAMLReader], _ issues: inout [TopologyIssue]) {
+    /// A parsed stream with the nodes it was read from, so a clash between streams is
+    /// reported at the line where the clashing name is written.
+    private struct WrittenStream {
+        var definition: StreamDefinition
+        var reader: YAMLReader
+        var top: [(key: String, keyNode: Node, value: Node)]
+
+        /// The key node of the aggregate called `table`.
+        func aggregateNode(_ table: String) -> Node? {
+            guard case .mapping(let mapping)? = top["aggregates"] else { return nil }
+            return mapping.first { $0.key.scalar?.string == table }?.key
+        }
+    }
+
+    /// Names that must be unique across all files: stream names, source topics, record types
+    /// and aggregate tables. The later stream (in file order) gets the issue.
+    private static func checkAcrossStreams(_ streams: [WrittenStream]) {
         var seen: [String: String] = [:]
         for s in streams {
-            for (what, value) in [("stream name", s.name), ("source topic", s.sourceTopic), ("record type", s.recordType.rawValue)] {
+            let d = s.definition
+            let names = [("stream name", d.name, s.top["stream"]), ("source topic", d.sourceTopic, s.top["source_topic"]),
+                         ("record type", d.recordType.rawValue, s.top["record_type"])]
+            for (what, value, node) in names {
                 let k = "\(what)=\(value)"
                 if let other = seen[k] {
-                    issues.append(TopologyIssue(file: s.file, line: 1, column: 1, message: "\(what) \"\(value)\" is also used by \(other)"))
+                    s.reader.issue(node, "\(what) \"\(value)\" is also used by \(other)")
                 } else {
-                    seen[k] = s.file
+                    seen[k] = d.file
                 }
             }
-            for a in s.aggregates {
+            for a in d.aggregates {
                 let k = "table=\(a.table)"
                 if let other = seen[k] {
-                    issues.append(TopologyIssue(file: s.file, line: 1, column: 1, message: "aggregate table \"\(a.table)\" is also defined in \(other)"))
+                    s.reader.issue(s.aggregateNode(a.table), "aggregate table \"\(a.table)\" is also defined in \(other)")
                 } else {
-                    seen[k] = s.file
+                    seen[k] = d.file
                 }
             }
         }

@@ -121,3 +121,26 @@ struct CSVTests {
         #expect(decoded.rawRecords.first?["XXBSM"] == .string("3133001234"))
     }
 }
+
+@Suite("text/csv: a header that swallows the value")
+struct CSVHeaderQuoteTests {
+    @Test("an unclosed quote in the header makes the whole value malformed, not an empty batch", arguments: [
+        "a,\"b\n1,2\n3,4\n", "\"a,b\r\n1,2\r\n", "a,\"b", "a,\"b\"\"c,d\n1,2\n", "\"\n",
+    ])
+    func unclosedQuoteInHeader(text: String) {
+        let decoded = MessageFixtures.decode(text, contentType: "text/csv")
+        #expect(decoded.rejectionReason == .malformed)
+        #expect(decoded.rejectionDetail == "invalid CSV header: CSV quoted field not terminated")
+        #expect(decoded.records == nil)
+    }
+
+    @Test("a closed quote in the header, or an open one in a later row, is not a whole-value failure")
+    func closedQuoteInHeader() {
+        let decoded = MessageFixtures.decode("a,\"b\"\n1,2\n", contentType: "text/csv")
+        #expect(decoded.rejectionReason == nil)
+        #expect(decoded.rawRecords.first?["b"] == .string("2"))
+        // A quote left open in a later row still spoils only that row and what follows.
+        let later = MessageFixtures.decode("a,b\n1,2\n\"3,4\n", contentType: "text/csv")
+        #expect(later.records?.map(\.malformedRow) == [nil, 2])
+    }
+}

@@ -50,14 +50,19 @@ struct ChaosTests {
                         "--truth-file", truth, "--rate", "400"],
             environment: h.environment("producer"))
 
-        let monitor = try PGConnection(conninfo: h.database)
+        var monitor = try? PGConnection(conninfo: h.database)
         /// Waits (briefly) until sink A has a transaction open, so the kill lands inside it.
+        /// Reconnects after the PostgreSQL outage.
         func sinkTransactionOpen() -> Bool {
             let deadline = ContinuousClock.now + .seconds(4)
             while ContinuousClock.now < deadline {
-                if let r = try? monitor.query("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'hub-sink-a' AND xact_start IS NOT NULL"),
-                   (r.int(0, 0) ?? 0) > 0 {
-                    return true
+                if monitor == nil { monitor = try? PGConnection(conninfo: h.database) }
+                do {
+                    let r = try monitor?.query(
+                        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'hub-sink-a' AND xact_start IS NOT NULL")
+                    if (r?.int(0, 0) ?? 0) > 0 { return true }
+                } catch {
+                    monitor = nil
                 }
                 Thread.sleep(forTimeInterval: 0.002)
             }
@@ -71,7 +76,7 @@ struct ChaosTests {
             let done: Bool = !producer.isRunning && kills >= 10 && killsInOpenTransaction >= 3
             if done { break }
             step += 1
-            if step > 80 { break }
+            if step > 60 { break }
             switch step {
             case 3:
                 secondSink = try h.start(.sink, extraEnvironment: ["PGAPPNAME": "hub-sink-b"])

@@ -49,5 +49,4 @@ enum Fixtures {
 /// Valid ID numbers (GB 11643 check characters computed by hand).
 enum IDs {
     static let a = "11010519491231002X"
-    static let b = "110105194912310029"
 }

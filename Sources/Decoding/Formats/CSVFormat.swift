@@ -7,10 +7,12 @@ import HubCore
 /// header and skipped empty lines do not count). A row with a different number of fields than
 /// the header, or with broken quoting, is malformed on its own. If the header itself is
 /// unusable (broken quoting, duplicate names) every row is malformed, since none can be read.
+/// A quote left open in the header swallows the rest of the value, so there are no rows to
+/// quarantine one by one: the whole value is malformed instead of silently yielding nothing.
 enum CSVFormat: RecordFormat {
     static let mediaType = "text/csv"
 
-    static func records(in text: [UInt8]) -> [DecodedRecord] {
+    static func records(in text: [UInt8]) throws(DecodingFailure) -> [DecodedRecord] {
         var reader = CSVReader(text)
         guard let header = reader.next() else { return [] }
         let names: [String]
@@ -19,6 +21,8 @@ enum CSVFormat: RecordFormat {
         case .success(let fields):
             names = fields.map { $0.trimmingASCIIWhitespace() }
             if Set(names).count != names.count { headerProblem = "duplicate CSV header name" }
+        case .failure(.unterminatedQuote):
+            throw .malformed("invalid CSV header: " + CSVSyntaxError.unterminatedQuote.detail)
         case .failure(let error):
             names = []
             headerProblem = "invalid CSV header: " + error.detail

@@ -1,0 +1,141 @@
+import HubCore
+import Testing
+
+/// Every strict prefix of an encoded message must be rejected with a `WireFormatError`.
+private func expectEveryPrefixThrows<T>(_ bytes: [UInt8], _ decode: ([UInt8]) throws -> T,
+                                        sourceLocation: SourceLocation = #_sourceLocation) {
+    for n in 0..<bytes.count {
+        #expect(throws: WireFormatError.self, "prefix of \(n) bytes", sourceLocation: sourceLocation) {
+            _ = try decode(Array(bytes.prefix(n)))
+        }
+    }
+}
+
+private let allValues: [RawField] = [
+    RawField(name: "null", value: .null),
+    RawField(name: "XM", value: .string("张三")),
+    RawField(name: "empty", value: .string("")),
+    RawField(name: "NJDM", value: .integer("-12")),
+    RawField(name: "n", value: .number("1.5e3")),
+    RawField(name: "t", value: .bool(true)),
+    RawField(name: "f", value: .bool(false)),
+    RawField(name: "c", value: .composite("{\"a\":[1,2]}")),
+]
+
+private let position = SourcePosition(topic: "raw.student", partition: 5, offset: 1_234_567_890_123, row: 42)
+
+@Suite("Internal wire formats")
+struct WireFormatTests {
+    @Test("IngestedMessage round-trips, with and without a replay instant")
+    func ingested() throws {
+        let records = [
+            RawRecord(row: 1, fields: allValues, text: Array("{\"XM\":\"张三\"}".utf8)),
+            RawRecord(row: Int32.max, fields: [], text: []),
+            RawRecord(row: 0, fields: [RawField(name: "", value: .string("x"))], text: [0, 0xFF, 0x80]),
+        ]
+        for asOf: Int64? in [nil, 0, -1, Int64.max, Int64.min] {
+            let m = IngestedMessage(source: SourcePosition(topic: "raw.teacher", partition: Int32.max, offset: Int64.max, row: 0),
+                                    timestampMs: -5, registryAsOfMs: asOf, records: records)
+            #expect(try IngestedMessage(decoding: m.encoded()) == m)
+        }
+        let empty = IngestedMessage(source: SourcePosition(topic: "", partition: 0, offset: 0, row: 0), timestampMs: 0, records: [])
+        #expect(try IngestedMessage(decoding: empty.encoded()) == empty)
+    }
+
+    @Test("QuarantineUnit round-trips with every optional set and unset")
+    func quarantine() throws {
+        let record = RawRecord(row: 42, fields: allValues, text: Array("row text".utf8))
+        for reason in QuarantineReason.allCases {
+            let full = QuarantineUnit(position: position, timestampMs: 1_700_000_000_000, recordType: .attendance, reason: reason,
+                                      field: "XBM", detail: "gender code \"7\" not in table", schoolCode: "3133000001",
+                                      raw: Array(0...255), record: record)
+            #expect(try QuarantineUnit(decoding: full.encoded()) == full)
+        }
+        let bare = QuarantineUnit(position: SourcePosition(topic: "raw.student", partition: 0, offset: 0, row: 0), timestampMs: 0,
+                                  recordType: nil, reason: .malformed, field: nil, detail: "", schoolCode: nil, raw: [], record: nil)
+        #expect(try QuarantineUnit(decoding: bare.encoded()) == bare)
+        #expect(String(decoding: bare.key, as: UTF8.self) == "raw.student/0@0#0")
+    }
+
+    @Test("StandardRecord round-trips with every optional set and unset")
+    func standard() throws {
+        let full = StandardRecord(type: .student, key: String(repeating: "ab", count: 32), schoolCode: "3133000001",
+                                  countyCode: "330106", updatedAtMicros: 1_788_220_800_123_456, position: position,
+                                  gender: 2, grade: 33, status: 4, day: -1, className: "1班", expected: Int64.max,
+                                  present: 0, birthDay: 14_672, localIdCode: "ff", replayed: true)
+        #expect(try StandardRecord(decoding: full.encoded()) == full)
+        for type in RecordType.allCases {
+            let bare = StandardRecord(type: type, key: "", schoolCode: "", countyCode: "", updatedAtMicros: Int64.min,
+                                      position: SourcePosition(topic: "t", partition: -1, offset: -1, row: -1))
+            #expect(try StandardRecord(decoding: bare.encoded()) == bare)
+        }
+        let extremes = StandardRecord(type: .attendance, key: "k", schoolCode: "s", countyCode: "c", updatedAtMicros: 0,
+                                      position: position, gender: Int16.min, grade: Int16.max, day: Int32.min, expected: Int64.min,
+                                      birthDay: Int32.max)
+        #expect(try StandardRecord(decoding: extremes.encoded()) == extremes)
+    }
+
+    @Test("every truncation of an IngestedMessage throws")
+    func truncatedIngested() {
+        let m = IngestedMessage(source: position, timestampMs: 99, registryAsOfMs: 7,
+                                records: [RawRecord(row: 3, fields: allValues, text: Array("abc".utf8))])
+        expectEveryPrefixThrows(m.encoded()) { try IngestedMessage(decoding: $0) }
+    }
+
+    @Test("every truncation of a QuarantineUnit throws")
+    func truncatedQuarantine() {
+        let u = QuarantineUnit(position: position, timestampMs: 1, recordType: .student, reason: .invalidCode, field: "XBM",
+                               detail: "d", schoolCode: "3133000001", raw: Array("raw".utf8),
+                               record: RawRecord(row: 42, fields: allValues, text: Array("raw".utf8)))
+        expectEveryPrefixThrows(u.encoded()) { try QuarantineUnit(decoding: $0) }
+        var bare = u
+        bare.record = nil
+        bare.field = nil
+        bare.schoolCode = nil
+        bare.recordType = nil
+        expectEveryPrefixThrows(bare.encoded()) { try QuarantineUnit(decoding: $0) }
+    }
+
+    @Test("every truncation of a StandardRecord throws")
+    func truncatedStandard() {
+        let r = StandardRecord(type: .teacher, key: "k", schoolCode: "3133000001", countyCode: "330106", updatedAtMicros: 5,
+                               position: position, gender: 1, grade: 11, status: 1, day: 3, className: "c", expected: 30,
+                               present: 29, birthDay: 2, localIdCode: "x", replayed: false)
+        expectEveryPrefixThrows(r.encoded()) { try StandardRecord(decoding: $0) }
+        let bare = StandardRecord(type: .teacher, key: "k", schoolCode: "s", countyCode: "c", updatedAtMicros: 5, position: position)
+        expectEveryPrefixThrows(bare.encoded()) { try StandardRecord(decoding: $0) }
+    }
+
+    @Test("an unknown version byte is rejected")
+    func unknownVersion() {
+        let r = StandardRecord(type: .teacher, key: "k", schoolCode: "s", countyCode: "c", updatedAtMicros: 5, position: position)
+        var bytes = r.encoded()
+        bytes[0] = 99
+        #expect(throws: WireFormatError.self) { try StandardRecord(decoding: bytes) }
+        #expect(throws: WireFormatError.self) { try QuarantineUnit(decoding: [99]) }
+        #expect(throws: WireFormatError.self) { try IngestedMessage(decoding: [99]) }
+    }
+
+    @Test("varints and zig-zag round-trip at the extremes")
+    func varints() throws {
+        var w = BinaryWriter()
+        let unsigned: [UInt64] = [0, 1, 127, 128, 300, UInt64(UInt32.max), UInt64.max]
+        let signed: [Int64] = [0, -1, 1, -64, 64, Int64.min, Int64.max]
+        for v in unsigned { w.unsigned(v) }
+        for v in signed { w.signed(v) }
+        var r = BinaryReader(w.bytes)
+        for v in unsigned { #expect(try r.unsigned() == v) }
+        for v in signed { #expect(try r.signed() == v) }
+        #expect(r.isAtEnd)
+    }
+
+    @Test("an over-long varint or an out-of-range int32 is rejected")
+    func badVarints() {
+        var long = BinaryReader(Array(repeating: 0x80, count: 11) + [0x01])
+        #expect(throws: WireFormatError.self) { try long.unsigned() }
+        var w = BinaryWriter()
+        w.signed(Int64(Int32.max) + 1)
+        var r = BinaryReader(w.bytes)
+        #expect(throws: WireFormatError.self) { try r.int32() }
+    }
+}
