@@ -69,6 +69,13 @@ struct CurrentStateMigration: Migration {
                 record bytea,
                 PRIMARY KEY (src_topic, src_partition, src_offset, src_row));
 
+            CREATE TABLE \(s.name).school_regions (
+                school_code text PRIMARY KEY,
+                county_code text NOT NULL,
+                updated_at timestamptz NOT NULL DEFAULT now());
+            COMMENT ON TABLE \(s.name).school_regions IS
+                'Each school''s county as of its latest standardised record (for per-region access).';
+
             CREATE VIEW \(s.name).quarantine_counts AS
                 SELECT reason, count(*)::bigint AS records FROM \(s.name).quarantine GROUP BY reason;
             """

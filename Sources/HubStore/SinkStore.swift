@@ -147,6 +147,7 @@ public final class SinkStore {
                         """)
                 }
                 summary.aggregateRows = try applyDeltas(deltas)
+                try recordSchoolRegions(winners)
                 for r in batch.records where r.replayed {
                     try db.query("""
                         UPDATE \(s).quarantine SET resolved_at = coalesce(resolved_at, now())
@@ -198,6 +199,27 @@ public final class SinkStore {
             try db.execute(a.mergeStatement(stage: stage))
         }
         return rows.count
+    }
+
+    /// Keeps `school_regions` at each school's latest county (one statement per batch).
+    private func recordSchoolRegions(_ winners: [StandardRecord]) throws {
+        var latest: [String: StandardRecord] = [:]
+        for r in winners where latest[r.schoolCode].map({ $0.updatedAtMicros < r.updatedAtMicros }) ?? true {
+            latest[r.schoolCode] = r
+        }
+        guard !latest.isEmpty else { return }
+        let schools = latest.keys.sorted()
+        try db.query("""
+            INSERT INTO \(s).school_regions (school_code, county_code)
+            SELECT * FROM unnest($1::text[], $2::text[]) ORDER BY 1
+            ON CONFLICT (school_code) DO UPDATE SET county_code = EXCLUDED.county_code, updated_at = now()
+            WHERE \(s).school_regions.county_code <> EXCLUDED.county_code
+            """, [Self.arrayLiteral(schools), Self.arrayLiteral(schools.map { latest[$0]!.countyCode })])
+    }
+
+    /// A PostgreSQL text-array literal of plain codes (digits and letters only).
+    static func arrayLiteral(_ values: [String]) -> String {
+        "{" + values.map { "\"" + $0.filter { $0.isLetter || $0.isNumber } + "\"" }.joined(separator: ",") + "}"
     }
 
     private func insertQuarantine(_ units: [QuarantineUnit]) throws -> Int {

@@ -1,0 +1,1 @@
+print("hub-archive: not yet")
