@@ -62,6 +62,7 @@ public final class SinkStore {
         guard !prepared else { return }
         var sql = """
             CREATE TEMP TABLE IF NOT EXISTS stage_keys (record_type text, entity_key text) ON COMMIT DELETE ROWS;
+            CREATE TEMP TABLE IF NOT EXISTS stage_offsets (topic text, partition int, expected bigint, next bigint) ON COMMIT DELETE ROWS;
             CREATE TEMP TABLE IF NOT EXISTS stage_state (LIKE \(s).current_state INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;
             CREATE TEMP TABLE IF NOT EXISTS stage_quarantine (LIKE \(s).quarantine INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;
             CREATE TEMP TABLE IF NOT EXISTS stage_quarantine_raw (LIKE \(schema.privateName).quarantine_raw) ON COMMIT DELETE ROWS;
@@ -162,14 +163,26 @@ public final class SinkStore {
         }
     }
 
+    /// Advances every partition's stored offset from `expected` to `next` in one statement;
+    /// any partition whose stored offset is not `expected` any more means another instance
+    /// owns it now, and the whole batch is refused.
     private func fence(group: String, _ offsets: [(topic: String, partition: Int32, expected: Int64, next: Int64)]) throws {
-        for o in offsets {
-            let r = try db.query("""
-                UPDATE \(s).sink_offsets SET next_offset = $5, updated_at = now()
-                WHERE consumer_group = $1 AND topic = $2 AND partition = $3 AND next_offset = $4
-                """, [group, o.topic, String(o.partition), String(o.expected), String(o.next)])
-            if r.affectedRows != 1 { throw FencedError() }
+        guard !offsets.isEmpty else { return }
+        try db.copyIn("COPY stage_offsets (topic, partition, expected, next) FROM STDIN") { w in
+            for o in offsets {
+                w.field(o.topic)
+                w.field(o.partition)
+                w.field(o.expected)
+                w.field(o.next)
+                w.endRow()
+            }
         }
+        let r = try db.query("""
+            UPDATE \(s).sink_offsets o SET next_offset = f.next, updated_at = now()
+            FROM stage_offsets f
+            WHERE o.consumer_group = $1 AND o.topic = f.topic AND o.partition = f.partition AND o.next_offset = f.expected
+            """, [group])
+        if r.affectedRows != offsets.count { throw FencedError() }
     }
 
     private func applyDeltas(_ deltas: AggregateDeltas) throws -> Int {

@@ -28,7 +28,13 @@ struct Context {
     var kafkaConfig: KafkaConfig {
         var props = ["bootstrap.servers": settings.brokers, "client.id": "eduhub-hubctl"]
         props.merge(settings.kafkaProperties) { $1 }
-        return KafkaConfig(props)
+        var config = KafkaConfig(props)
+        // Shared settings carry consumer-only properties that producers ignore; not news.
+        config.logHandler = { message in
+            if message.facility == "CONFWARN" { return }
+            FileHandle.standardError.write(Data("hubctl: librdkafka: \(message.message)\n".utf8))
+        }
+        return config
     }
 
     func database() throws -> PGConnection {
