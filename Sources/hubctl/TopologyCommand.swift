@@ -5,7 +5,7 @@ import WorkerRuntime
 struct TopologyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "topology", abstract: "Check data stewards' topology files.",
-        subcommands: [Validate.self, TopologyTestCommand.self])
+        subcommands: [Validate.self, TopologyTestCommand.self, TopologyGraphCommand.self])
 
     struct Validate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Validate every topology file and list all problems with file and line.")
