@@ -40,6 +40,7 @@ public struct HubSchema: Sendable {
                     try db.execute(AggregateTableSQL(schema: name, definition: aggregate, stream: stream).createStatement)
                 }
             }
+            try AccessControl.applyPolicies(db, schema: self, topology: topology)
         }
     }
 
@@ -47,6 +48,8 @@ public struct HubSchema: Sendable {
     var migrations: [Migration] {
         [
             CurrentStateMigration(),
+            AccessMigration(),
+            SchedulerMigration(),
         ]
     }
 }

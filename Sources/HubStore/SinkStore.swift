@@ -114,6 +114,9 @@ public final class SinkStore {
                 try db.copyIn("COPY stage_keys (record_type, entity_key) FROM STDIN") { w in
                     for r in incoming.values { w.row([r.type.rawValue, r.key]) }
                 }
+                // Fresh statistics make the planner probe the primary key per staged key
+                // instead of scanning the whole state table.
+                try db.execute("ANALYZE stage_keys")
                 let current = try db.query("""
                     SELECT \(StateRow.columns.map { "cs.\($0)" }.joined(separator: ", "))
                     FROM \(s).current_state cs JOIN stage_keys k USING (record_type, entity_key)
@@ -125,7 +128,8 @@ public final class SinkStore {
                     existing["\(r.type.rawValue)\u{1F}\(r.key)"] = r
                 }
                 var deltas = AggregateDeltas(definitions: definitions)
-                var winners: [StandardRecord] = []
+                var created: [StandardRecord] = []
+                var replaced: [StandardRecord] = []
                 for (k, r) in incoming {
                     let old = existing[k]
                     if let old, !(old.version < r.version) {
@@ -133,20 +137,27 @@ public final class SinkStore {
                         continue
                     }
                     deltas.replace(old, with: r)
-                    winners.append(r)
+                    if old == nil { created.append(r) } else { replaced.append(r) }
                 }
-                summary.stateChanges = winners.count
-                if !winners.isEmpty {
-                    try db.copyIn("COPY stage_state (\(StateRow.columns.joined(separator: ", "))) FROM STDIN") { w in
-                        for r in winners { StateRow.write(r, &w) }
+                summary.stateChanges = created.count + replaced.count
+                // New entities go straight in; this instance owns their partition, and a
+                // zombie writing the same key would fail its offset fence first.
+                if !created.isEmpty {
+                    try db.copyIn("COPY \(s).current_state (\(StateRow.columns.joined(separator: ", "))) FROM STDIN") { w in
+                        for r in created { StateRow.write(r, &w) }
                     }
-                    let updates = StateRow.columns.dropFirst(2).map { "\($0) = EXCLUDED.\($0)" } + ["stored_at = clock_timestamp()"]
+                }
+                if !replaced.isEmpty {
+                    try db.copyIn("COPY stage_state (\(StateRow.columns.joined(separator: ", "))) FROM STDIN") { w in
+                        for r in replaced { StateRow.write(r, &w) }
+                    }
+                    let updates = StateRow.columns.dropFirst(2).map { "\($0) = st.\($0)" } + ["stored_at = clock_timestamp()"]
                     try db.execute("""
-                        INSERT INTO \(s).current_state (\(StateRow.columns.joined(separator: ", ")))
-                        SELECT \(StateRow.columns.joined(separator: ", ")) FROM stage_state ORDER BY record_type, entity_key
-                        ON CONFLICT (record_type, entity_key) DO UPDATE SET \(updates.joined(separator: ", "))
+                        UPDATE \(s).current_state cs SET \(updates.joined(separator: ", "))
+                        FROM stage_state st WHERE cs.record_type = st.record_type AND cs.entity_key = st.entity_key
                         """)
                 }
+                let winners = created + replaced
                 summary.aggregateRows = try applyDeltas(deltas)
                 try recordSchoolRegions(winners)
                 for r in batch.records where r.replayed {

@@ -7,6 +7,10 @@ public struct Topology: Sendable {
     public var codeTables: [String: CodeTable]
     /// The files it was loaded from, for messages and the catalog.
     public var files: [String]
+    /// Batch task DAGs run by the scheduler (`dags:` in any file).
+    public var dags: [DAGDefinition] = []
+
+    public func dag(_ name: String) -> DAGDefinition? { dags.first { $0.name == name } }
 
     public func stream(forSourceTopic topic: String) -> StreamDefinition? {
         streams.first { $0.sourceTopic == topic }

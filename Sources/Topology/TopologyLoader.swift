@@ -53,8 +53,9 @@ public enum TopologyLoader {
         var tables: [String: CodeTable] = [:]
         var tableFiles: [String: String] = [:]
         var streamNodes: [(YAMLReader, Node, [(key: String, keyNode: Node, value: Node)])] = []
+        var dags: [DAGDefinition] = []
         let topKeys: Set<String> = ["code_tables", "stream", "description", "owner", "record_type", "source_topic",
-                                    "output_topic", "fields", "dialects", "aggregates"]
+                                    "output_topic", "fields", "dialects", "aggregates", "dags"]
         for (reader, root) in parsed {
             let top = reader.mapping(root, "a topology file", allowedKeys: topKeys)
             for (name, keyNode, tableNode) in reader.mapping(top["code_tables"], "code_tables") {
@@ -67,9 +68,16 @@ public enum TopologyLoader {
                     tableFiles[name] = reader.file
                 }
             }
+            for dag in DAGParser(reader: reader).parse(top["dags"]) {
+                if let other = dags.first(where: { $0.name == dag.name }) {
+                    reader.issue(line: dag.line, column: 1, "DAG \"\(dag.name)\" is already defined in \(other.file)")
+                } else {
+                    dags.append(dag)
+                }
+            }
             if top["stream"] != nil {
                 streamNodes.append((reader, root, top))
-            } else if top.contains(where: { $0.key != "code_tables" }) {
+            } else if top.contains(where: { $0.key != "code_tables" && $0.key != "dags" }) {
                 reader.issue(root, "stream settings given without \"stream: NAME\"")
             }
         }
@@ -85,7 +93,7 @@ public enum TopologyLoader {
         checkAcrossStreams(written)
         for (reader, _) in parsed { issues.append(contentsOf: reader.issues) }
         if !issues.isEmpty { throw TopologyError(issues: issues.sorted { ($0.file, $0.line, $0.column) < ($1.file, $1.line, $1.column) }) }
-        return Topology(streams: streams, codeTables: tables, files: sources.map(\.file))
+        return Topology(streams: streams, codeTables: tables, files: sources.map(\.file), dags: dags)
     }
 
     private static func yamlIssue(file: String, _ error: YamlError) -> TopologyIssue {

@@ -7,5 +7,6 @@ struct Hubctl: AsyncParsableCommand {
         commandName: "hubctl",
         abstract: "Operate the education data hub: topologies, topics, sample data, pipeline status, aggregates, quarantine.",
         subcommands: [TopologyCommand.self, TopicsCommand.self, DatabaseCommand.self, SampleCommand.self,
-                      PipelineCommand.self, ShowCommand.self, QuarantineCommand.self, ReconcileCommand.self])
+                      PipelineCommand.self, ShowCommand.self, QuarantineCommand.self, ReconcileCommand.self, DagCommand.self,
+                      AccessCommand.self, CatalogCommand.self, DataSpaceCommand.self])
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HubCore
+import HubStore
 import Kafka
 import Postgres
 import WorkerRuntime
@@ -78,6 +79,9 @@ struct QuarantineCommand: AsyncParsableCommand {
                 WHERE reason = $1 AND ($2::text IS NULL OR school_code = $2) AND ($3 OR resolved_at IS NULL)
                 """, [reason, school, includeResolved ? "true" : "false"])
             let count = messages.values.reduce(0) { $0 + $1.records.count }
+            try AuditLog.record(db, schema: ctx.schema, action: "quarantine.replay", details: [
+                "reason": reason, "school": school ?? "", "include_resolved": String(includeResolved),
+                "records": String(count), "messages": String(messages.count)])
             say("replayed \(count) \(reason) records from \(messages.count) messages" + (skipped > 0 ? " (\(skipped) could not be read back)" : ""))
         }
 

@@ -1,1 +1,0 @@
-print("hub-archive: not yet")

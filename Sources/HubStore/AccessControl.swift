@@ -1,0 +1,219 @@
+import Foundation
+import Postgres
+import Topology
+
+/// Per-level read access in PostgreSQL.
+///
+/// Two group roles per schema: `<schema>_reader` (every role made by `hubctl access grant`
+/// for a region) may read the published datasets of the catalog — the aggregate tables and
+/// views built only on them — and row-level security limits each login to its region and the
+/// regions beneath it; `<schema>_operator` (NOLOGIN, granted to operator logins) reads the
+/// quarantine, the private schema (raw bytes) and every aggregate row. Neither reads the
+/// state, the offsets or `school_regions`. The policies ask `region_visible`, a security-definer
+/// function, which grant the session's login has, so readers need no access to the grants or
+/// to `school_regions` themselves.
+public enum AccessControl {
+    public static func readerRole(_ schema: HubSchema) -> String { schema.name + "_reader" }
+    public static func operatorRole(_ schema: HubSchema) -> String { schema.name + "_operator" }
+
+    /// (Re)applies the catalog, the group roles, grants and row-level security policies.
+    /// Idempotent; runs at the end of every migration, after the aggregate tables exist, so
+    /// tables added to the topology are covered and re-running migrations keeps the policies.
+    /// Without the right to create roles (a plain pipeline login), missing group roles are
+    /// skipped: row-level security is still enabled, so nobody else sees any row.
+    public static func applyPolicies(_ db: PGConnection, schema: HubSchema, topology: Topology) throws {
+        let s = schema.name
+        let aggregateTables = topology.streams.flatMap(\.aggregates).map { "\(s).\($0.table)" }
+        // A worker logged in as a role that does not own the tables (the owner ran
+        // `hubctl db migrate`) leaves the catalog, policies and grants to the owner.
+        let owned = try db.query("""
+            SELECT coalesce(bool_and(pg_has_role(relowner, 'MEMBER')), false) FROM pg_class WHERE oid = ANY($1::regclass[])
+            """, [Catalog.arrayLiteral(aggregateTables + ["\(s).catalog_datasets", "\(s).catalog_fields", "\(s).access_grants"])])
+        guard owned.value(0, 0) == "t" else { return }
+        let catalog = Catalog(topology: topology, schema: schema)
+        try catalog.store(db, schema: schema)
+        try db.execute(regionVisibleFunction(schema))
+
+        let reader = readerRole(schema)
+        let op = operatorRole(schema)
+        let roles = try ensureGroupRoles(db, [reader, op])
+        let qReader = try db.quoteIdentifier(reader)
+        let qOperator = try db.quoteIdentifier(op)
+
+        for table in aggregateTables {
+            let owner = try db.query("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = $1::regclass", [table])
+            var sql = """
+                ALTER TABLE \(table) ENABLE ROW LEVEL SECURITY;
+                ALTER TABLE \(table) FORCE ROW LEVEL SECURITY;
+                DROP POLICY IF EXISTS owner_all ON \(table);
+                DROP POLICY IF EXISTS region_scope ON \(table);
+                DROP POLICY IF EXISTS operator_all ON \(table);
+                CREATE POLICY owner_all ON \(table) FOR ALL TO \(try db.quoteIdentifier(owner.value(0, 0) ?? "")) USING (true) WITH CHECK (true);
+                """
+            if roles.contains(reader) {
+                sql += "\nCREATE POLICY region_scope ON \(table) FOR SELECT TO \(qReader) USING (\(s).region_visible(level, region_code));"
+            }
+            if roles.contains(op) {
+                sql += "\nCREATE POLICY operator_all ON \(table) FOR SELECT TO \(qOperator) USING (true);"
+            }
+            try db.execute(sql)
+        }
+
+        if roles.contains(reader) {
+            // Start from nothing, so a dataset that stops being public is closed again.
+            var sql = """
+                REVOKE ALL ON ALL TABLES IN SCHEMA \(s) FROM \(qReader);
+                REVOKE ALL ON SCHEMA \(schema.privateName) FROM \(qReader);
+                GRANT USAGE ON SCHEMA \(s) TO \(qReader);
+                REVOKE EXECUTE ON FUNCTION \(s).region_visible(text, text) FROM PUBLIC;
+                GRANT EXECUTE ON FUNCTION \(s).region_visible(text, text) TO \(qReader);
+                GRANT SELECT ON \(s).catalog_datasets, \(s).catalog_fields TO \(qReader);
+                """
+            for d in catalog.datasets where d.classification == .public && d.kind == "table" {
+                sql += "\nGRANT SELECT ON \(d.name) TO \(qReader);"
+            }
+            for view in try publishedViews(db, schema: schema, tables: aggregateTables) {
+                sql += "\nALTER VIEW \(view) SET (security_invoker = true);\nGRANT SELECT ON \(view) TO \(qReader);"
+            }
+            try db.execute(sql)
+        }
+        if roles.contains(op) {
+            var sql = """
+                GRANT USAGE ON SCHEMA \(s), \(schema.privateName) TO \(qOperator);
+                GRANT SELECT ON ALL TABLES IN SCHEMA \(schema.privateName) TO \(qOperator);
+                GRANT SELECT ON \(s).quarantine, \(s).quarantine_counts, \(s).audit_log, \(s).access_grants,
+                                \(s).catalog_datasets, \(s).catalog_fields TO \(qOperator);
+                """
+            for table in aggregateTables { sql += "\nGRANT SELECT ON \(table) TO \(qOperator);" }
+            try db.execute(sql)
+        }
+    }
+
+    /// Creates `login` (or updates a login hubctl made before), makes it a member of the
+    /// reader or operator group and records its level and region; audited.
+    ///
+    /// - Throws: ``AccessError`` when the role exists but was not made by hubctl (it may be a
+    ///   pipeline or superuser role), or when the group roles are missing.
+    public static func grant(_ grant: AccessGrant, password: String?, db: PGConnection, schema: HubSchema,
+                             actor: String? = nil) throws {
+        try db.transaction { db in
+            try db.query("SELECT pg_advisory_xact_lock(hashtext($1))", ["eduhub.access.\(schema.name)"])
+            let role = try db.quoteIdentifier(grant.role)
+            let exists = try db.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [grant.role]).rowCount == 1
+            let managed = try db.query("SELECT level FROM \(schema.name).access_grants WHERE role_name = $1", [grant.role]).rowCount == 1
+            if exists && !managed {
+                throw AccessError("role \"\(grant.role)\" already exists and was not created by hubctl access; choose another name")
+            }
+            let group = grant.level == .operator ? operatorRole(schema) : readerRole(schema)
+            guard try db.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [group]).rowCount == 1 else {
+                throw AccessError("group role \(group) is missing; run `hubctl db migrate` as a role that may create roles")
+            }
+            let passwordClause = try password.map { " PASSWORD \(try db.quoteLiteral($0))" } ?? ""
+            if exists {
+                try db.execute("""
+                    REVOKE \(try db.quoteIdentifier(readerRole(schema))), \(try db.quoteIdentifier(operatorRole(schema))) FROM \(role)
+                    """)
+                if !passwordClause.isEmpty { try db.execute("ALTER ROLE \(role)\(passwordClause)") }
+            } else {
+                try db.execute("""
+                    CREATE ROLE \(role) LOGIN INHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS\(passwordClause)
+                    """)
+            }
+            try db.execute("GRANT \(try db.quoteIdentifier(group)) TO \(role)")
+            try db.query("""
+                INSERT INTO \(schema.name).access_grants (role_name, level, region_code) VALUES ($1, $2, $3)
+                ON CONFLICT (role_name) DO UPDATE SET level = EXCLUDED.level, region_code = EXCLUDED.region_code,
+                    granted_at = now(), granted_by = current_user
+                """, [grant.role, grant.level.rawValue, grant.region])
+            try AuditLog.record(db, schema: schema, action: "access.grant", actor: actor, details: [
+                "role": grant.role, "level": grant.level.rawValue, "region": grant.region ?? "",
+                "password": password == nil ? "none" : "set", "replaced": managed ? "true" : "false"])
+        }
+    }
+
+    /// Drops a login made by ``grant(_:password:db:schema:actor:)`` and its grant; audited.
+    public static func revoke(role: String, db: PGConnection, schema: HubSchema, actor: String? = nil) throws {
+        try AccessGrant.checkRoleName(role)
+        try db.transaction { db in
+            try db.query("SELECT pg_advisory_xact_lock(hashtext($1))", ["eduhub.access.\(schema.name)"])
+            let deleted = try db.query("DELETE FROM \(schema.name).access_grants WHERE role_name = $1 RETURNING level, region_code", [role])
+            guard deleted.rowCount == 1 else {
+                throw AccessError("role \"\(role)\" has no grant made by hubctl access; nothing revoked")
+            }
+            try db.execute("DROP ROLE IF EXISTS \(try db.quoteIdentifier(role))")
+            try AuditLog.record(db, schema: schema, action: "access.revoke", actor: actor, details: [
+                "role": role, "level": deleted.value(0, 0) ?? "", "region": deleted.value(0, 1) ?? ""])
+        }
+    }
+
+    /// Every recorded grant, by role name.
+    public static func list(db: PGConnection, schema: HubSchema) throws -> [(grant: AccessGrant, grantedAt: String, grantedBy: String)] {
+        let r = try db.query("""
+            SELECT role_name, level, region_code, granted_at::text, granted_by FROM \(schema.name).access_grants ORDER BY role_name
+            """)
+        return try (0..<r.rowCount).map { i in
+            (try AccessGrant(role: r.value(i, 0) ?? "", level: r.value(i, 1) ?? "", region: r.value(i, 2)),
+             r.value(i, 3) ?? "", r.value(i, 4) ?? "")
+        }
+    }
+
+    // MARK: pieces
+
+    /// Whether the session's login may see a row at (`level`, `region`): province sees all;
+    /// a city its row, its counties (same first 4 digits) and their schools; a county its row
+    /// and its schools; a school its own rows. Schools' counties come from `school_regions`.
+    /// `session_user` (the login), not `current_user`, which is the owner inside the function.
+    static func regionVisibleFunction(_ schema: HubSchema) -> String {
+        let s = schema.name
+        return """
+            CREATE OR REPLACE FUNCTION \(s).region_visible(row_level text, row_region text) RETURNS boolean
+            LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+                SELECT EXISTS (
+                    SELECT 1 FROM \(s).access_grants g
+                    WHERE g.role_name = session_user::text AND (
+                        g.level = 'province'
+                        OR (g.level = row_level AND g.region_code = row_region)
+                        OR (g.level = 'city' AND row_level = 'county' AND left(row_region, 4) = left(g.region_code, 4))
+                        OR (row_level = 'school' AND g.level IN ('city', 'county') AND EXISTS (
+                            SELECT 1 FROM \(s).school_regions r
+                            WHERE r.school_code = row_region
+                              AND CASE g.level WHEN 'city' THEN left(r.county_code, 4) = left(g.region_code, 4)
+                                               ELSE r.county_code = g.region_code END))))
+            $fn$;
+            """
+    }
+
+    /// Creates the NOLOGIN group roles when allowed; returns those that exist afterwards.
+    /// Roles are cluster-wide, so another database's migration may create one concurrently.
+    private static func ensureGroupRoles(_ db: PGConnection, _ names: [String]) throws -> Set<String> {
+        let canCreate = try db.query("SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user").value(0, 0) == "t"
+        if canCreate {
+            for name in names {
+                try db.execute("""
+                    DO $do$ BEGIN
+                        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = \(try db.quoteLiteral(name))) THEN
+                            CREATE ROLE \(try db.quoteIdentifier(name)) NOLOGIN;
+                        END IF;
+                    EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+                    END $do$;
+                    """)
+            }
+        }
+        let r = try db.query("SELECT rolname FROM pg_roles WHERE rolname = ANY($1::text[])", [Catalog.arrayLiteral(names)])
+        return Set((0..<r.rowCount).compactMap { r.value($0, 0) })
+    }
+
+    /// Views of the schema that read only aggregate tables: they run as the invoker
+    /// (PostgreSQL 15+), so the tables' row-level security applies through them.
+    private static func publishedViews(_ db: PGConnection, schema: HubSchema, tables: [String]) throws -> [String] {
+        guard let version = try db.query("SELECT current_setting('server_version_num')").int(0, 0), version >= 150_000 else { return [] }
+        let names = tables.map { String($0.split(separator: ".").last ?? "") }
+        let r = try db.query("""
+            SELECT view_name FROM information_schema.view_table_usage
+            WHERE view_schema = $1 GROUP BY view_name
+            HAVING bool_and(table_schema = $1 AND table_name = ANY($2::text[]))
+            ORDER BY view_name
+            """, [schema.name, Catalog.arrayLiteral(names)])
+        return try (0..<r.rowCount).map { "\(schema.name).\(try db.quoteIdentifier(r.value($0, 0) ?? ""))" }
+    }
+}

@@ -1,0 +1,241 @@
+import Foundation
+import Postgres
+
+/// One raw message as the archive keeps it: its position, key, time, headers and the value
+/// already zstd-compressed by the caller (HubStore does not link libzstd).
+public struct RawZoneMessage: Sendable {
+    public var topic: String
+    public var partition: Int32
+    public var offset: Int64
+    public var key: [UInt8]?
+    public var timestampMs: Int64?
+    /// The zstd frame of the value; nil for a null value.
+    public var compressed: [UInt8]?
+    public var originalSize: Int?
+    public var headers: [(name: String, value: [UInt8]?)]
+
+    public init(topic: String, partition: Int32, offset: Int64, key: [UInt8]?, timestampMs: Int64?,
+                compressed: [UInt8]?, originalSize: Int?, headers: [(name: String, value: [UInt8]?)]) {
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+        self.key = key
+        self.timestampMs = timestampMs
+        self.compressed = compressed
+        self.originalSize = originalSize
+        self.headers = headers
+    }
+
+    /// The key when it is a 10-digit school code.
+    var schoolCode: String? { keyText.flatMap { $0.count == 10 && $0.utf8.allSatisfy(Self.isDigit) ? $0 : nil } }
+    /// The key when it is a 6-digit county code (a county bureau's batch).
+    var countyCode: String? { keyText.flatMap { $0.count == 6 && $0.utf8.allSatisfy(Self.isDigit) ? $0 : nil } }
+
+    private var keyText: String? { key.flatMap { String(validating: $0, as: UTF8.self) } }
+    private static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+}
+
+/// Whose data space: one school's, or one county's (its own batches and its schools').
+public enum DataSpace: Sendable, Hashable, CustomStringConvertible {
+    case school(String)
+    case county(String)
+
+    public var description: String {
+        switch self {
+        case .school(let c): "school \(c)"
+        case .county(let c): "county \(c)"
+        }
+    }
+}
+
+/// The raw "own zone" in `<schema>_private.raw_zone`: the archive's exactly-once commit
+/// (rows and consumed offsets in one transaction, fenced by compare-and-set like the sink's,
+/// in `sink_offsets` under the archive's consumer group), retention and export reads.
+public final class RawZoneStore {
+    private let db: PGConnection
+    private let schema: HubSchema
+    private var prepared = false
+
+    public init(db: PGConnection, schema: HubSchema) {
+        self.db = db
+        self.schema = schema
+    }
+
+    public func reconnect() throws {
+        prepared = false
+        try db.reset()
+    }
+
+    /// The stored next offsets (`topic#partition` → offset), creating rows at 0 for new partitions.
+    public func loadOffsets(group: String, partitions: [(topic: String, partition: Int32)]) throws -> [String: Int64] {
+        try db.transaction { db in
+            var out: [String: Int64] = [:]
+            for p in partitions {
+                try db.query("""
+                    INSERT INTO \(schema.name).sink_offsets (consumer_group, topic, partition, next_offset)
+                    VALUES ($1, $2, $3, 0) ON CONFLICT DO NOTHING
+                    """, [group, p.topic, String(p.partition)])
+                let r = try db.query("""
+                    SELECT next_offset FROM \(schema.name).sink_offsets WHERE consumer_group = $1 AND topic = $2 AND partition = $3
+                    """, [group, p.topic, String(p.partition)])
+                out["\(p.topic)#\(p.partition)"] = Int64(r.int(0, 0) ?? 0)
+            }
+            return out
+        }
+    }
+
+    /// Stores `messages` (a redelivered position changes nothing) and advances the offsets,
+    /// in one transaction. Schools' counties are filled from `school_regions` when the key is
+    /// a school code.
+    ///
+    /// - Throws: ``FencedError`` when another instance has moved a stored offset on.
+    /// - Returns: rows newly stored.
+    @discardableResult
+    public func commit(group: String, _ messages: [RawZoneMessage],
+                       offsets: [(topic: String, partition: Int32, expected: Int64, next: Int64)]) throws -> Int {
+        if !prepared {
+            try db.execute("""
+                CREATE TEMP TABLE IF NOT EXISTS stage_raw_zone (LIKE \(schema.privateName).raw_zone INCLUDING DEFAULTS) ON COMMIT DELETE ROWS
+                """)
+            prepared = true
+        }
+        return try db.transaction { db in
+            for o in offsets {
+                let r = try db.query("""
+                    UPDATE \(schema.name).sink_offsets SET next_offset = $5, updated_at = now()
+                    WHERE consumer_group = $1 AND topic = $2 AND partition = $3 AND next_offset = $4
+                    """, [group, o.topic, String(o.partition), String(o.expected), String(o.next)])
+                if r.affectedRows != 1 { throw FencedError() }
+            }
+            guard !messages.isEmpty else { return 0 }
+            try db.copyIn("""
+                COPY stage_raw_zone (src_topic, src_partition, src_offset, message_key, school_code, county_code,
+                                     message_time, bytes, original_size, headers) FROM STDIN
+                """) { w in
+                for m in messages {
+                    w.field(m.topic)
+                    w.field(m.partition)
+                    w.field(m.offset)
+                    w.field(m.key.map { String(decoding: $0, as: UTF8.self).filter { $0 != "\u{0}" } })
+                    w.field(m.schoolCode)
+                    w.field(m.countyCode)
+                    w.field(m.timestampMs.map(SinkStore.timestampText))
+                    w.field(m.compressed.map(SinkStore.byteaText))
+                    w.field(m.originalSize.map(String.init))
+                    w.field(Self.headersJSON(m.headers))
+                    w.endRow()
+                }
+            }
+            let inserted = try db.query("""
+                INSERT INTO \(schema.privateName).raw_zone (src_topic, src_partition, src_offset, message_key, school_code,
+                    county_code, message_time, bytes, original_size, headers)
+                SELECT st.src_topic, st.src_partition, st.src_offset, st.message_key, st.school_code,
+                       coalesce(st.county_code, r.county_code), st.message_time, st.bytes, st.original_size, st.headers
+                FROM stage_raw_zone st LEFT JOIN \(schema.name).school_regions r ON r.school_code = st.school_code
+                ORDER BY 1, 2, 3
+                ON CONFLICT (src_topic, src_partition, src_offset) DO NOTHING
+                """)
+            return inserted.affectedRows
+        }
+    }
+
+    /// Headers as a JSON array of `{name, value}` (value as UTF-8 text, or `hex:` + hex when not UTF-8).
+    static func headersJSON(_ headers: [(name: String, value: [UInt8]?)]) -> String {
+        struct Header: Encodable { var name: String; var value: String? }
+        let list = headers.map { h in
+            Header(name: h.name, value: h.value.map { v in
+                String(validating: v, as: UTF8.self) ?? "hex:" + v.map { String(format: "%02x", $0) }.joined()
+            })
+        }
+        return (try? String(decoding: JSONEncoder.sorted.encode(list), as: UTF8.self)) ?? "[]"
+    }
+
+    // MARK: retention and export
+
+    /// Deletes raw messages received more than `days` days ago; audited. Quarantine rows
+    /// and counts are separate tables and stay as they are.
+    /// - Returns: rows deleted.
+    public static func purge(_ db: PGConnection, schema: HubSchema, olderThanDays days: Int, actor: String? = nil) throws -> Int {
+        guard days >= 0 else { throw AccessError("--older-than-days must be 0 or more") }
+        return try db.transaction { db in
+            let r = try db.query("""
+                DELETE FROM \(schema.privateName).raw_zone WHERE received_at < now() - make_interval(days => $1::int)
+                """, [String(days)])
+            try AuditLog.record(db, schema: schema, action: "dataspace.purge", actor: actor,
+                                details: ["older_than_days": String(days), "deleted": String(r.affectedRows)])
+            return r.affectedRows
+        }
+    }
+
+    /// A stored raw message of a data space, value still compressed.
+    public struct StoredMessage: Sendable {
+        public var topic: String
+        public var partition: Int32
+        public var offset: Int64
+        public var key: String?
+        public var schoolCode: String?
+        public var countyCode: String?
+        public var receivedAt: String
+        public var messageTime: String?
+        public var compressed: [UInt8]?
+        public var headers: String
+    }
+
+    /// The raw messages of `space`, by position. A county's space holds its own batches and
+    /// those of its schools (by the county recorded at arrival or the school's county now).
+    public static func messages(_ db: PGConnection, schema: HubSchema, space: DataSpace) throws -> [StoredMessage] {
+        let condition: String
+        let code: String
+        switch space {
+        case .school(let c):
+            condition = "school_code = $1"
+            code = c
+        case .county(let c):
+            condition = "county_code = $1 OR school_code IN (SELECT school_code FROM \(schema.name).school_regions WHERE county_code = $1)"
+            code = c
+        }
+        let r = try db.query("""
+            SELECT src_topic, src_partition, src_offset, message_key, school_code, county_code, received_at::text,
+                   message_time::text, encode(bytes, 'hex'), headers::text
+            FROM \(schema.privateName).raw_zone WHERE \(condition) ORDER BY src_topic, src_partition, src_offset
+            """, [code])
+        return (0..<r.rowCount).map { i in
+            StoredMessage(topic: r.value(i, 0) ?? "", partition: Int32(r.int(i, 1) ?? 0), offset: Int64(r.int(i, 2) ?? 0),
+                          key: r.value(i, 3), schoolCode: r.value(i, 4), countyCode: r.value(i, 5), receivedAt: r.value(i, 6) ?? "",
+                          messageTime: r.value(i, 7), compressed: r.value(i, 8).flatMap(hexBytes), headers: r.value(i, 9) ?? "[]")
+        }
+    }
+
+    /// The standard-zone rows (pseudonymous current state) of `space`, as a result to write out.
+    public static func standardZone(_ db: PGConnection, schema: HubSchema, space: DataSpace) throws -> PGResult {
+        switch space {
+        case .school(let c):
+            try db.query("SELECT * FROM \(schema.name).standard_zone WHERE school_code = $1 ORDER BY record_type, entity_key", [c])
+        case .county(let c):
+            try db.query("SELECT * FROM \(schema.name).standard_zone WHERE county_code = $1 ORDER BY record_type, entity_key", [c])
+        }
+    }
+
+    /// Lower-case hex (as `encode(…, 'hex')` gives) to bytes.
+    public static func hexBytes(_ hex: String) -> [UInt8]? {
+        let chars = Array(hex.utf8)
+        guard chars.count % 2 == 0 else { return nil }
+        func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 0x30...0x39: c - 0x30
+            case 0x61...0x66: c - 0x61 + 10
+            case 0x41...0x46: c - 0x41 + 10
+            default: nil
+            }
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(chars.count / 2)
+        var i = 0
+        while i < chars.count {
+            guard let hi = nibble(chars[i]), let lo = nibble(chars[i + 1]) else { return nil }
+            out.append(hi << 4 | lo)
+            i += 2
+        }
+        return out
+    }
+}

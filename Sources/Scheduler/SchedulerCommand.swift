@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import Postgres
+import SchedulerCore
+import Topology
+import WorkerRuntime
+
+/// `hub-scheduler`: runs the topology's DAGs on their schedules; several instances elect one
+/// leader through PostgreSQL, the others stand by.
+@main
+struct SchedulerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hub-scheduler",
+        abstract: "Scheduler: runs the topology's task DAGs (cron, catch-up, backfill, retries) with one elected leader.")
+
+    @OptionGroup var common: CommonOptions
+    @OptionGroup var scheduler: SchedulerOptions
+
+    func run() async throws {
+        let settings: WorkerSettings
+        let schedulerSettings: SchedulerSettings
+        do {
+            settings = try WorkerSettings(stage: "scheduler", defaultHTTPPort: 9484, options: common)
+            schedulerSettings = try SchedulerSettings(scheduler)
+        } catch {
+            WorkerMain.fail("scheduler", error.description)
+        }
+        let topology = WorkerMain.loadTopology(settings)
+        if settings.checkConfig {
+            do {
+                _ = try PGConnection(conninfo: settings.database)
+            } catch {
+                WorkerMain.fail("scheduler", "cannot connect to the database: \(error)")
+            }
+            print("hub-scheduler: configuration ok; schema \(settings.schema); DAGs: \(topology.dags.map(\.name).joined(separator: ", "))")
+            return
+        }
+        let (logger, registry) = WorkerMain.bootstrap(settings)
+        let health = HealthState()
+        let worker = SchedulerWorker(settings: settings, options: schedulerSettings, topology: topology, logger: logger, health: health)
+        try await WorkerMain.run(worker, settings: settings, logger: logger, registry: registry, health: health)
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import HubStore
+import Kafka
+import Logging
+import Metrics
+import Postgres
+import SchedulerCore
+import Topology
+import WorkerRuntime
+
+/// The scheduler loop: poll the leader lock every second; while leading, run a scheduling
+/// step every tick. On a graceful stop the leader lets its attempts finish, then releases the
+/// lock so a follower takes over at once.
+struct SchedulerWorker: PollLoopWorker {
+    let settings: WorkerSettings
+    let options: SchedulerSettings
+    let topology: Topology
+    let logger: Logger
+    let health: HealthState
+
+    func run(stop: StopSignal) throws {
+        let schema = HubSchema(name: settings.schema)
+        guard let db = connect(stop: stop) else { return }
+        try schema.migrate(db, topology: topology)
+        health.set("database", true)
+
+        let leaderGauge = Gauge(label: "hub_scheduler_leader")
+        leaderGauge.record(0)
+        let counters = Dictionary(uniqueKeysWithValues: TaskState.allCases.map {
+            ($0, Counter(label: "hub_scheduler_task_instances_total", dimensions: [("state", $0.rawValue)]))
+        })
+        let ticks = Counter(label: "hub_scheduler_ticks_total")
+        let runner = TaskRunner(environment: taskEnvironment(), clock: SystemClock(), logger: logger,
+                                crashAfterSideEffect: options.crashAfterSideEffect) { counters[$0]?.increment() }
+        var engine: SchedulerEngine? = SchedulerEngine(dags: topology.dags, store: SchedulerStore(db: db, schema: settings.schema),
+                                                       runner: runner, clock: SystemClock(), instance: options.instance, logger: logger)
+        let election = LeaderElection(conninfo: settings.database, schema: settings.schema)
+        logger.info("scheduler started", metadata: ["instance": "\(options.instance)", "dags": "\(topology.dags.map(\.name))"])
+        var leading = false
+        var nextPoll = ContinuousClock.now
+        while !stop.isStopping {
+            if ContinuousClock.now >= nextPoll || leading {
+                let now = election.poll()
+                nextPoll = ContinuousClock.now + .seconds(1)
+                if now != leading {
+                    leading = now
+                    leaderGauge.record(leading ? 1 : 0)
+                    logger.notice(leading ? "acquired the leader lock" : "lost the leader lock; standing by")
+                }
+                if leading, (engine?.epoch ?? 0) == 0 {
+                    do { try engine?.takeOver() } catch { logger.error("cannot record leadership", metadata: ["error": "\(error)"]); engine = nil }
+                }
+                if !leading, (engine?.epoch ?? 0) != 0 { engine = nil }  // a new epoch is needed next time
+            }
+            if leading {
+                do {
+                    if engine == nil {
+                        engine = SchedulerEngine(dags: topology.dags, store: SchedulerStore(db: try PGConnection(conninfo: settings.database),
+                                                                                             schema: settings.schema),
+                                                 runner: runner, clock: SystemClock(), instance: options.instance, logger: logger)
+                        try engine?.takeOver()
+                    }
+                    try engine?.tick()
+                    ticks.increment()
+                    health.set("database", true)
+                } catch {
+                    logger.warning("scheduling step failed", metadata: ["error": "\(error)"])
+                    health.set("database", false)
+                    engine = nil
+                }
+            }
+            pause(leading ? options.tick : .milliseconds(100), unless: stop)
+        }
+        logger.info("stopping: waiting for running attempts", metadata: ["in_flight": "\(runner.inFlightCount)"])
+        runner.waitUntilIdle(timeout: .seconds(60))
+        election.resign()
+        leaderGauge.record(0)
+        logger.info("scheduler stopped")
+    }
+
+    /// The worker's settings as the pipeline sees them, for task implementations and the
+    /// environment of external commands.
+    private func taskEnvironment() -> TaskEnvironment {
+        var kafka = KafkaConfig(["bootstrap.servers": settings.brokers, "client.id": "eduhub-scheduler"])
+        kafka.properties.merge(settings.kafkaProperties) { $1 }
+        let prefix = settings.topicPrefix
+        func bare(_ topic: String) -> String { String(topic.dropFirst(prefix.count)) }
+        let topologyDirectory = settings.topologyDirectory.hasPrefix("/")
+            ? settings.topologyDirectory : FileManager.default.currentDirectoryPath + "/" + settings.topologyDirectory
+        var env = ["HUB_KAFKA_BROKERS": settings.brokers, "HUB_DATABASE": settings.database, "HUB_SCHEMA": settings.schema,
+                   "HUB_TOPOLOGY_DIR": topologyDirectory, "HUB_TOPIC_PREFIX": prefix,
+                   "HUB_REGISTRY_TOPIC": bare(settings.registryTopic), "HUB_INGESTED_TOPIC": bare(settings.ingestedTopic),
+                   "HUB_QUARANTINE_TOPIC": bare(settings.quarantineTopic)]
+        if !settings.kafkaProperties.isEmpty {
+            env["HUB_KAFKA_PROPERTIES"] = settings.kafkaProperties.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+        }
+        let binDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+        return TaskEnvironment(
+            conninfo: settings.database, schema: settings.schema, topology: topology, kafka: kafka,
+            rawTopics: topology.streams.map { settings.topic($0.sourceTopic) }, ingestedTopic: settings.ingestedTopic,
+            sinkTopics: topology.streams.map { settings.topic($0.outputTopic) } + [settings.quarantineTopic],
+            ingestGroup: options.ingestGroup, transformGroup: options.transformGroup, sinkGroup: options.sinkGroup,
+            hubctlPath: binDirectory + "/hubctl", commandEnvironment: env, outputDirectory: options.outputDirectory)
+    }
+
+    private func connect(stop: StopSignal) -> PGConnection? {
+        var delay = 0.5
+        while !stop.isStopping {
+            do {
+                return try PGConnection(conninfo: settings.database)
+            } catch {
+                health.set("database", false)
+                logger.warning("database unavailable; retrying", metadata: ["error": "\(error)"])
+                pause(.milliseconds(Int64(delay * 1000)), unless: stop)
+                delay = min(delay * 2, 10)
+            }
+        }
+        return nil
+    }
+}
+
+/// Sleeps in short steps so a stop request is noticed quickly.
+func pause(_ d: Duration, unless stop: StopSignal) {
+    let end = ContinuousClock.now + d
+    while !stop.isStopping, ContinuousClock.now < end {
+        Thread.sleep(forTimeInterval: 0.02)
+    }
+}

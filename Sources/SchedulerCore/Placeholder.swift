@@ -1,1 +1,0 @@
-// The scheduler engine (in progress).

@@ -1,0 +1,21 @@
+/// `command`: runs `params.argv` with the worker's settings in its environment plus
+/// `HUB_TASK_INSTANCE` (stable across attempts), `HUB_TASK_ATTEMPT`, `HUB_INTERVAL_START`,
+/// `HUB_INTERVAL_END`; killed at the timeout. An external effect cannot share the
+/// scheduler's transaction, so a retry after a crash may run the command again: commands
+/// make their effect idempotent with `HUB_TASK_INSTANCE`.
+struct CommandTask: TaskExecutor {
+    static let typeName = "command"
+
+    func run(_ context: TaskContext) throws -> TaskCompletion {
+        let argv = (context.task.list("argv") ?? []).map(context.substitute)
+        var env = context.environment.commandEnvironment
+        env["HUB_TASK_INSTANCE"] = context.instanceKey
+        env["HUB_TASK_ATTEMPT"] = String(context.attempt)
+        env["HUB_INTERVAL_START"] = context.interval.start.description
+        env["HUB_INTERVAL_END"] = context.interval.end.description
+        let result = try ExternalProcess.run(argv, environment: env, timeoutSeconds: context.remainingSeconds)
+        if result.timedOut { throw TaskFailure("timed out after \(context.task.timeoutSeconds) s; killed\n\(result.output)") }
+        guard result.status == 0 else { throw TaskFailure("exit status \(result.status)\n\(result.output)") }
+        return .succeeded(result.output)
+    }
+}
