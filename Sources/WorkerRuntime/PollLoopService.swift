@@ -11,7 +11,7 @@ public protocol PollLoopWorker: Sendable {
 
 /// Adapts a `PollLoopWorker` to swift-service-lifecycle: graceful shutdown (SIGTERM) sets the
 /// stop signal; `run()` returns when the loop has drained.
-public struct PollLoopService: Service {
+public struct PollLoopService: Service, CustomStringConvertible {
     private let worker: any PollLoopWorker
     private let name: String
     private let stop = StopSignal()
@@ -20,6 +20,10 @@ public struct PollLoopService: Service {
         self.name = name
         self.worker = worker
     }
+
+    /// Just the stage name: the lifecycle logs this, and the worker's settings (connection
+    /// strings) must not be reflected into logs.
+    public var description: String { "PollLoopService(\(name))" }
 
     public func run() async throws {
         try await withGracefulShutdownHandler {
