@@ -88,13 +88,15 @@ step "results"
 step "the daily DAG: watermark sensor → reconciliation → quality report → snapshot export"
 mkdir -p "$work/out"
 "$bin/hub-scheduler" --http-port 0 --output-dir "$work/out" > "$work/scheduler.log" 2>&1 & pids+=($!)
-"$bin/hubctl" dag trigger daily_publication
+triggered="$("$bin/hubctl" dag trigger daily_publication)"
+echo "$triggered"
+run="$(sed -n 's/.*queued run #\([0-9]*\).*/\1/p' <<<"$triggered")"
 for _ in $(seq 240); do
   status="$("$bin/hubctl" dag status daily_publication 2>/dev/null || true)"
-  grep -qE "^\S+.*\b(success|failed)\b" <<<"$(head -5 <<<"$status")" && break
+  grep -qE "^run #$run .*(success|failed)$" <<<"$status" && break
   sleep 0.5
 done
 echo "$status"
-grep -q "success" <<<"$(head -5 <<<"$status")" || { echo "the daily DAG did not succeed; see $work/scheduler.log" >&2; exit 1; }
+grep -qE "^run #$run .* success$" <<<"$status" || { echo "the daily DAG did not succeed; see $work/scheduler.log" >&2; exit 1; }
 echo "outputs:"; (cd "$work/out" && find . -type f | sort | sed 's/^/  /')
 printf '\ndemo finished in %d s\n' "$(( $(date +%s) - started ))"
