@@ -3,7 +3,8 @@ import Foundation
 import Topology
 
 /// `hubctl topology graph`: the stream stages (raw topic → Ingest → Transform with its dialects
-/// → standard-zone topic → Sink → aggregate tables) as Mermaid or Graphviz DOT.
+/// → standard-zone topic → Sink → aggregate tables) and each DAG's tasks with their
+/// dependencies, as Mermaid or Graphviz DOT.
 struct TopologyGraphCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "graph", abstract: "Draw the topology's stream stages as Mermaid (default) or Graphviz DOT.")
@@ -52,6 +53,14 @@ struct TopologyGraphCommand: AsyncParsableCommand {
                 edges.append(("sink", "agg_\(a.table)", a.levels.map(\.rawValue).joined(separator: "/")))
             }
         }
+        for dag in t.dags {
+            for task in dag.tasks {
+                nodes.append(("dag_\(dag.name)_\(task.name)", "\(dag.name): \(task.name) (\(task.type))", "task"))
+                for dep in task.dependsOn {
+                    edges.append(("dag_\(dag.name)_\(dep)", "dag_\(dag.name)_\(task.name)", ""))
+                }
+            }
+        }
         return (nodes.map { (id: $0.0, label: $0.1, shape: $0.2) }, edges)
     }
 
@@ -62,6 +71,7 @@ struct TopologyGraphCommand: AsyncParsableCommand {
             switch n.shape {
             case "process": lines.append("  \(n.id)[[\"\(n.label)\"]]")
             case "table": lines.append("  \(n.id)[(\"\(n.label)\")]")
+            case "task": lines.append("  \(n.id){{\"\(n.label)\"}}")
             default: lines.append("  \(n.id)([\"\(n.label)\"])")
             }
         }
@@ -75,7 +85,8 @@ struct TopologyGraphCommand: AsyncParsableCommand {
         let (nodes, edges) = edges(t)
         var lines = ["digraph eduhub {", "  rankdir=LR;"]
         for n in nodes {
-            let shape = n.shape == "process" ? "box" : n.shape == "table" ? "cylinder" : "ellipse"
+            let shapes = ["process": "box", "table": "cylinder", "task": "hexagon"]
+            let shape = shapes[n.shape] ?? "ellipse"
             lines.append("  \(n.id) [label=\"\(n.label)\", shape=\(shape)];")
         }
         for (from, to, label) in edges {
