@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "TopologyTesting", dependencies: ["Topology", "Decoding", "Standardization", "Aggregation", "Yams"]),
         .target(name: "HubStore", dependencies: ["HubCore", "Aggregation", "Postgres", "Topology"]),
         .target(name: "WorkerRuntime", dependencies: [
-            "HubCore", "Topology", "Kafka", "Postgres",
+            "HubCore", "Topology", "Kafka", "Postgres", "HubStore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),

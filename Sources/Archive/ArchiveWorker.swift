@@ -24,17 +24,17 @@ struct ArchiveWorker: PollLoopWorker {
 
     func run(stop: StopSignal) throws {
         let schema = HubSchema(name: settings.schema)
-        guard let db = connect(stop: stop) else { return }
-        try retrying(stop: stop) { try schema.migrate(db, topology: topology) }
+        let database = DatabaseAvailability(conninfo: settings.database, health: health, logger: logger, stop: stop)
+        guard let db = database.connect() else { return }
+        try database.retrying { try schema.migrate(db, topology: topology) }
         let store = RawZoneStore(db: db, schema: schema)
         health.set("database", true)
 
-        let positions = StoredPositions()
-        let listener = StoredOffsetLoader(store: store, group: settings.group, positions: positions, logger: logger, stop: stop)
+        let positions = StoredOffsetTracker(store: store, group: settings.group, logger: logger, stop: stop)
         let consumer = try KafkaConsumer(config: WorkerMain.kafkaConfig(settings, [
             "group.id": settings.group,
             "auto.offset.reset": "earliest",
-        ], logger: logger), rebalanceListener: listener)
+        ], logger: logger), rebalanceListener: positions)
         defer { consumer.close() }
         try consumer.subscribe(topics)
         health.set("broker", true)
@@ -81,65 +81,17 @@ struct ArchiveWorker: PollLoopWorker {
                 logger.debug("archived", metadata: ["messages": "\(rows.count)", "new": "\(inserted)"])
             } catch is FencedError {
                 logger.warning("offsets moved on in the database; reloading them")
-                try rewind(consumer, positions, reload: store)
+                try positions.rewind(consumer, reload: true)
             } catch {
                 retries.increment()
                 health.set("database", false)
                 let delay = backoff.next()
                 logger.warning("commit failed; rewinding and retrying", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
                 try? store.reconnect()
-                try rewind(consumer, positions, reload: nil)
-                pause(delay, unless: stop)
+                try positions.rewind(consumer, reload: false)
+                sleep(delay, unless: stop)
             }
         }
         logger.info("archive stopped")
-    }
-
-    private func rewind(_ consumer: KafkaConsumer, _ positions: StoredPositions, reload store: RawZoneStore?) throws {
-        let assigned = try consumer.assignment()
-        if let store {
-            let loaded = try store.loadOffsets(group: settings.group, partitions: assigned.map { ($0.topic, $0.partition) })
-            for tp in assigned { positions.set(tp, loaded["\(tp.topic)#\(tp.partition)"] ?? 0) }
-        }
-        for tp in assigned {
-            guard let offset = positions.expected(tp) else { continue }
-            try consumer.seek(TopicPartitionOffset(tp, offset: offset), timeout: .seconds(10))
-        }
-    }
-
-    private func connect(stop: StopSignal) -> PGConnection? {
-        var backoff = Backoff()
-        while !stop.isStopping {
-            do {
-                return try PGConnection(conninfo: settings.database)
-            } catch {
-                health.set("database", false)
-                let delay = backoff.next()
-                logger.warning("database unavailable; retrying", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
-                pause(delay, unless: stop)
-            }
-        }
-        return nil
-    }
-
-    private func retrying(stop: StopSignal, _ body: () throws -> Void) throws {
-        var backoff = Backoff()
-        while true {
-            do {
-                return try body()
-            } catch let error as PGError where error.isConnectionError && !stop.isStopping {
-                let delay = backoff.next()
-                logger.warning("database unavailable; retrying", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
-                pause(delay, unless: stop)
-            }
-        }
-    }
-}
-
-/// Sleeps in short steps so a stop request is noticed quickly.
-func pause(_ d: Duration, unless stop: StopSignal) {
-    let end = ContinuousClock.now + d
-    while !stop.isStopping, ContinuousClock.now < end {
-        Thread.sleep(forTimeInterval: 0.05)
     }
 }

@@ -5,7 +5,6 @@ import Kafka
 import Logging
 import Metrics
 import Postgres
-import Synchronization
 import Topology
 import WorkerRuntime
 
@@ -22,18 +21,17 @@ struct SinkWorker: PollLoopWorker {
 
     func run(stop: StopSignal) throws {
         let schema = HubSchema(name: settings.schema)
-        let db = try connect(stop: stop)
-        guard let db else { return }
-        try withDatabaseRetry(stop: stop) { try schema.migrate(db, topology: topology) }
+        let database = DatabaseAvailability(conninfo: settings.database, health: health, logger: logger, stop: stop)
+        guard let db = database.connect() else { return }
+        try database.retrying { try schema.migrate(db, topology: topology) }
         let store = SinkStore(db: db, schema: schema, topology: topology)
         health.set("database", true)
 
-        let positions = PartitionPositions()
-        let listener = OffsetLoader(store: store, group: settings.group, positions: positions, logger: logger, stop: stop)
+        let positions = StoredOffsetTracker(store: store, group: settings.group, logger: logger, stop: stop)
         let consumer = try KafkaConsumer(config: WorkerMain.kafkaConfig(settings, [
             "group.id": settings.group,
             "auto.offset.reset": "earliest",
-        ], logger: logger), rebalanceListener: listener)
+        ], logger: logger), rebalanceListener: positions)
         defer { consumer.close() }
         let stdTopics = topology.streams.map { settings.topic($0.outputTopic) }
         try consumer.subscribe(stdTopics + [settings.quarantineTopic])
@@ -91,125 +89,17 @@ struct SinkWorker: PollLoopWorker {
             } catch is FencedError {
                 fenced.increment()
                 logger.warning("offsets moved on in the database; reloading them")
-                try rewind(consumer, positions, reload: store)
+                try positions.rewind(consumer, reload: true)
             } catch {
                 retries.increment()
                 health.set("database", false)
                 let delay = backoff.next()
                 logger.warning("commit failed; rewinding and retrying", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
                 try? store.reconnect()
-                try rewind(consumer, positions, reload: nil)
+                try positions.rewind(consumer, reload: false)
                 sleep(delay, unless: stop)
             }
         }
         logger.info("sink stopped")
-    }
-
-    /// Seeks every assigned partition back to its stored offset so the failed batch is read again.
-    private func rewind(_ consumer: KafkaConsumer, _ positions: PartitionPositions, reload store: SinkStore?) throws {
-        let assigned = try consumer.assignment()
-        if let store {
-            let loaded = try store.loadOffsets(group: settings.group, partitions: assigned.map { ($0.topic, $0.partition) })
-            for tp in assigned { positions.set(tp, loaded["\(tp.topic)#\(tp.partition)"] ?? 0) }
-        }
-        for tp in assigned {
-            guard let offset = positions.expected(tp) else { continue }
-            try consumer.seek(TopicPartitionOffset(tp, offset: offset), timeout: .seconds(10))
-        }
-    }
-
-    private func connect(stop: StopSignal) throws -> PGConnection? {
-        var backoff = Backoff()
-        while !stop.isStopping {
-            do {
-                return try PGConnection(conninfo: settings.database)
-            } catch {
-                health.set("database", false)
-                let delay = backoff.next()
-                logger.warning("database unavailable; retrying", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
-                sleep(delay, unless: stop)
-            }
-        }
-        return nil
-    }
-
-    private func withDatabaseRetry(stop: StopSignal, _ body: () throws -> Void) throws {
-        var backoff = Backoff()
-        while true {
-            do {
-                return try body()
-            } catch let error as PGError where error.isConnectionError && !stop.isStopping {
-                let delay = backoff.next()
-                logger.warning("database unavailable; retrying", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
-                sleep(delay, unless: stop)
-            }
-        }
-    }
-}
-
-/// Sleeps in short steps so a stop request is noticed quickly.
-func sleep(_ d: Duration, unless stop: StopSignal) {
-    let end = ContinuousClock.now + d
-    while !stop.isStopping, ContinuousClock.now < end {
-        Thread.sleep(forTimeInterval: 0.05)
-    }
-}
-
-/// The stored next offset of each partition this instance owns (the fence for the next
-/// commit); absent = not owned.
-final class PartitionPositions: Sendable {
-    private let map = Mutex<[TopicPartition: Int64]>([:])
-
-    func expected(_ tp: TopicPartition) -> Int64? { map.withLock { $0[tp] } }
-    func set(_ tp: TopicPartition, _ offset: Int64) { map.withLock { $0[tp] = offset } }
-    func remove(_ tps: [TopicPartition]) { map.withLock { m in for tp in tps { m[tp] = nil } } }
-}
-
-/// Starts assigned partitions from the offsets stored in PostgreSQL (retrying while the
-/// database is down), and forgets revoked ones.
-final class OffsetLoader: KafkaRebalanceListener, @unchecked Sendable {
-    // Called only on the polling thread, inside poll(); the store is used on that thread only.
-    private let store: SinkStore
-    private let group: String
-    private let positions: PartitionPositions
-    private let logger: Logger
-    private let stop: StopSignal
-
-    init(store: SinkStore, group: String, positions: PartitionPositions, logger: Logger, stop: StopSignal) {
-        self.store = store
-        self.group = group
-        self.positions = positions
-        self.logger = logger
-        self.stop = stop
-    }
-
-    func partitionsAssigned(_ partitions: [TopicPartition]) -> [TopicPartitionOffset]? {
-        var backoff = Backoff()
-        while true {
-            do {
-                let loaded = try store.loadOffsets(group: group, partitions: partitions.map { ($0.topic, $0.partition) })
-                var out: [TopicPartitionOffset] = []
-                for tp in partitions {
-                    let offset = loaded["\(tp.topic)#\(tp.partition)"] ?? 0
-                    positions.set(tp, offset)
-                    out.append(TopicPartitionOffset(tp, offset: offset))
-                }
-                logger.info("partitions assigned", metadata: ["partitions": "\(out.map(\.description))"])
-                return out
-            } catch {
-                try? store.reconnect()
-                let delay = backoff.next()
-                logger.warning("cannot load stored offsets; retrying", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
-                if stop.isStopping {
-                    return partitions.map { TopicPartitionOffset($0, offset: TopicPartitionOffset.beginning) }
-                }
-                sleep(delay, unless: stop)
-            }
-        }
-    }
-
-    func partitionsRevoked(_ partitions: [TopicPartition]) {
-        positions.remove(partitions)
-        logger.info("partitions revoked", metadata: ["partitions": "\(partitions.map(\.description))"])
     }
 }

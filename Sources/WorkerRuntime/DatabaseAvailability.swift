@@ -1,0 +1,50 @@
+import Logging
+import Postgres
+
+/// Waiting out an unavailable PostgreSQL: connect, or run a step, retrying with backoff and a
+/// clear log line until it works or the worker is asked to stop.
+public struct DatabaseAvailability {
+    let conninfo: String
+    let health: HealthState
+    let logger: Logger
+    let stop: StopSignal
+
+    public init(conninfo: String, health: HealthState, logger: Logger, stop: StopSignal) {
+        self.conninfo = conninfo
+        self.health = health
+        self.logger = logger
+        self.stop = stop
+    }
+
+    /// A connection, or nil when stopping first.
+    public func connect() -> PGConnection? {
+        var backoff = Backoff()
+        while !stop.isStopping {
+            do {
+                let db = try PGConnection(conninfo: conninfo)
+                health.set("database", true)
+                return db
+            } catch {
+                health.set("database", false)
+                let delay = backoff.next()
+                logger.warning("database unavailable; retrying", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
+                sleep(delay, unless: stop)
+            }
+        }
+        return nil
+    }
+
+    /// Runs `body`, retrying while it fails because the connection is down.
+    public func retrying(_ body: () throws -> Void) throws {
+        var backoff = Backoff()
+        while true {
+            do {
+                return try body()
+            } catch let error as PGError where error.isConnectionError && !stop.isStopping {
+                let delay = backoff.next()
+                logger.warning("database unavailable; retrying", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
+                sleep(delay, unless: stop)
+            }
+        }
+    }
+}
