@@ -38,9 +38,14 @@ bin="$(swift build -c release --show-bin-path)"
 work="$(mktemp -d /tmp/eduhub-bench.XXXXXX)"; chmod 755 "$work"
 pids=()
 cleanup() {
+  local pid
   for pid in "${pids[@]:-}"; do [[ -n $pid ]] && kill -TERM "$pid" 2>/dev/null || true; done
-  sleep 1
-  for pid in "${pids[@]:-}"; do [[ -n $pid ]] && kill -KILL "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]:-}"; do
+    [[ -n $pid ]] || continue
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  wait 2>/dev/null || true
   bash scripts/services.sh stop "$work/services" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT INT TERM
