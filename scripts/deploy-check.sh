@@ -41,7 +41,7 @@ while (($#)); do
     *) usage ;;
   esac
 done
-for program in hub-ingest hub-transform hub-sink hub-scheduler hubctl; do
+for program in hub-ingest hub-transform hub-sink hub-scheduler hub-archive hubctl; do
   [[ -x $bin_dir/$program ]] || { echo "deploy-check: no executable $bin_dir/$program (build first)" >&2; exit 2; }
 done
 bin_dir="$(cd "$bin_dir" && pwd)"
