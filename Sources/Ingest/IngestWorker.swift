@@ -92,15 +92,8 @@ struct IngestWorker: PollLoopWorker {
             messagesIn.increment(by: batch.count)
             recordsOut.increment(by: produced)
             batchSize.record(batch.count)
-            batchTime.recordInterval(since: started)
+            batchTime.record(since: started)
         }
         logger.info("ingest stopped")
-    }
-}
-
-extension Timer {
-    func recordInterval(since start: ContinuousClock.Instant) {
-        let d = ContinuousClock.now - start
-        recordNanoseconds(d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000)
     }
 }

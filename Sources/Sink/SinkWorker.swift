@@ -80,8 +80,7 @@ struct SinkWorker: PollLoopWorker {
                 commits.increment()
                 recordsIn.increment(by: messages.count)
                 batchSize.record(messages.count)
-                let d = ContinuousClock.now - started
-                commitTime.recordNanoseconds(d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000)
+                commitTime.record(since: started)
                 health.set("database", true)
                 backoff.reset()
                 logger.debug("committed", metadata: ["messages": "\(messages.count)", "changes": "\(summary.stateChanges)",

@@ -151,7 +151,7 @@ public struct Standardizer: Sendable {
         let s: String
         switch value {
         case .null: return nil
-        case .string(let v): s = trimASCIIWhitespace(v)
+        case .string(let v): s = v.trimmingASCIIWhitespace()
         case .integer(let v), .number(let v), .composite(let v): s = v
         case .bool(let b): s = b ? "true" : "false"
         }
@@ -172,14 +172,5 @@ public struct Standardizer: Sendable {
         case .integer, .string: return CodeTable.nonNegativeInteger(text)
         default: return nil
         }
-    }
-
-    static func trimASCIIWhitespace(_ s: String) -> String {
-        let u = s.utf8
-        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
-        guard let first = u.firstIndex(where: { !isSpace($0) }) else { return "" }
-        let last = u.lastIndex(where: { !isSpace($0) })!
-        if first == u.startIndex && last == u.index(before: u.endIndex) { return s }
-        return String(s[first...last])
     }
 }

@@ -69,16 +69,17 @@ final class RegistryFollower {
     private func apply(_ m: KafkaMessage) {
         let keyText = m.key.map { String(decoding: $0, as: UTF8.self) }
         var county: String?
-        var school = keyText.map(Self.trim)
+        var school = keyText?.trimmingASCIIWhitespace()
         if let value = m.value, !value.isEmpty {
             if case .records(let recs) = MessageDecoding.decode(value: value, headers: []), recs.count == 1,
                case .record(let r) = recs[0] {
                 for f in r.fields {
                     switch (f.name, f.value) {
                     case ("county_code", .string(let s)), ("county_code", .integer(let s)):
-                        if Region.isValidCounty(Self.trim(s)) { county = Self.trim(s) }
+                        let code = s.trimmingASCIIWhitespace()
+                        if Region.isValidCounty(code) { county = code }
                     case ("school_code", .string(let s)), ("school_code", .integer(let s)):
-                        if school == nil || school == "" { school = Self.trim(s) }
+                        if school == nil || school == "" { school = s.trimmingASCIIWhitespace() }
                     default: break
                     }
                 }
@@ -94,19 +95,5 @@ final class RegistryFollower {
             return
         }
         registry.apply(school: school, county: county, timestampMs: m.timestampMs ?? 0, partition: m.partition, offset: m.offset)
-    }
-
-    static func trim(_ s: String) -> String {
-        s.trimmingASCIIWhitespace()
-    }
-}
-
-extension String {
-    func trimmingASCIIWhitespace() -> String {
-        let u = utf8
-        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
-        guard let first = u.firstIndex(where: { !isSpace($0) }) else { return "" }
-        let last = u.lastIndex(where: { !isSpace($0) })!
-        return String(self[first...last])
     }
 }

@@ -101,8 +101,7 @@ struct TransformWorker: PollLoopWorker {
             try producer.flush(timeout: .seconds(60))
             try consumer.commit(next.map { TopicPartitionOffset($0.key, offset: $0.value) })
             recordsIn.increment(by: count)
-            let d = ContinuousClock.now - started
-            batchTime.recordNanoseconds(d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000)
+            batchTime.record(since: started)
         }
         logger.info("transform stopped")
     }

@@ -1,3 +1,4 @@
+import HubCore
 import Zstd
 
 /// The `content-encoding` header of a raw message (SPEC §2).

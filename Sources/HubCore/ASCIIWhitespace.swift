@@ -1,0 +1,18 @@
+/// ASCII whitespace as SPEC uses the term: space, tab, LF, VT, FF, CR.
+public enum ASCIIWhitespace {
+    public static func contains(_ byte: UInt8) -> Bool {
+        byte == 0x20 || (0x09...0x0D).contains(byte)
+    }
+}
+
+extension String {
+    /// The string without leading and trailing ASCII whitespace (SPEC §2 trims values this
+    /// way; other Unicode spaces are kept). Returns `self` when there is nothing to trim.
+    public func trimmingASCIIWhitespace() -> String {
+        let u = utf8
+        guard let first = u.firstIndex(where: { !ASCIIWhitespace.contains($0) }),
+              let last = u.lastIndex(where: { !ASCIIWhitespace.contains($0) }) else { return "" }
+        if first == u.startIndex && last == u.index(before: u.endIndex) { return self }
+        return String(self[first...last])
+    }
+}
