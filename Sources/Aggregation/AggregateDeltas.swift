@@ -62,16 +62,5 @@ public struct AggregateDeltas: Sendable {
     }
 
     /// A standard field's value as a number, by its standard name.
-    public static func value(of field: String, in r: StandardRecord) -> Int64? {
-        switch field {
-        case "gender": return r.gender.map(Int64.init)
-        case "grade": return r.grade.map(Int64.init)
-        case "status": return r.status.map(Int64.init)
-        case "date": return r.day.map(Int64.init)
-        case "birth_date": return r.birthDay.map(Int64.init)
-        case "expected": return r.expected
-        case "present": return r.present
-        default: return nil
-        }
-    }
+    public static func value(of field: String, in r: StandardRecord) -> Int64? { r.number(field) }
 }

@@ -29,6 +29,18 @@ public struct StandardRecord: Sendable, Hashable {
     public var replayed: Bool
     /// The raw message's Kafka timestamp (ms), for latency measurement and lineage.
     public var sourceTimestampMs: Int64
+    /// Per-record quality monitors of the stream (bit i = the stream's monitor i) that
+    /// checked this record, and those that found a defect (a subset).
+    public var qualityChecked: UInt64 = 0
+    public var qualityFailed: UInt64 = 0
+
+    /// The day quality results are counted on: the attendance day, otherwise the Beijing
+    /// (UTC+8) calendar day of *updated at*; days since 1970-01-01.
+    public var qualityDay: Int32 {
+        if let day { return day }
+        let seconds = updatedAtMicros / 1_000_000 + 8 * 3600
+        return Int32((seconds >= 0 ? seconds : seconds - 86_399) / 86_400)
+    }
 
     public init(type: RecordType, key: String, schoolCode: String, countyCode: String, updatedAtMicros: Int64,
                 position: SourcePosition, gender: Int16? = nil, grade: Int16? = nil, status: Int16? = nil,
@@ -51,6 +63,20 @@ public struct StandardRecord: Sendable, Hashable {
         self.localIdCode = localIdCode
         self.replayed = replayed
         self.sourceTimestampMs = sourceTimestampMs
+    }
+
+    /// A numeric standard field by its standard name (codes, counts, days since the epoch).
+    public func number(_ field: String) -> Int64? {
+        switch field {
+        case "gender": return gender.map(Int64.init)
+        case "grade": return grade.map(Int64.init)
+        case "status": return status.map(Int64.init)
+        case "date": return day.map(Int64.init)
+        case "birth_date": return birthDay.map(Int64.init)
+        case "expected": return expected
+        case "present": return present
+        default: return nil
+        }
     }
 
     /// The total order of versions of one entity (SPEC §4): later *updated at* wins; equal
@@ -78,7 +104,7 @@ public struct StandardRecord: Sendable, Hashable {
         }
     }
 
-    static let version: UInt8 = 1
+    static let version: UInt8 = 2
 
     public func encoded() -> [UInt8] {
         var w = BinaryWriter(capacity: 160)
@@ -103,12 +129,15 @@ public struct StandardRecord: Sendable, Hashable {
         w.optionalString(localIdCode)
         w.byte(replayed ? 1 : 0)
         w.signed(sourceTimestampMs)
+        w.signed(Int64(bitPattern: qualityChecked))
+        w.signed(Int64(bitPattern: qualityFailed))
         return w.bytes
     }
 
     public init(decoding bytes: [UInt8]) throws {
         var r = BinaryReader(bytes)
-        guard try r.byte() == Self.version else { throw WireFormatError("unknown standard-record version") }
+        let wireVersion = try r.byte()
+        guard wireVersion == 1 || wireVersion == Self.version else { throw WireFormatError("unknown standard-record version") }
         guard let type = RecordType(rawValue: try r.string()) else { throw WireFormatError("unknown record type") }
         self.type = type
         key = try r.string()
@@ -141,5 +170,9 @@ public struct StandardRecord: Sendable, Hashable {
         localIdCode = try r.optionalString()
         replayed = try r.byte() == 1
         sourceTimestampMs = try r.signed()
+        if wireVersion >= 2 {
+            qualityChecked = UInt64(bitPattern: try r.signed())
+            qualityFailed = UInt64(bitPattern: try r.signed())
+        }
     }
 }

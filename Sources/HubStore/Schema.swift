@@ -40,6 +40,7 @@ public struct HubSchema: Sendable {
                     try db.execute(AggregateTableSQL(schema: name, definition: aggregate, stream: stream).createStatement)
                 }
             }
+            try QualityStore.syncMonitors(db, schema: self, topology: topology)
             try AccessControl.applyPolicies(db, schema: self, topology: topology)
         }
     }
@@ -50,6 +51,7 @@ public struct HubSchema: Sendable {
             CurrentStateMigration(),
             AccessMigration(),
             SchedulerMigration(),
+            QualityMigration(),
         ]
     }
 }

@@ -21,6 +21,10 @@ public struct SinkCommitSummary: Sendable {
     public var staleVersions = 0
     public var newQuarantined = 0
     public var aggregateRows = 0
+    /// Alerts raised by this commit (to publish once it is durable).
+    public var alerts: [QualityAlert] = []
+    /// Per monitor, units that newly failed (positive changes only, for metrics).
+    public var newlyFailed: [String: Int64] = [:]
 }
 
 /// Another consumer has advanced a partition's stored offset: this instance no longer owns
@@ -34,8 +38,10 @@ public struct FencedError: Error, CustomStringConvertible, Sendable {
 /// offsets are compare-and-set) and would be harmless anyway (a version not newer than the
 /// one in effect changes nothing).
 public final class SinkStore {
-    private let db: PGConnection
-    private let schema: HubSchema
+    let db: PGConnection
+    let schema: HubSchema
+    let topology: Topology
+    private let uniquenessMonitors: [MonitorDefinition]
     private let aggregates: [AggregateTableSQL]
     private let definitions: [AggregateDefinition]
     private var prepared = false
@@ -43,6 +49,8 @@ public final class SinkStore {
     public init(db: PGConnection, schema: HubSchema, topology: Topology) {
         self.db = db
         self.schema = schema
+        self.topology = topology
+        self.uniquenessMonitors = topology.monitors.filter { $0.stage == .sinkUniqueness }
         var tables: [AggregateTableSQL] = []
         var defs: [AggregateDefinition] = []
         for s in topology.streams {
@@ -55,7 +63,7 @@ public final class SinkStore {
         self.definitions = defs
     }
 
-    private var s: String { schema.name }
+    var s: String { schema.name }
 
     /// Session-local staging tables, emptied at every commit.
     private func prepareSession() throws {
@@ -67,6 +75,7 @@ public final class SinkStore {
             CREATE TEMP TABLE IF NOT EXISTS stage_quarantine (LIKE \(s).quarantine INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;
             CREATE TEMP TABLE IF NOT EXISTS stage_quarantine_raw (LIKE \(schema.privateName).quarantine_raw) ON COMMIT DELETE ROWS;
             """
+        sql += "\n" + Self.qualityStagingSQL
         for a in aggregates {
             sql += "\nCREATE TEMP TABLE IF NOT EXISTS stage_\(a.definition.table) (LIKE \(a.qualified) INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;"
         }
@@ -102,6 +111,12 @@ public final class SinkStore {
         return try db.transaction { db in
             var summary = SinkCommitSummary()
             try fence(group: group, batch.offsets)
+            var quality = QualityDeltas(topology: topology)
+            var claims = uniquenessMonitors.map(UniquenessClaims.init)
+            for r in batch.records {
+                quality.arrived(r.type, school: r.schoolCode, day: r.qualityDay, arrivalMs: r.sourceTimestampMs)
+                for i in claims.indices { claims[i].observe(r) }
+            }
 
             // Latest version per entity within the batch.
             var incoming: [String: StandardRecord] = [:]
@@ -137,6 +152,8 @@ public final class SinkStore {
                         continue
                     }
                     deltas.replace(old, with: r)
+                    quality.replace(old, with: r)
+                    for i in claims.indices { claims[i].replace(old, with: r) }
                     if old == nil { created.append(r) } else { replaced.append(r) }
                 }
                 summary.stateChanges = created.count + replaced.count
@@ -168,8 +185,12 @@ public final class SinkStore {
                 }
             }
             if !batch.quarantine.isEmpty {
-                summary.newQuarantined = try insertQuarantine(batch.quarantine)
+                let inserted = try insertQuarantine(batch.quarantine)
+                summary.newQuarantined = inserted.count
+                countQuarantined(inserted, into: &quality)
             }
+            for (k, c) in quality.rows where c.failed > 0 { summary.newlyFailed[k.monitor, default: 0] += c.failed }
+            summary.alerts = try commitQuality(&quality, claims: claims)
             return summary
         }
     }
@@ -241,12 +262,13 @@ public final class SinkStore {
             """, [Self.arrayLiteral(schools), Self.arrayLiteral(schools.map { latest[$0]!.countyCode })])
     }
 
-    /// A PostgreSQL text-array literal of plain codes (digits and letters only).
-    static func arrayLiteral(_ values: [String]) -> String {
-        "{" + values.map { "\"" + $0.filter { $0.isLetter || $0.isNumber } + "\"" }.joined(separator: ",") + "}"
+    /// A PostgreSQL text-array literal of plain codes (digits, letters and the `allowing` characters only).
+    static func arrayLiteral(_ values: [String], allowing extra: Set<Character> = []) -> String {
+        "{" + values.map { "\"" + $0.filter { $0.isLetter || $0.isNumber || extra.contains($0) } + "\"" }.joined(separator: ",") + "}"
     }
 
-    private func insertQuarantine(_ units: [QuarantineUnit]) throws -> Int {
+    /// Inserts the units not stored yet; returns those (redelivered units are already there).
+    private func insertQuarantine(_ units: [QuarantineUnit]) throws -> [QuarantineUnit] {
         var seen: Set<SourcePosition> = []
         let unique = units.filter { seen.insert($0.position).inserted }
         try db.copyIn("""
@@ -287,12 +309,18 @@ public final class SinkStore {
         let inserted = try db.query("""
             INSERT INTO \(s).quarantine SELECT * FROM stage_quarantine
             ORDER BY src_topic, src_partition, src_offset, src_row ON CONFLICT DO NOTHING
+            RETURNING src_topic, src_partition, src_offset, src_row
             """)
         try db.execute("""
             INSERT INTO \(schema.privateName).quarantine_raw SELECT * FROM stage_quarantine_raw
             ORDER BY src_topic, src_partition, src_offset, src_row ON CONFLICT DO NOTHING
             """)
-        return inserted.affectedRows
+        var stored: Set<SourcePosition> = []
+        for i in 0..<inserted.rowCount {
+            stored.insert(SourcePosition(topic: inserted.value(i, 0) ?? "", partition: Int32(inserted.int(i, 1) ?? 0),
+                                         offset: Int64(inserted.value(i, 2) ?? "") ?? 0, row: Int32(inserted.int(i, 3) ?? 0)))
+        }
+        return unique.filter { stored.contains($0.position) }
     }
 
     static func timestampText(_ ms: Int64) -> String {

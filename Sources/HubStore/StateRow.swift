@@ -6,7 +6,7 @@ enum StateRow {
     static let columns = [
         "record_type", "entity_key", "school_code", "county_code", "updated_at_us", "src_topic", "src_partition",
         "src_offset", "src_row", "gender", "grade", "status", "day", "class_name", "expected", "present",
-        "birth_date", "local_id_code", "source_time",
+        "birth_date", "local_id_code", "source_time", "q_checked", "q_failed",
     ]
 
     static func write(_ r: StandardRecord, _ w: inout PGCopyWriter) {
@@ -29,6 +29,8 @@ enum StateRow {
         w.field(r.birthDay.map { CalendarDate(daysSinceEpoch: Int($0)).description })
         w.field(r.localIdCode)
         w.field(r.sourceTimestampMs > 0 ? SinkStore.timestampText(r.sourceTimestampMs) : nil)
+        w.field(Int64(bitPattern: r.qualityChecked))
+        w.field(Int64(bitPattern: r.qualityFailed))
         w.endRow()
     }
 
@@ -45,11 +47,14 @@ enum StateRow {
         }
         let position = SourcePosition(topic: result.value(i, 5) ?? "", partition: Int32(int(6) ?? 0),
                                       offset: int(7) ?? 0, row: Int32(int(8) ?? 0))
-        return StandardRecord(
+        var record = StandardRecord(
             type: type, key: result.value(i, 1) ?? "", schoolCode: result.value(i, 2) ?? "",
             countyCode: result.value(i, 3) ?? "", updatedAtMicros: int(4) ?? 0, position: position,
             gender: int(9).map { Int16($0) }, grade: int(10).map { Int16($0) }, status: int(11).map { Int16($0) },
             day: day(12), className: result.value(i, 13), expected: int(14), present: int(15),
             birthDay: day(16), localIdCode: result.value(i, 17))
+        record.qualityChecked = UInt64(bitPattern: int(19) ?? 0)
+        record.qualityFailed = UInt64(bitPattern: int(20) ?? 0)
+        return record
     }
 }

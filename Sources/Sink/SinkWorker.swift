@@ -13,6 +13,7 @@ import WorkerRuntime
 /// quarantine rows and the new offsets in one transaction, fenced by compare-and-set on the
 /// stored offsets. If the database fails, the batch is dropped, the partitions are rewound to
 /// the stored offsets and the loop retries with backoff — memory stays at one batch.
+/// Quality alerts raised by a commit are published from the outbox once it is durable.
 struct SinkWorker: PollLoopWorker {
     let settings: WorkerSettings
     let topology: Topology
@@ -27,6 +28,10 @@ struct SinkWorker: PollLoopWorker {
         let store = SinkStore(db: db, schema: schema, topology: topology)
         health.set("database", true)
 
+        let alertProducer = try KafkaProducer(config: WorkerMain.kafkaConfig(settings, ["linger.ms": "5"], logger: logger))
+        let alerts = QualityAlertPublisher(producer: alertProducer, db: db, schema: schema, topology: topology,
+                                           topic: settings.alertsTopic, logger: logger)
+        try database.retrying { _ = try alerts.publishPending() }
         let positions = StoredOffsetTracker(store: store, group: settings.group, logger: logger, stop: stop)
         let consumer = try KafkaConsumer(config: WorkerMain.kafkaConfig(settings, [
             "group.id": settings.group,
@@ -47,10 +52,18 @@ struct SinkWorker: PollLoopWorker {
         var backoff = Backoff()
 
         let lag = ConsumerLagReporter(stage: "sink")
+        var outboxCheckedAt = ContinuousClock.now
         while !stop.isStopping {
             let messages = try consumer.poll(maxMessages: settings.batchSize, timeout: settings.batchWait)
             lag.update(consumer)
-            if messages.isEmpty { continue }
+            if messages.isEmpty {
+                // Alerts raised elsewhere (the day-level evaluation) wait in the same outbox.
+                if ContinuousClock.now - outboxCheckedAt > .seconds(10) {
+                    outboxCheckedAt = .now
+                    do { try alerts.publishPending() } catch { logger.warning("publishing quality alerts failed", metadata: ["error": "\(error)"]) }
+                }
+                continue
+            }
             var batch = SinkBatch()
             var next: [TopicPartition: Int64] = [:]
             for m in messages {
@@ -81,6 +94,16 @@ struct SinkWorker: PollLoopWorker {
                 recordsIn.increment(by: messages.count)
                 batchSize.record(messages.count)
                 commitTime.record(since: started)
+                for (monitor, n) in summary.newlyFailed {
+                    Counter(label: "hub_quality_failed_units_total", dimensions: [("monitor", monitor)]).increment(by: Int(n))
+                }
+                if !summary.alerts.isEmpty {
+                    do {
+                        try alerts.publishPending()
+                    } catch {
+                        logger.warning("publishing quality alerts failed; they stay in the outbox", metadata: ["error": "\(error)"])
+                    }
+                }
                 health.set("database", true)
                 backoff.reset()
                 logger.debug("committed", metadata: ["messages": "\(messages.count)", "changes": "\(summary.stateChanges)",

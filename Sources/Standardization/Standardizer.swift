@@ -14,13 +14,15 @@ public struct Standardizer: Sendable {
     struct DialectPlan: Sendable {
         var dialect: Dialect
         var fields: [(definition: FieldDefinition, mapping: FieldMapping)]
+        var monitors: RecordMonitors
     }
 
     public init(stream: StreamDefinition, pseudonymizer: Pseudonymizer) {
         self.stream = stream
         self.pseudonymizer = pseudonymizer
         self.plans = stream.dialects.map { d in
-            DialectPlan(dialect: d, fields: stream.fields.compactMap { f in d.mappings[f.name].map { (f, $0) } })
+            let fields = stream.fields.compactMap { f in d.mappings[f.name].map { (f, $0) } }
+            return DialectPlan(dialect: d, fields: fields, monitors: RecordMonitors(stream: stream, fieldNames: fields.map(\.0.name)))
         }
     }
 
@@ -51,11 +53,15 @@ public struct Standardizer: Sendable {
                                schoolCode: schoolCode)
         }
 
+        let presentTexts = texts
+
         // 2. ID numbers.
         var personCode: String?
+        var canonicalId: String?
         for (i, f) in plan.fields.enumerated() where f.definition.kind == .idNumber {
             guard let text = texts[i] else { continue }
             if let canonical = IdNumber.canonical(text) {
+                canonicalId = canonical
                 personCode = pseudonymizer.personCode(canonicalId: canonical)
             } else if f.definition.required {
                 return .quarantine(reason: .invalidIdNumber, field: f.mapping.from,
@@ -125,6 +131,10 @@ public struct Standardizer: Sendable {
             out.key = personCode
         case .attendance:
             out.key = [schoolCode, String(dateDay ?? 0), String(out.grade ?? 0), out.className ?? ""].joined(separator: "\u{1F}")
+        }
+        if !plan.monitors.isEmpty {
+            (out.qualityChecked, out.qualityFailed) = plan.monitors.evaluate(
+                RecordMonitors.View(present: presentTexts, valid: texts, canonicalId: canonicalId, record: out))
         }
         return .standard(out)
     }

@@ -36,6 +36,8 @@ public struct StreamDefinition: Sendable {
     /// school-code field it carries (SPEC §2).
     public var dialects: [Dialect]
     public var aggregates: [AggregateDefinition]
+    /// Data-quality monitors, in declaration order (a monitor's bit in the quality masks).
+    public var monitors: [MonitorDefinition] = []
     public var file: String
 
     public func field(_ name: String) -> FieldDefinition? { fields.first { $0.name == name } }

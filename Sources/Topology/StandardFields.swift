@@ -9,13 +9,14 @@ public enum StandardFields {
         case .student:
             return ["school_code": .school, "id_number": .idNumber, "name": .personal, "gender": .code,
                     "birth_date": .date, "grade": .code, "class_name": .text, "status": .code,
-                    "registry_no": .pseudonym, "updated_at": .timestamp]
+                    "registry_no": .pseudonym, "updated_at": .timestamp, "county_code": .text]
         case .teacher:
             return ["school_code": .school, "id_number": .idNumber, "name": .personal, "gender": .code,
-                    "birth_date": .date, "staff_no": .pseudonym, "status": .code, "updated_at": .timestamp]
+                    "birth_date": .date, "staff_no": .pseudonym, "status": .code, "updated_at": .timestamp,
+                    "county_code": .text]
         case .attendance:
             return ["school_code": .school, "date": .date, "grade": .code, "class_name": .text,
-                    "expected": .count, "present": .count, "updated_at": .timestamp]
+                    "expected": .count, "present": .count, "updated_at": .timestamp, "county_code": .text]
         }
     }
 

@@ -25,10 +25,13 @@ struct StreamParser {
         let fields = parseFields(reader.required(top, "fields", in: root, "the stream"), recordType)
         let dialects = parseDialects(reader.required(top, "dialects", in: root, "the stream"), fields)
         let aggregates = parseAggregates(top["aggregates"], fields, recordType)
+        let monitors = parseMonitors(top["monitors"], fields, recordType)
         guard let name, let source, let output else { return nil }
-        return StreamDefinition(name: name, description: description, owner: owner, recordType: recordType,
-                                sourceTopic: source, outputTopic: output, fields: fields, dialects: dialects,
-                                aggregates: aggregates, file: reader.file)
+        var stream = StreamDefinition(name: name, description: description, owner: owner, recordType: recordType,
+                                      sourceTopic: source, outputTopic: output, fields: fields, dialects: dialects,
+                                      aggregates: aggregates, file: reader.file)
+        stream.monitors = monitors
+        return stream
     }
 
     private func parseFields(_ node: Node?, _ type: RecordType) -> [FieldDefinition] {

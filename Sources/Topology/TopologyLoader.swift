@@ -55,7 +55,7 @@ public enum TopologyLoader {
         var streamNodes: [(YAMLReader, Node, [(key: String, keyNode: Node, value: Node)])] = []
         var dags: [DAGDefinition] = []
         let topKeys: Set<String> = ["code_tables", "stream", "description", "owner", "record_type", "source_topic",
-                                    "output_topic", "fields", "dialects", "aggregates", "dags"]
+                                    "output_topic", "fields", "dialects", "aggregates", "monitors", "dags"]
         for (reader, root) in parsed {
             let top = reader.mapping(root, "a topology file", allowedKeys: topKeys)
             for (name, keyNode, tableNode) in reader.mapping(top["code_tables"], "code_tables") {
@@ -184,6 +184,14 @@ public enum TopologyLoader {
                 let k = "table=\(a.table)"
                 if let other = seen[k] {
                     s.reader.issue(s.aggregateNode(a.table), "aggregate table \"\(a.table)\" is also defined in \(other)")
+                } else {
+                    seen[k] = d.file
+                }
+            }
+            for m in d.monitors {
+                let k = "monitor=\(m.name)"
+                if let other = seen[k] {
+                    s.reader.issue(line: m.line, column: 3, "monitor \"\(m.name)\" is also defined in \(other)")
                 } else {
                     seen[k] = d.file
                 }

@@ -33,6 +33,9 @@ public struct CommonOptions: ParsableArguments, Sendable {
     @Option(name: .long, help: "Dead-letter (quarantine) topic. Env HUB_QUARANTINE_TOPIC. Default hub.quarantine.")
     public var quarantineTopic: String?
 
+    @Option(name: .long, help: "Topic for data-quality alerts (one message per breach). Env HUB_ALERTS_TOPIC. Default quality.alerts.")
+    public var alertsTopic: String?
+
     @Option(name: .long, help: "Consumer group id. Env HUB_GROUP. Default hub-<stage>.")
     public var group: String?
 
@@ -72,6 +75,7 @@ public struct WorkerSettings: Sendable {
     public var registryTopic: String
     public var ingestedTopic: String
     public var quarantineTopic: String
+    public var alertsTopic: String
     public var group: String
     public var kafkaProperties: [String: String]
     public var httpPort: Int
@@ -135,6 +139,7 @@ public struct WorkerSettings: Sendable {
         registryTopic = topicPrefix + pick(o.registryTopic, "HUB_REGISTRY_TOPIC", "ref.school")
         ingestedTopic = topicPrefix + pick(o.ingestedTopic, "HUB_INGESTED_TOPIC", "hub.ingested")
         quarantineTopic = topicPrefix + pick(o.quarantineTopic, "HUB_QUARANTINE_TOPIC", "hub.quarantine")
+        alertsTopic = topicPrefix + pick(o.alertsTopic, "HUB_ALERTS_TOPIC", "quality.alerts")
         group = pick(o.group, "HUB_GROUP", "hub-\(stage)")
         var props: [String: String] = [:]
         let envProps = env["HUB_KAFKA_PROPERTIES"].map { $0.split(separator: ",").map(String.init) } ?? []

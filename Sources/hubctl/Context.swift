@@ -49,7 +49,7 @@ struct Context {
 
     /// Every topic the pipeline uses, with the partition count to create it with.
     func allTopics(partitions: Int) -> [(name: String, partitions: Int)] {
-        var topics = [(settings.registryTopic, 1), (settings.ingestedTopic, partitions), (settings.quarantineTopic, partitions)]
+        var topics = [(settings.registryTopic, 1), (settings.ingestedTopic, partitions), (settings.quarantineTopic, partitions), (settings.alertsTopic, 1)]
         for s in topology.streams {
             topics.append((settings.topic(s.sourceTopic), partitions))
             topics.append((settings.topic(s.outputTopic), partitions))

@@ -1,28 +1,36 @@
 import Foundation
+import HubCore
+import HubStore
+import QualityReport
 
-/// `quality_report`: a placeholder until the quality monitor exists — it writes the province
-/// totals of every aggregate and the quarantine counts to `DIR/quality_<interval date>.txt`.
+/// `quality_report`: evaluates the day-level quality monitors (report deadline, volume
+/// baseline) for the run's days, then writes the province quality report for those days
+/// (HTML, Markdown, JSON) into `directory`. Alerts the evaluation raises wait in the outbox,
+/// which the sink publishes. Params: `directory` (default `reports`), `level` and `region`
+/// (default the province).
 struct QualityReportTask: TaskExecutor {
     static let typeName = "quality_report"
 
     func run(_ context: TaskContext) throws -> TaskCompletion {
-        let s = context.environment.schema
-        var lines = ["quality report (placeholder: aggregate summary) for \(context.dag.name) \(context.interval)"]
-        for stream in context.environment.topology.streams {
-            for aggregate in stream.aggregates {
-                let sums = aggregate.measures.map { "coalesce(sum(\($0.column)), 0)" }.joined(separator: ", ")
-                let r = try context.db.query("SELECT count(*), \(sums) FROM \(s).\(aggregate.table) WHERE level = 'province'")
-                let measures = aggregate.measures.indices.map { "\(aggregate.measures[$0].column)=\(r.value(0, $0 + 1) ?? "0")" }
-                lines.append("\(aggregate.table): \(r.value(0, 0) ?? "0") province rows; " + measures.joined(separator: " "))
-            }
-        }
-        let q = try context.db.query("SELECT reason, records FROM \(s).quarantine_counts ORDER BY 1")
-        lines.append("quarantine: " + (0..<q.rowCount).map { "\(q.value($0, 0) ?? "")=\(q.value($0, 1) ?? "0")" }.joined(separator: " "))
-        let directory = context.environment.resolve(context.substitute(context.task.text("directory") ?? "reports"))
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let path = "\(directory)/quality_\(context.interval.start.formatted(in: context.dag.timeZone).prefix(10)).txt"
-        let text = lines.joined(separator: "\n") + "\n"
-        guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) else { throw TaskFailure("cannot write \(path)") }
-        return .succeeded(text)
+        let env = context.environment
+        let zone = context.dag.timeZone.offsetSeconds
+        func day(_ seconds: Int64) -> Int32 { Int32((seconds + Int64(zone)).floorDivided(by: 86_400)) }
+        let first = day(context.interval.start.secondsSinceEpoch)
+        let last = max(first, day(context.interval.end.secondsSinceEpoch) - 1)
+        let evaluation = try QualityEvaluation(db: context.db, schema: context.hubSchema, topology: env.topology)
+            .evaluate(from: first, to: last, nowMs: Int64(Date().timeIntervalSince1970 * 1000))
+        let level = RegionLevel(rawValue: context.task.text("level") ?? "province") ?? .province
+        let region = context.task.text("region") ?? "330000"
+        let report = try QualityReportBuilder(db: context.db, schema: context.hubSchema, topology: env.topology).build(
+            level: level, region: region, from: CalendarDate(daysSinceEpoch: Int(first)), to: CalendarDate(daysSinceEpoch: Int(last)),
+            generatedAt: context.interval.end.description)
+        let directory = env.resolve(context.substitute(context.task.text("directory") ?? "reports"))
+        let paths = try QualityReportFiles.write(report, directory: directory)
+        return .succeeded("day-level monitors: \(evaluation.checked) checked, \(evaluation.failed) failed, \(evaluation.alerts.count) alerts; "
+                          + "overall score \(QualityReportRenderer.formatScore(report.overallScore)); wrote \(paths.joined(separator: ", "))")
     }
+}
+
+private extension Int64 {
+    func floorDivided(by d: Int64) -> Int64 { self >= 0 ? self / d : (self - d + 1) / d }
 }

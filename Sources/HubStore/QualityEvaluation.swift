@@ -1,0 +1,135 @@
+import Aggregation
+import HubCore
+import Postgres
+import Topology
+
+/// The monitors that judge whole days — a school that has not reported by a deadline, a
+/// school whose volume leaves its own baseline — evaluated for a range of days from the
+/// activity the sink records. Re-evaluating a day replaces its results (idempotent); an
+/// alert is raised once per breach.
+public struct QualityEvaluation {
+    public struct Summary: Sendable {
+        public var monitors = 0
+        public var days = 0
+        public var checked: Int64 = 0
+        public var failed: Int64 = 0
+        public var alerts: [QualityAlert] = []
+    }
+
+    let db: PGConnection
+    let schema: HubSchema
+    let topology: Topology
+
+    public init(db: PGConnection, schema: HubSchema, topology: Topology) {
+        self.db = db
+        self.schema = schema
+        self.topology = topology
+    }
+
+    /// Evaluates every day-level monitor for the days `from...to` (days since the epoch)
+    /// that are complete at `nowMs`: past the report deadline, or over for volume.
+    public func evaluate(from: Int32, to: Int32, nowMs: Int64) throws -> Summary {
+        let s = schema.name
+        return try db.transaction { db in
+            var summary = Summary()
+            let schoolRows = try db.query("SELECT school_code FROM \(s).school_regions ORDER BY 1")
+            let schools = (0..<schoolRows.rowCount).compactMap { schoolRows.value($0, 0) }
+            for m in topology.monitors where m.stage == .dayEvaluation {
+                summary.monitors += 1
+                var results: [(key: QualityRowKey, checked: Int64, failed: Int64)] = []
+                var evaluatedDays: [Int32] = []
+                for day in from...max(from, to) where day <= to {
+                    guard let rows = try evaluate(m, day: day, schools: schools, nowMs: nowMs) else { continue }
+                    evaluatedDays.append(day)
+                    results += rows
+                }
+                guard !evaluatedDays.isEmpty else { continue }
+                summary.days += evaluatedDays.count
+                try db.query("DELETE FROM \(s).quality_results WHERE monitor = $1 AND day - date '1970-01-01' = ANY($2::int[])",
+                             [m.name, "{" + evaluatedDays.map(String.init).joined(separator: ",") + "}"])
+                if !results.isEmpty {
+                    try db.query("""
+                        INSERT INTO \(s).quality_results (monitor, school_code, day, checked, failed)
+                        SELECT $1, school, date '1970-01-01' + d, c, f
+                        FROM unnest($2::text[], $3::int[], $4::bigint[], $5::bigint[]) AS x(school, d, c, f) ORDER BY 2, 3
+                        """, [m.name, SinkStore.arrayLiteral(results.map(\.key.school)),
+                              "{" + results.map { String($0.key.day) }.joined(separator: ",") + "}",
+                              "{" + results.map { String($0.checked) }.joined(separator: ",") + "}",
+                              "{" + results.map { String($0.failed) }.joined(separator: ",") + "}"])
+                }
+                summary.checked += results.reduce(0) { $0 + $1.checked }
+                summary.failed += results.reduce(0) { $0 + $1.failed }
+                summary.alerts += try QualityAlerts.raise(db, schema: schema, topology: topology, rows: results)
+            }
+            return summary
+        }
+    }
+
+    /// One monitor's rows for one day; nil when the day is not complete yet or not counted.
+    private func evaluate(_ m: MonitorDefinition, day: Int32, schools: [String], nowMs: Int64)
+        throws -> [(key: QualityRowKey, checked: Int64, failed: Int64)]? {
+        let midnightMs = (Int64(day) * 86_400 - 8 * 3600) * 1000
+        switch m.rule {
+        case .dailyReport(let deadlineMinutes, let weekdays):
+            let deadlineMs = midnightMs + Int64(deadlineMinutes) * 60_000
+            guard weekdays.contains(Self.weekday(day)), nowMs >= deadlineMs else { return nil }
+            let r = try db.query("""
+                SELECT school_code, (extract(epoch FROM first_arrival) * 1000)::bigint FROM \(schema.name).quality_activity
+                WHERE record_type = $1 AND day = date '1970-01-01' + $2::int AND first_arrival IS NOT NULL
+                """, [m.recordType.rawValue, String(day)])
+            var arrival: [String: Int64] = [:]
+            for i in 0..<r.rowCount { arrival[r.value(i, 0) ?? ""] = Int64(r.value(i, 1) ?? "") }
+            return schools.map { school in
+                let onTime = arrival[school].map { $0 <= deadlineMs } ?? false
+                return (QualityRowKey(monitor: m.name, school: school, day: day), 1, onTime ? 0 : 1)
+            }
+        case .baseline(let days, let tolerance, let minBaseline, let weekdays):
+            guard weekdays.contains(Self.weekday(day)), nowMs >= midnightMs + 86_400_000 else { return nil }
+            var previous: [Int32] = []
+            var d = day - 1
+            while previous.count < days && d > day - 400 {
+                if weekdays.contains(Self.weekday(d)) { previous.append(d) }
+                d -= 1
+            }
+            let r = try db.query("""
+                SELECT school_code, day - date '1970-01-01', records FROM \(schema.name).quality_activity
+                WHERE record_type = $1 AND day - date '1970-01-01' = ANY($2::int[])
+                """, [m.recordType.rawValue, "{" + ([day] + previous).map(String.init).joined(separator: ",") + "}"])
+            var volume: [String: [Int32: Int64]] = [:]
+            for i in 0..<r.rowCount {
+                volume[r.value(i, 0) ?? "", default: [:]][Int32(r.int(i, 1) ?? 0)] = Int64(r.value(i, 2) ?? "") ?? 0
+            }
+            return schools.compactMap { school in
+                let v = volume[school] ?? [:]
+                let baseline = Double(previous.reduce(0) { $0 + (v[$1] ?? 0) }) / Double(days)
+                guard baseline >= minBaseline else { return nil }
+                let today = Double(v[day] ?? 0)
+                let off = abs(today - baseline) > tolerance * baseline
+                return (QualityRowKey(monitor: m.name, school: school, day: day), 1, off ? 1 : 0)
+            }
+        default:
+            return nil
+        }
+    }
+
+    /// ISO weekday (1 = Monday) of a day since the epoch (1970-01-01 was a Thursday).
+    public static func weekday(_ day: Int32) -> Int {
+        Int(((Int64(day) % 7 + 7 + 3) % 7) + 1)
+    }
+}
+
+/// Keeps `quality_monitors` in step with the topology.
+public enum QualityStore {
+    static func syncMonitors(_ db: PGConnection, schema: HubSchema, topology: Topology) throws {
+        for m in topology.monitors {
+            try db.query("""
+                INSERT INTO \(schema.name).quality_monitors (monitor, record_type, dimension, severity, rule, threshold, min_failed, description)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                ON CONFLICT (monitor) DO UPDATE SET record_type = EXCLUDED.record_type, dimension = EXCLUDED.dimension,
+                    severity = EXCLUDED.severity, rule = EXCLUDED.rule, threshold = EXCLUDED.threshold,
+                    min_failed = EXCLUDED.min_failed, description = EXCLUDED.description, updated_at = now()
+                """, [m.name, m.recordType.rawValue, m.dimension.rawValue, m.severity.rawValue, m.ruleName, String(m.threshold),
+                      String(m.minFailed), m.description])
+        }
+    }
+}

@@ -1,0 +1,145 @@
+import HubCore
+import Postgres
+import QualityReport
+import Topology
+
+/// Reads the quality tables for one region and period into a `QualityReport`.
+public struct QualityReportBuilder {
+    let db: PGConnection
+    let schema: HubSchema
+    let topology: Topology
+
+    public init(db: PGConnection, schema: HubSchema, topology: Topology) {
+        self.db = db
+        self.schema = schema
+        self.topology = topology
+    }
+
+    /// One result row: a monitor on a school's day, with the school's county.
+    struct Row {
+        var monitor: String
+        var dimension: String
+        var school: String
+        var county: String
+        var day: String
+        var checked: Int64
+        var failed: Int64
+        var examples: [String]
+    }
+
+    /// SQL condition selecting the schools of `level`/`region` (`sr` = school_regions, `q` has school_code).
+    static func regionCondition(_ level: RegionLevel, parameter: String) -> String {
+        switch level {
+        case .province: return "\(parameter) = \(parameter)"
+        case .city: return "left(sr.county_code, 4) || '00' = \(parameter)"
+        case .county: return "sr.county_code = \(parameter)"
+        case .school: return "q.school_code = \(parameter)"
+        }
+    }
+
+    public func build(level: RegionLevel, region: String, from: CalendarDate, to: CalendarDate, generatedAt: String) throws -> QualityReport {
+        let s = schema.name
+        let condition = Self.regionCondition(level, parameter: "$3")
+        let r = try db.query("""
+            SELECT q.monitor, coalesce(m.dimension, ''), q.school_code, coalesce(sr.county_code, ''), q.day::text, q.checked, q.failed,
+                   array_to_string(q.examples, chr(30))
+            FROM \(s).quality_results q
+            LEFT JOIN \(s).quality_monitors m USING (monitor)
+            LEFT JOIN \(s).school_regions sr USING (school_code)
+            WHERE q.day BETWEEN $1::date AND $2::date AND \(condition)
+            ORDER BY q.day, q.monitor, q.school_code
+            """, [from.description, to.description, region])
+        var rows: [Row] = []
+        for i in 0..<r.rowCount {
+            let examples = (r.value(i, 7) ?? "").split(separator: "\u{1E}").map(String.init)
+            rows.append(Row(monitor: r.value(i, 0) ?? "", dimension: r.value(i, 1) ?? "", school: r.value(i, 2) ?? "",
+                            county: r.value(i, 3) ?? "", day: r.value(i, 4) ?? "", checked: Int64(r.value(i, 5) ?? "") ?? 0,
+                            failed: Int64(r.value(i, 6) ?? "") ?? 0, examples: examples))
+        }
+        let a = try db.query("""
+            SELECT a.monitor, a.severity, a.school_code, a.day::text, a.checked, a.failed
+            FROM \(s).quality_alerts a LEFT JOIN \(s).school_regions sr USING (school_code)
+            CROSS JOIN LATERAL (SELECT a.school_code) AS q(school_code)
+            WHERE a.day BETWEEN $1::date AND $2::date AND \(condition)
+            ORDER BY a.day DESC, a.monitor, a.school_code
+            """, [from.description, to.description, region])
+        let alerts = (0..<a.rowCount).map { i in
+            AlertEntry(monitor: a.value(i, 0) ?? "", severity: a.value(i, 1) ?? "", school: a.value(i, 2) ?? "", day: a.value(i, 3) ?? "",
+                       checked: Int64(a.value(i, 4) ?? "") ?? 0, failed: Int64(a.value(i, 5) ?? "") ?? 0)
+        }
+        return assemble(level: level, region: region, from: from, to: to, generatedAt: generatedAt, rows: rows, alerts: alerts)
+    }
+
+    func assemble(level: RegionLevel, region: String, from: CalendarDate, to: CalendarDate, generatedAt: String,
+                  rows: [Row], alerts: [AlertEntry]) -> QualityReport {
+        func totals(_ rows: [Row]) -> [String: (dimension: String, checked: Int64, failed: Int64)] {
+            var out: [String: (dimension: String, checked: Int64, failed: Int64)] = [:]
+            for r in rows {
+                var t = out[r.monitor] ?? (r.dimension, 0, 0)
+                t.checked += r.checked
+                t.failed += r.failed
+                out[r.monitor] = t
+            }
+            return out
+        }
+        func scores(_ t: [String: (dimension: String, checked: Int64, failed: Int64)]) -> (overall: Double?, dimensions: [String: Double]) {
+            QualityScoring.scores(t.values.map { QualityScoring.MonitorTotals(dimension: $0.dimension, checked: $0.checked, failed: $0.failed) })
+        }
+        func regionScore(_ level: String, _ region: String, _ rows: [Row]) -> RegionScore {
+            let t = totals(rows)
+            let worst = t.filter { $0.value.failed > 0 }.max { ($0.value.failed, $1.key) < ($1.value.failed, $0.key) }?.key
+            return RegionScore(level: level, region: region, overallScore: scores(t).overall,
+                               checked: t.values.reduce(0) { $0 + $1.checked }, failed: t.values.reduce(0) { $0 + $1.failed },
+                               worstMonitor: worst)
+        }
+        func worstFirst(_ a: RegionScore, _ b: RegionScore) -> Bool {
+            ((a.overallScore ?? 101), a.region) < ((b.overallScore ?? 101), b.region)
+        }
+
+        let all = totals(rows)
+        let (overall, dimensionScores) = scores(all)
+        let dimensions = MonitorDefinition.Dimension.allCases.compactMap { d -> DimensionScore? in
+            let ms = all.filter { $0.value.dimension == d.rawValue }
+            guard !ms.isEmpty else { return nil }
+            return DimensionScore(dimension: d.rawValue, score: dimensionScores[d.rawValue],
+                                  checked: ms.values.reduce(0) { $0 + $1.checked }, failed: ms.values.reduce(0) { $0 + $1.failed },
+                                  monitors: ms.count)
+        }
+        let days = Dictionary(grouping: rows, by: \.day).sorted { $0.key < $1.key }.map { day, rows in
+            let t = totals(rows)
+            let sc = scores(t)
+            return DayScore(day: day, overallScore: sc.overall, dimensions: sc.dimensions,
+                            checked: t.values.reduce(0) { $0 + $1.checked }, failed: t.values.reduce(0) { $0 + $1.failed })
+        }
+        var subRegions: [RegionScore] = []
+        switch level {
+        case .province:
+            subRegions = Dictionary(grouping: rows.filter { !$0.county.isEmpty }) { String($0.county.prefix(4)) + "00" }
+                .map { regionScore("city", $0.key, $0.value) }
+        case .city:
+            subRegions = Dictionary(grouping: rows, by: \.county).map { regionScore("county", $0.key, $0.value) }
+        case .county:
+            subRegions = Dictionary(grouping: rows, by: \.school).map { regionScore("school", $0.key, $0.value) }
+        case .school:
+            break
+        }
+        let schools = Dictionary(grouping: rows, by: \.school).map { regionScore("school", $0.key, $0.value) }.sorted(by: worstFirst)
+        var breaches: [String: Int] = [:]
+        for a in alerts { breaches[a.monitor, default: 0] += 1 }
+        let monitors = all.map { name, t -> MonitorResult in
+            let m = topology.monitor(name)
+            var examples: [String] = []
+            for r in rows where r.monitor == name && r.failed > 0 {
+                for e in r.examples where examples.count < 5 && !examples.contains(e) { examples.append(e) }
+            }
+            return MonitorResult(monitor: name, dimension: t.dimension, severity: m?.severity.rawValue ?? "",
+                                 recordType: m?.recordType.rawValue ?? "", description: m?.description ?? "",
+                                 checked: t.checked, failed: t.failed, breaches: breaches[name] ?? 0, examples: examples)
+        }.sorted { ($1.failed, $0.monitor) < ($0.failed, $1.monitor) }
+        return QualityReport(
+            level: level.rawValue, region: region, regionLabel: "\(level.rawValue) \(region)", from: from.description, to: to.description,
+            generatedAt: generatedAt, overallScore: overall, dimensions: dimensions, days: days,
+            subRegions: subRegions.sorted(by: worstFirst), worstSchools: Array(schools.prefix(10)), monitors: monitors,
+            alerts: Array(alerts.prefix(50)))
+    }
+}

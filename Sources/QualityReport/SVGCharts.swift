@@ -1,0 +1,187 @@
+/// Inline SVG charts for the HTML page: plain markup coloured through the page's CSS classes
+/// (see ``ScoreBand``), with every text escaped and no external reference.
+enum SVGCharts {
+    /// One bar of a horizontal bar chart.
+    struct Bar: Sendable {
+        let label: String
+        /// nil draws no bar, only the value label.
+        let value: Double?
+        let valueLabel: String
+        let band: ScoreBand
+    }
+
+    /// One point of the trend chart; a nil value leaves a gap in the line.
+    struct Point: Sendable {
+        let label: String
+        let value: Double?
+    }
+
+    /// A horizontal bar chart, one row per bar, bars scaled so that `maximum` fills the bar area.
+    static func horizontalBars(_ bars: [Bar], maximum: Double, title: String) -> String {
+        let height = 2 * BarLayout.padding + BarLayout.rowHeight * Double(bars.count)
+        let axis = line(x1: BarLayout.labelWidth, y1: 0, x2: BarLayout.labelWidth, y2: height, cssClass: "axis")
+        let rows = bars.enumerated().map { index, bar in barRow(bar, index: index, maximum: maximum) }
+        return svg(width: BarLayout.width, height: height, title: title, body: [axis] + rows)
+    }
+
+    /// A line chart of 0–100 scores over evenly spaced points, each with a "label: score" tooltip.
+    /// No points draw the empty grid; one point sits in the middle.
+    static func trendLine(_ points: [Point], title: String) -> String {
+        let frame = TrendFrame(count: points.count)
+        let body = grid(frame) + xLabels(points, frame) + lines(points, frame) + markers(points, frame)
+        return svg(width: frame.width, height: frame.height, title: title, body: body)
+    }
+
+    /// A small bar for a 0–100 score, for use inside a table cell.
+    static func inlineBar(score: Double?) -> String {
+        let width = 80.0
+        let length = barLength(score, maximum: 100, area: width)
+        return "<svg class=\"inline-bar\" width=\"80\" height=\"10\" viewBox=\"0 0 80 10\" aria-hidden=\"true\">"
+            + "<rect class=\"track\" width=\"\(c(width))\" height=\"10\"/>"
+            + "<rect class=\"\(ScoreBand(score: score).cssClass)\" width=\"\(c(length))\" height=\"10\"/></svg>"
+    }
+
+    /// Evenly spaced indices of at most `maxLabels` points, always including the first and last.
+    static func labelIndices(count: Int, maxLabels: Int) -> [Int] {
+        guard count > maxLabels, maxLabels > 1 else { return Array(0..<count) }
+        let gaps = maxLabels - 1
+        return (0...gaps).map { ($0 * (count - 1) + gaps / 2) / gaps }
+    }
+
+    // MARK: - Bar chart
+
+    private enum BarLayout {
+        static let width = 640.0
+        static let labelWidth = 220.0
+        static let barArea = 340.0
+        static let rowHeight = 26.0
+        static let barHeight = 16.0
+        static let padding = 8.0
+        static let labelLimit = 34
+    }
+
+    private static func barRow(_ bar: Bar, index: Int, maximum: Double) -> String {
+        let top = BarLayout.padding + BarLayout.rowHeight * Double(index)
+        let textY = top + BarLayout.rowHeight / 2 + 4
+        let length = barLength(bar.value, maximum: maximum, area: BarLayout.barArea)
+        var parts = [
+            "<g><title>\(esc(bar.label)): \(esc(bar.valueLabel))</title>",
+            text(truncated(bar.label, limit: BarLayout.labelLimit), x: BarLayout.labelWidth - 8, y: textY, anchor: "end"),
+        ]
+        if length > 0 {
+            let barY = top + (BarLayout.rowHeight - BarLayout.barHeight) / 2
+            parts.append(rect(x: BarLayout.labelWidth, y: barY, width: length, height: BarLayout.barHeight, cssClass: bar.band.cssClass))
+        }
+        parts.append(text(bar.valueLabel, x: BarLayout.labelWidth + length + 6, y: textY, anchor: "start"))
+        return parts.joined() + "</g>"
+    }
+
+    /// The length of a bar for `value` out of `maximum`, clamped to `0...area`; 0 when the value
+    /// is missing or the maximum is not positive.
+    private static func barLength(_ value: Double?, maximum: Double, area: Double) -> Double {
+        guard let value, value.isFinite, maximum.isFinite, maximum > 0 else { return 0 }
+        return area * min(max(value / maximum, 0), 1)
+    }
+
+    // MARK: - Trend chart
+
+    /// The trend chart's geometry: where a point index and a score land.
+    private struct TrendFrame {
+        let count: Int
+        let width = 640.0
+        let height = 260.0
+        let left = 44.0
+        let right = 44.0
+        let top = 16.0
+        let bottom = 36.0
+
+        var plotWidth: Double { width - left - right }
+        var plotHeight: Double { height - top - bottom }
+        var plotBottom: Double { top + plotHeight }
+
+        func x(_ index: Int) -> Double {
+            guard count > 1 else { return left + plotWidth / 2 }
+            return left + plotWidth * Double(index) / Double(count - 1)
+        }
+
+        func y(_ score: Double) -> Double {
+            top + plotHeight * (1 - min(max(score, 0), 100) / 100)
+        }
+    }
+
+    private static func grid(_ frame: TrendFrame) -> [String] {
+        stride(from: 0, through: 100, by: 25).flatMap { score in
+            let y = frame.y(Double(score))
+            return [
+                line(x1: frame.left, y1: y, x2: frame.left + frame.plotWidth, y2: y, cssClass: score == 0 ? "axis" : "grid"),
+                text(String(score), x: frame.left - 6, y: y + 4, anchor: "end"),
+            ]
+        }
+    }
+
+    private static func xLabels(_ points: [Point], _ frame: TrendFrame) -> [String] {
+        labelIndices(count: points.count, maxLabels: 6).map {
+            text(points[$0].label, x: frame.x($0), y: frame.plotBottom + 18, anchor: "middle")
+        }
+    }
+
+    /// One polyline per run of consecutive points with a score.
+    private static func lines(_ points: [Point], _ frame: TrendFrame) -> [String] {
+        scoredRuns(points).filter { $0.count > 1 }.map { run in
+            let coordinates = run.map { "\(c(frame.x($0.index))),\(c(frame.y($0.score)))" }
+            return "<polyline class=\"trend\" points=\"\(coordinates.joined(separator: " "))\"/>"
+        }
+    }
+
+    private static func markers(_ points: [Point], _ frame: TrendFrame) -> [String] {
+        scoredRuns(points).joined().map { point in
+            let tooltip = "\(points[point.index].label): \(QualityReportRenderer.formatScore(point.score))"
+            return "<circle class=\"\(ScoreBand(score: point.score).cssClass)\" cx=\"\(c(frame.x(point.index)))\" "
+                + "cy=\"\(c(frame.y(point.score)))\" r=\"4\"><title>\(esc(tooltip))</title></circle>"
+        }
+    }
+
+    /// The points with a finite score, split into runs of consecutive indices.
+    private static func scoredRuns(_ points: [Point]) -> [[(index: Int, score: Double)]] {
+        var runs: [[(index: Int, score: Double)]] = []
+        var current: [(index: Int, score: Double)] = []
+        for (index, point) in points.enumerated() {
+            if let score = point.value, score.isFinite {
+                current.append((index, score))
+            } else if !current.isEmpty {
+                runs.append(current)
+                current = []
+            }
+        }
+        if !current.isEmpty { runs.append(current) }
+        return runs
+    }
+
+    // MARK: - Markup
+
+    private static func svg(width: Double, height: Double, title: String, body: [String]) -> String {
+        let open = "<svg class=\"chart\" viewBox=\"0 0 \(c(width)) \(c(height))\" role=\"img\" aria-label=\"\(esc(title))\">"
+        return ([open, "<title>\(esc(title))</title>"] + body + ["</svg>"]).joined(separator: "\n")
+    }
+
+    private static func line(x1: Double, y1: Double, x2: Double, y2: Double, cssClass: String) -> String {
+        "<line class=\"\(cssClass)\" x1=\"\(c(x1))\" y1=\"\(c(y1))\" x2=\"\(c(x2))\" y2=\"\(c(y2))\"/>"
+    }
+
+    private static func rect(x: Double, y: Double, width: Double, height: Double, cssClass: String) -> String {
+        "<rect class=\"\(cssClass)\" x=\"\(c(x))\" y=\"\(c(y))\" width=\"\(c(width))\" height=\"\(c(height))\" rx=\"2\"/>"
+    }
+
+    private static func text(_ content: String, x: Double, y: Double, anchor: String) -> String {
+        "<text x=\"\(c(x))\" y=\"\(c(y))\" text-anchor=\"\(anchor)\">\(esc(content))</text>"
+    }
+
+    private static func truncated(_ label: String, limit: Int) -> String {
+        label.count <= limit ? label : String(label.prefix(limit - 1)) + "…"
+    }
+
+    /// A coordinate with one decimal.
+    private static func c(_ value: Double) -> String { ReportFormat.fixed(value, decimals: 1) }
+
+    private static func esc(_ text: String) -> String { ReportFormat.html(text) }
+}

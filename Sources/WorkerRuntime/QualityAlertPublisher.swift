@@ -1,0 +1,49 @@
+import HubStore
+import Kafka
+import Logging
+import Metrics
+import Postgres
+import Topology
+
+/// Publishes raised quality alerts from the `quality_alerts` outbox: each alert goes to the
+/// alerts topic (keyed by monitor|school|day) and to the log, then is marked published. A
+/// crash between the two publishes it again on restart with the same key, which a
+/// compacted topic or a consumer keyed on it folds into one.
+public struct QualityAlertPublisher {
+    let producer: KafkaProducer
+    let db: PGConnection
+    let schema: HubSchema
+    let topology: Topology
+    let topic: String
+    let logger: Logger
+
+    public init(producer: KafkaProducer, db: PGConnection, schema: HubSchema, topology: Topology, topic: String, logger: Logger) {
+        self.producer = producer
+        self.db = db
+        self.schema = schema
+        self.topology = topology
+        self.topic = topic
+        self.logger = logger
+    }
+
+    /// Publishes every unpublished alert; returns how many.
+    @discardableResult
+    public func publishPending() throws -> Int {
+        var total = 0
+        while true {
+            let alerts = try QualityAlerts.unpublished(db, schema: schema, topology: topology)
+            guard !alerts.isEmpty else { return total }
+            for a in alerts {
+                try producer.send(topic: topic, key: Array(a.key.utf8), value: Array(a.json.utf8),
+                                  headers: [KafkaHeader(name: "content-type", string: "application/json")])
+                logger.warning("quality alert", metadata: [
+                    "monitor": "\(a.monitor)", "severity": "\(a.severity)", "school": "\(a.school)", "day": "\(a.day)",
+                    "failed": "\(a.failed)", "checked": "\(a.checked)"])
+                Counter(label: "hub_quality_alerts_total", dimensions: [("monitor", a.monitor), ("severity", a.severity)]).increment()
+            }
+            try producer.flush(timeout: .seconds(30))
+            try QualityAlerts.markPublished(db, schema: schema, alerts)
+            total += alerts.count
+        }
+    }
+}

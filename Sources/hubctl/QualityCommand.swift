@@ -1,0 +1,135 @@
+import ArgumentParser
+import Foundation
+import HubCore
+import HubStore
+import Kafka
+import Logging
+import Postgres
+import QualityReport
+import Topology
+import WorkerRuntime
+
+/// `hubctl quality …`: the day-level monitors, the monitors' results, pending alerts.
+struct QualityCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "quality", abstract: "Data-quality monitors: evaluate day-level monitors, list results.",
+        subcommands: [Evaluate.self, Summary.self])
+
+    struct Evaluate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Evaluate the day-level monitors (daily report deadline, volume baseline) for a range of days, then publish alerts.")
+        @OptionGroup var common: CommonOptions
+        @Option(name: .long, help: "First day, YYYY-MM-DD (Beijing). Default: yesterday.") var from: String?
+        @Option(name: .long, help: "Last day, YYYY-MM-DD. Default: --from.") var to: String?
+
+        func run() async throws {
+            let ctx = try Context(common)
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            let today = Int32((now / 1000 + 8 * 3600) / 86_400)
+            let first = try from.map { try Int32(parseDay($0, "--from").daysSinceEpoch) } ?? today - 1
+            let last = try to.map { try Int32(parseDay($0, "--to").daysSinceEpoch) } ?? first
+            guard first <= last else { throw ValidationError("--from must not be after --to") }
+            let db = try ctx.database()
+            let summary = try QualityEvaluation(db: db, schema: ctx.schema, topology: ctx.topology).evaluate(from: first, to: last, nowMs: now)
+            say("evaluated \(summary.monitors) day-level monitor(s) over \(summary.days) monitor-day(s): \(summary.checked) checked, "
+                + "\(summary.failed) failed, \(summary.alerts.count) new alert(s)")
+            try publishAlerts(ctx, db: db)
+        }
+    }
+
+    struct Summary: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print each monitor's checked and failed units per level for a period.")
+        @OptionGroup var common: CommonOptions
+        @Option(name: .long, help: "province, city, county or school.") var level: String = "province"
+        @Option(name: .long, help: "Region code at that level.") var region: String = "330000"
+        @Option(name: .long, help: "First day, YYYY-MM-DD.") var from: String = "1970-01-01"
+        @Option(name: .long, help: "Last day, YYYY-MM-DD.") var to: String = "9999-12-31"
+
+        func run() async throws {
+            let ctx = try Context(common)
+            let r = try ctx.database().query("""
+                SELECT monitor, dimension, sum(checked), sum(failed) FROM \(ctx.settings.schema).quality_rollup
+                WHERE level = $1 AND region_code = $2 AND day BETWEEN $3::date AND $4::date
+                GROUP BY monitor, dimension ORDER BY dimension, monitor
+                """, [level, region, from, to])
+            say(String(format: "%-36@ %-13@ %10@ %8@", "monitor" as NSString, "dimension" as NSString, "checked" as NSString, "failed" as NSString))
+            for i in 0..<r.rowCount {
+                say((r.value(i, 0) ?? "").padding(toLength: 36, withPad: " ", startingAt: 0) + " "
+                    + (r.value(i, 1) ?? "").padding(toLength: 13, withPad: " ", startingAt: 0) + " "
+                    + String(repeating: " ", count: max(0, 10 - (r.value(i, 2) ?? "").count)) + (r.value(i, 2) ?? "") + " "
+                    + String(repeating: " ", count: max(0, 8 - (r.value(i, 3) ?? "").count)) + (r.value(i, 3) ?? ""))
+            }
+            if r.rowCount == 0 { say("(no results)") }
+        }
+    }
+}
+
+/// `hubctl report quality`: the quality evaluation report as HTML, Markdown and JSON.
+struct ReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report", abstract: "Write reports.", subcommands: [Quality.self])
+
+    struct Quality: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write the quality evaluation report for a region and period: self-contained HTML, Markdown and JSON.")
+        @OptionGroup var common: CommonOptions
+        @Option(name: .long, help: "province, city, county or school.") var level: String = "province"
+        @Option(name: .long, help: "Region code at that level (330000, 33xx00, 33xxxx, or a school code). Default: the province.")
+        var region: String?
+        @Option(name: .long, help: "First day, YYYY-MM-DD (Beijing).") var from: String
+        @Option(name: .long, help: "Last day, YYYY-MM-DD. Default: --from.") var to: String?
+        @Option(name: .long, help: "Directory to write into.") var out: String = "reports"
+
+        func run() async throws {
+            guard let level = RegionLevel(rawValue: level) else { throw ValidationError("--level must be province, city, county or school") }
+            let region = self.region ?? "330000"
+            guard level.accepts(region) else {
+                throw ValidationError("--region \(region) is not a \(level.rawValue) code")
+            }
+            let ctx = try Context(common)
+            let first = try parseDay(from, "--from"), last = try parseDay(to ?? from, "--to")
+            guard first <= last else { throw ValidationError("--from must not be after --to") }
+            let report = try QualityReportBuilder(db: ctx.database(), schema: ctx.schema, topology: ctx.topology)
+                .build(level: level, region: region, from: first, to: last, generatedAt: isoNow())
+            let paths = try QualityReportFiles.write(report, directory: out)
+            say("quality report for \(report.regionLabel), \(report.from) … \(report.to): overall score "
+                + QualityReportRenderer.formatScore(report.overallScore))
+            for p in paths { say("  \(p)") }
+        }
+    }
+}
+
+func parseDay(_ text: String, _ option: String) throws -> CalendarDate {
+    let parts = text.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
+    guard parts.count == 3, let y = parts[0], let m = parts[1], let d = parts[2], let date = CalendarDate(year: y, month: m, day: d) else {
+        throw ValidationError("\(option) must be a date YYYY-MM-DD, not \"\(text)\"")
+    }
+    return date
+}
+
+func isoNow() -> String {
+    let f = ISO8601DateFormatter()
+    f.formatOptions = [.withInternetDateTime]
+    return f.string(from: Date())
+}
+
+/// Publishes alerts waiting in the outbox (raised by `quality evaluate`).
+func publishAlerts(_ ctx: Context, db: PGConnection) throws {
+    let producer = try KafkaProducer(config: ctx.kafkaConfig)
+    let n = try QualityAlertPublisher(producer: producer, db: db, schema: ctx.schema, topology: ctx.topology,
+                                      topic: ctx.settings.alertsTopic, logger: Logger(label: "hubctl")).publishPending()
+    if n > 0 { say("published \(n) alert(s) to \(ctx.settings.alertsTopic)") }
+}
+
+extension RegionLevel {
+    /// Whether `code` has the shape of a region code at this level.
+    func accepts(_ code: String) -> Bool {
+        guard code.allSatisfy(\.isASCII), code.allSatisfy(\.isNumber) else { return false }
+        switch self {
+        case .province: return code == "330000"
+        case .city: return code.count == 6 && code.hasPrefix("33") && code.hasSuffix("00")
+        case .county: return Region.isValidCounty(code)
+        case .school: return code.count == 10
+        }
+    }
+}
