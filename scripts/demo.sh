@@ -99,4 +99,9 @@ done
 echo "$status"
 grep -qE "^run #$run .* success$" <<<"$status" || { echo "the daily DAG did not succeed; see $work/scheduler.log" >&2; exit 1; }
 echo "outputs:"; (cd "$work/out" && find . -type f | sort | sed 's/^/  /')
+
+step "data quality: day-level monitors, results per monitor, the province report"
+"$bin/hubctl" quality evaluate --from 2026-09-01 --to 2026-09-03
+"$bin/hubctl" quality summary --level province --region 330000
+"$bin/hubctl" report quality --level province --region 330000 --from 2026-08-01 --to 2026-09-30 --out "$work/reports"
 printf '\ndemo finished in %d s\n' "$(( $(date +%s) - started ))"

@@ -99,7 +99,15 @@ public struct QualityEvaluation {
             for i in 0..<r.rowCount {
                 volume[r.value(i, 0) ?? "", default: [:]][Int32(r.int(i, 1) ?? 0)] = Int64(r.value(i, 2) ?? "") ?? 0
             }
+            // A school is judged once its whole window lies on or after its first reported day.
+            let f = try db.query(
+                "SELECT school_code, min(day) - date '1970-01-01' FROM \(schema.name).quality_activity WHERE record_type = $1 AND records > 0 GROUP BY 1",
+                [m.recordType.rawValue])
+            var firstDay: [String: Int32] = [:]
+            for i in 0..<f.rowCount { firstDay[f.value(i, 0) ?? ""] = Int32(f.int(i, 1) ?? 0) }
+            guard let windowStart = previous.last else { return [] }
             return schools.compactMap { school in
+                guard let first = firstDay[school], first <= windowStart else { return nil }
                 let v = volume[school] ?? [:]
                 let baseline = Double(previous.reduce(0) { $0 + (v[$1] ?? 0) }) / Double(days)
                 guard baseline >= minBaseline else { return nil }

@@ -174,9 +174,8 @@ public final class SinkStore {
                         FROM stage_state st WHERE cs.record_type = st.record_type AND cs.entity_key = st.entity_key
                         """)
                 }
-                let winners = created + replaced
                 summary.aggregateRows = try applyDeltas(deltas)
-                try recordSchoolRegions(winners)
+                try recordSchoolRegions(batch.records)
                 for r in batch.records where r.replayed {
                     try db.query("""
                         UPDATE \(s).quarantine SET resolved_at = coalesce(resolved_at, now())
@@ -246,10 +245,12 @@ public final class SinkStore {
         return rows.count
     }
 
-    /// Keeps `school_regions` at each school's latest county (one statement per batch).
-    private func recordSchoolRegions(_ winners: [StandardRecord]) throws {
+    /// Keeps `school_regions` at each school's latest county (one statement per batch). Every
+    /// standardised record counts, not only versions that win: a school whose records were all
+    /// superseded still has results to roll up.
+    private func recordSchoolRegions(_ records: [StandardRecord]) throws {
         var latest: [String: StandardRecord] = [:]
-        for r in winners where latest[r.schoolCode].map({ $0.updatedAtMicros < r.updatedAtMicros }) ?? true {
+        for r in records where latest[r.schoolCode].map({ $0.updatedAtMicros < r.updatedAtMicros }) ?? true {
             latest[r.schoolCode] = r
         }
         guard !latest.isEmpty else { return }

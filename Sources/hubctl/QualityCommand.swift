@@ -52,7 +52,8 @@ struct QualityCommand: AsyncParsableCommand {
                 WHERE level = $1 AND region_code = $2 AND day BETWEEN $3::date AND $4::date
                 GROUP BY monitor, dimension ORDER BY dimension, monitor
                 """, [level, region, from, to])
-            say(String(format: "%-36@ %-13@ %10@ %8@", "monitor" as NSString, "dimension" as NSString, "checked" as NSString, "failed" as NSString))
+            say("monitor".padding(toLength: 36, withPad: " ", startingAt: 0) + " " + "dimension".padding(toLength: 13, withPad: " ", startingAt: 0)
+                + "    checked   failed")
             for i in 0..<r.rowCount {
                 say((r.value(i, 0) ?? "").padding(toLength: 36, withPad: " ", startingAt: 0) + " "
                     + (r.value(i, 1) ?? "").padding(toLength: 13, withPad: " ", startingAt: 0) + " "

@@ -59,6 +59,11 @@ struct QualityReportRendererTests {
         text.ranges(of: needle).count
     }
 
+    /// How many `<` in Markdown are not backslash-escaped, i.e. could open raw HTML.
+    static func unescapedAngleBrackets(in markdown: String) -> Int {
+        zip(["\n"] + markdown, markdown).filter { $1 == "<" && $0 != "\\" }.count
+    }
+
     static func position(of needle: String, in text: String) -> String.Index? {
         text.firstRange(of: needle)?.lowerBound
     }
@@ -110,6 +115,8 @@ struct QualityReportRendererTests {
         #expect(ReportFormat.markdown("a|b") == "a\\|b")
         #expect(ReportFormat.markdown("<b>\\") == "\\<b\\>\\\\")
         #expect(ReportFormat.markdown("line\none") == "line one")
+        #expect(Self.unescapedAngleBrackets(in: "a <b") == 1)
+        #expect(Self.unescapedAngleBrackets(in: ReportFormat.markdown("a <b>")) == 0)
     }
 
     // MARK: - HTML
@@ -205,7 +212,7 @@ struct QualityReportRendererTests {
             + "| student | 2000 | 50 | 2.50% | 3 | p-001, p\\|003 |"
         #expect(md.contains(row))
         #expect(md.contains("| 1500 | 264 | 17.60% | 1 | e-9 |"))
-        #expect(!md.contains("<script"))
+        #expect(Self.unescapedAngleBrackets(in: md) == 0)
     }
 
     @Test("Markdown sections come in the HTML order")

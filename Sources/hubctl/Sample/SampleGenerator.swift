@@ -50,16 +50,16 @@ struct SampleGenerator {
     // MARK: people
 
     /// A valid ID number never generated before (two people never share one).
-    mutating func newIdNumber(county: String) -> String {
+    mutating func newIdNumber(county: String, birthYears: ClosedRange<Int> = 2008...2017) -> String {
         while true {
-            let id = candidateIdNumber(county: county)
+            let id = candidateIdNumber(county: county, birthYears: birthYears)
             if usedIds.insert(id).inserted { return id }
         }
     }
 
-    private mutating func candidateIdNumber(county: String) -> String {
+    private mutating func candidateIdNumber(county: String, birthYears: ClosedRange<Int>) -> String {
         idSerial += 1
-        let year = 2008 + rng.int(10)
+        let year = birthYears.lowerBound + rng.int(birthYears.count)
         let month = 1 + rng.int(12)
         let day = 1 + rng.int(28)
         let body = county + String(year) + pad(month) + pad(day) + pad3(idSerial % 1000)
@@ -139,8 +139,10 @@ struct SampleGenerator {
         var out: [(School, SampleRecord)] = []
         for _ in 0..<n {
             let school = schools[rng.int(schools.count)]
-            var v = StudentVersion(school: school, id: newIdNumber(county: school.county), name: name(),
-                                   gender: [1, 2, 1, 2, 9][rng.int(5)], gradeIndex: rng.int(12),
+            let gradeIndex = rng.int(12)
+            let born = 2019 - gradeIndex  // 6 years old on 1 September 2026 in primary 1
+            var v = StudentVersion(school: school, id: newIdNumber(county: school.county, birthYears: born...born + 1), name: name(),
+                                   gender: [1, 2, 1, 2, 9][rng.int(5)], gradeIndex: gradeIndex,
                                    status: rng.int(10) < 9 ? 1 : 2 + rng.int(3), minute: rng.int(600))
             var versions = [v]
             let r = rng.int(100)
@@ -208,7 +210,7 @@ struct SampleGenerator {
         var out: [(School, SampleRecord)] = []
         for school in schools {
             for _ in 0..<perSchool {
-                let id = newIdNumber(county: school.county)
+                let id = newIdNumber(county: school.county, birthYears: 1966...1999)
                 let active = rng.int(10) < 9
                 let gender = 1 + rng.int(2)
                 let minute = rng.int(600)
