@@ -45,6 +45,12 @@ public struct QualityDeltas: Sendable {
         public var failed: Int64 = 0
         /// Pseudonymous keys of units that newly failed (at most a few are kept).
         public var examples: [String] = []
+
+        public init(checked: Int64 = 0, failed: Int64 = 0, examples: [String] = []) {
+            self.checked = checked
+            self.failed = failed
+            self.examples = examples
+        }
     }
 
     public struct Activity: Sendable, Equatable {

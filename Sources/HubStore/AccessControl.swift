@@ -83,6 +83,8 @@ public enum AccessControl {
                 GRANT SELECT ON ALL TABLES IN SCHEMA \(schema.privateName) TO \(qOperator);
                 GRANT SELECT ON \(s).quarantine, \(s).quarantine_counts, \(s).audit_log, \(s).access_grants,
                                 \(s).catalog_datasets, \(s).catalog_fields TO \(qOperator);
+                GRANT SELECT ON \(s).quality_monitors, \(s).quality_results, \(s).quality_alerts, \(s).quality_activity,
+                                \(s).quality_rollup, \(s).quality_scores, \(s).school_regions TO \(qOperator);
                 """
             for table in aggregateTables { sql += "\nGRANT SELECT ON \(table) TO \(qOperator);" }
             try db.execute(sql)

@@ -40,7 +40,8 @@ struct ShippedTopologyTests {
     func studentFields() throws {
         let stream = try #require(topology.stream(for: .student))
         #expect(stream.fields.map(\.name) == ["school_code", "id_number", "name", "gender", "birth_date", "grade",
-                                              "class_name", "status", "registry_no", "updated_at"])
+                                              "class_name", "status", "registry_no", "updated_at", "county_code"])
+        #expect(stream.field("county_code")?.kind == .text)
         #expect(stream.fields.filter(\.required).map(\.name) == ["school_code", "id_number", "gender", "grade", "status", "updated_at"])
         #expect(stream.field("id_number")?.kind == .idNumber)
         #expect(stream.field("registry_no")?.kind == .pseudonym)
