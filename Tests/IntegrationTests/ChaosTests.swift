@@ -132,6 +132,11 @@ struct ChaosTests {
         #expect(try clean.teachers() == h.teachers())
         #expect(try clean.attendance() == h.attendance())
         #expect(try clean.quarantineCounts() == h.quarantineCounts())
+        // The quality monitors' results too: per-record masks, claims and quarantine counts
+        // follow the same exactly-once commit as the aggregates.
+        let quality = try h.qualityResults()
+        #expect(quality.count > 100)
+        #expect(try clean.qualityResults() == quality)
         #expect(try h.enrollment().count > 100)
     }
 }

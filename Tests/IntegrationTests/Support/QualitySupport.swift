@@ -162,3 +162,13 @@ final class QualityFixture: @unchecked Sendable {
         (try results(monitor), try rollup(monitor), try alertRows(monitor), try alertMessages(monitor))
     }
 }
+
+extension PipelineHarness {
+    /// `monitor|school|day` → [checked, failed] of every monitor, rows that are not all zero.
+    func qualityResults() throws -> [String: [Int]] {
+        let r = try query("SELECT monitor, school_code, day::text, checked, failed FROM hub.quality_results WHERE checked <> 0 OR failed <> 0")
+        var rows: [String: [Int]] = [:]
+        for i in 0..<r.rowCount { rows["\(r.value(i, 0)!)|\(r.value(i, 1)!)|\(r.value(i, 2)!)"] = [r.int(i, 3)!, r.int(i, 4)!] }
+        return rows
+    }
+}
