@@ -103,5 +103,6 @@ echo "outputs:"; (cd "$work/out" && find . -type f | sort | sed 's/^/  /')
 step "data quality: day-level monitors, results per monitor, the province report"
 "$bin/hubctl" quality evaluate --from 2026-09-01 --to 2026-09-03
 "$bin/hubctl" quality summary --level province --region 330000
-"$bin/hubctl" report quality --level province --region 330000 --from 2026-08-01 --to 2026-09-30 --out "$work/reports"
+# Kept after the demo (the rest of its work directory is removed): demo-output/ in the clone.
+"$bin/hubctl" report quality --level province --region 330000 --from 2026-08-01 --to "$(TZ=Asia/Shanghai date +%F)" --out "$PWD/demo-output"
 printf '\ndemo finished in %d s\n' "$(( $(date +%s) - started ))"
