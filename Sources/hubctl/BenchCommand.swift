@@ -1,0 +1,154 @@
+import ArgumentParser
+import Decoding
+import Foundation
+import HubCore
+import Standardization
+import Topology
+import Zstd
+
+/// `hubctl bench`: micro benchmarks of the per-record hot paths, single-threaded, in this
+/// process — decoding per content type, standardisation per dialect (with and without the
+/// quality monitors), and the person-code HMAC. Build with `-c release` for real figures.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Micro benchmarks: decode per content type, standardise per dialect, person-code HMAC.")
+
+    @Option(name: .long, help: "Directory of topology YAML files.") var topology: String = "Topologies"
+    @Option(name: .long, help: "Records per case.") var records: Int = 200_000
+    @Option(name: .long, help: "Write the figures as JSON to this file.") var json: String?
+
+    struct Figure: Codable {
+        var name: String
+        var records: Int
+        var seconds: Double
+        var recordsPerSecond: Double { Double(records) / seconds }
+        var microsPerRecord: Double { seconds * 1e6 / Double(records) }
+    }
+
+    func run() async throws {
+        let topo = try TopologyLoader.load(directory: topology)
+        guard let student = topo.stream(for: .student) else { throw ValidationError("no student stream") }
+        var bare = student
+        bare.monitors = []
+        let key = Pseudonymizer(secret: Array("bench-secret-0123456789abcdef".utf8))
+        var registry = SchoolRegistry()
+        for i in 0..<100 { registry.apply(school: Self.school(i), county: "330106", timestampMs: 0, partition: 0, offset: Int64(i)) }
+
+        var figures: [Figure] = []
+        func measure(_ name: String, records n: Int, _ body: () throws -> Int) rethrows {
+            let start = ContinuousClock.now
+            let checked = try body()
+            let d = ContinuousClock.now - start
+            let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+            precondition(checked == n, "\(name): \(checked) of \(n) records")
+            let f = Figure(name: name, records: n, seconds: seconds)
+            figures.append(f)
+            print(name.padding(toLength: 44, withPad: " ", startingAt: 0)
+                  + String(format: "%12.0f rec/s %9.2f µs/rec", f.recordsPerSecond, f.microsPerRecord))
+        }
+
+        // Decoding per content type: values of 500 records (one record for application/json).
+        let lines = (0..<records).map { Self.stdStudent($0) }
+        let perValue = 500
+        let ndjson = stride(from: 0, to: records, by: perValue).map { Array(lines[$0..<min($0 + perValue, records)].joined(separator: "\n").utf8) }
+        let csvHeader = "XXBSM,XJH,XM,XBM,CSRQ,SFZJH,NJDM,BJ,XJZT,GXSJ\n"
+        let csv = stride(from: 0, to: records, by: perValue).map { start in
+            Array((csvHeader + (start..<min(start + perValue, records)).map(Self.stdStudentCSV).joined(separator: "\n")).utf8)
+        }
+        let zstd = ndjson.map { Zstd.compress($0) }
+        let json = lines.prefix(records).map { Array($0.utf8) }
+        func decodeAll(_ values: [[UInt8]], _ headers: [(name: String, value: [UInt8]?)]) -> Int {
+            values.reduce(0) { n, v in
+                if case .records(let r) = MessageDecoding.decode(value: v, headers: headers) { return n + r.count }
+                return n
+            }
+        }
+        let type = { (t: String) in [(name: "content-type", value: Optional(Array(t.utf8)))] }
+        measure("decode application/json (1 per value)", records: records) { decodeAll(json, []) }
+        measure("decode application/x-ndjson (500 per value)", records: records) { decodeAll(ndjson, type("application/x-ndjson")) }
+        measure("decode text/csv (500 per value)", records: records) { decodeAll(csv, type("text/csv")) }
+        measure("decode ndjson + zstd", records: records) {
+            decodeAll(zstd, type("application/x-ndjson") + [(name: "content-encoding", value: Array("zstd".utf8))])
+        }
+
+        // Standardisation per dialect, on decoded records.
+        var decoded: [String: [RawRecord]] = [:]
+        for (dialect, make) in [("std", Self.stdStudent), ("en", Self.enStudent), ("zh", Self.zhStudent)] {
+            let text = (0..<records).map(make).joined(separator: "\n")
+            guard case .records(let rs) = MessageDecoding.decode(value: Array(text.utf8), headers: type("application/x-ndjson"),
+                                                                 limits: DecodingLimits(maxValueBytes: .max, maxDecompressedBytes: .max)) else {
+                throw ValidationError("bench records do not decode")
+            }
+            decoded[dialect] = rs.compactMap { if case .record(let r) = $0 { return r } else { return nil } }
+        }
+        let position = SourcePosition(topic: "raw.student", partition: 0, offset: 0, row: 0)
+        for (label, stream) in [("", student), (" (no monitors)", bare)] {
+            let standardizer = Standardizer(stream: stream, pseudonymizer: key)
+            for dialect in ["std", "en", "zh"] {
+                measure("standardise \(dialect) student\(label)", records: records) {
+                    var ok = 0
+                    for r in decoded[dialect]! {
+                        if case .standard = standardizer.standardize(r, source: position, registryAsOfMs: 1, registry: registry,
+                                                                     sourceTimestampMs: 1_788_228_000_000) { ok += 1 }
+                    }
+                    return ok
+                }
+            }
+        }
+        let ids = (0..<records).map { Self.id($0) }
+        measure("person code (HMAC-SHA256)", records: records) {
+            var n = 0
+            for id in ids where key.personCode(canonicalId: id).utf8.count == 64 { n += 1 }
+            return n
+        }
+        measure("standard record encode + decode", records: records) {
+            let r = StandardRecord(type: .student, key: String(repeating: "a", count: 64), schoolCode: "3133000001", countyCode: "330106",
+                                   updatedAtMicros: 1, position: position, gender: 1, grade: 11, status: 1)
+            var n = 0
+            for _ in 0..<records where (try? StandardRecord(decoding: r.encoded())) != nil { n += 1 }
+            return n
+        }
+        if let json = self.json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(figures).write(to: URL(fileURLWithPath: json))
+        }
+    }
+
+    static func school(_ i: Int) -> String { "31330001" + String(format: "%02d", i % 100) }
+
+    /// A valid ID number for person `n` (born 2019, GB 11643 check character).
+    static func id(_ n: Int) -> String {
+        let body = Array("330106" + "2019" + String(format: "%02d%02d", 1 + n % 12, 1 + n % 28) + String(format: "%03d", n % 1000))
+        let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+        let sum = (0..<17).reduce(0) { $0 + Int(String(body[$1]))! * weights[$1] }
+        return String(body) + String(Array("10X98765432")[sum % 11])
+    }
+
+    static func birth(_ n: Int) -> (String, String, String) {
+        ("2019", String(format: "%02d", 1 + n % 12), String(format: "%02d", 1 + n % 28))
+    }
+
+    static func stdStudent(_ n: Int) -> String {
+        let (y, m, d) = birth(n)
+        return "{\"XXBSM\":\"\(school(n))\",\"XJH\":\"G\(id(n))\",\"XM\":\"学生\",\"XBM\":\"1\",\"CSRQ\":\"\(y)\(m)\(d)\",\"SFZJH\":\"\(id(n))\","
+            + "\"NJDM\":\"11\",\"BJ\":\"1班\",\"XJZT\":\"1\",\"GXSJ\":\"2026-09-01 08:00:00\"}"
+    }
+
+    static func stdStudentCSV(_ n: Int) -> String {
+        let (y, m, d) = birth(n)
+        return "\(school(n)),G\(id(n)),学生,1,\(y)\(m)\(d),\(id(n)),11,1班,1,2026-09-01 08:00:00"
+    }
+
+    static func enStudent(_ n: Int) -> String {
+        let (y, m, d) = birth(n)
+        return "{\"school_code\":\"\(school(n))\",\"student_no\":\"G\(id(n))\",\"name\":\"Student\",\"gender\":\"M\",\"birth_date\":\"\(y)-\(m)-\(d)\","
+            + "\"id_number\":\"\(id(n))\",\"grade\":1,\"class_name\":\"Class 1\",\"status\":\"enrolled\",\"updated_at\":\"2026-09-01T08:00:00+08:00\"}"
+    }
+
+    static func zhStudent(_ n: Int) -> String {
+        let (y, m, d) = birth(n)
+        return "{\"学校代码\":\"\(school(n))\",\"学籍号\":\"G\(id(n))\",\"姓名\":\"学生\",\"性别\":\"男\",\"出生日期\":\"\(y)/\(Int(m)!)/\(Int(d)!)\","
+            + "\"身份证号\":\"\(id(n))\",\"年级\":\"一年级\",\"班级\":\"1班\",\"学籍状态\":\"在读\",\"更新时间\":\"2026-9-1 8:00:00\"}"
+    }
+}
