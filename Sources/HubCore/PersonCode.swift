@@ -24,7 +24,14 @@ public final class Pseudonymizer: @unchecked Sendable {
 
     /// A pseudonym of another identifier, e.g. `("registry_no", "G3301...")`.
     public func pseudonym(domain: String, _ value: String) -> String {
-        hexDigest(Array("\(domain):\(value)".utf8))
+        pseudonym(prefixed: domain + ":", value)
+    }
+
+    /// The same, with the domain prefix (`domain:`) built once by the caller.
+    public func pseudonym(prefixed prefix: String, _ value: String) -> String {
+        var bytes = Array(prefix.utf8)
+        bytes.append(contentsOf: value.utf8)
+        return hexDigest(bytes)
     }
 
     private func hexDigest(_ bytes: [UInt8]) -> String {

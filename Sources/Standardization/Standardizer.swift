@@ -5,24 +5,75 @@ import Topology
 /// dialect detection, then the checks of SPEC §4 in their order — `missing_field`,
 /// `invalid_id_number`, `invalid_code`, `unknown_school` — each reporting the first field
 /// (in the stream's field order) that fails.
+///
+/// Everything that depends only on the topology (which raw field feeds which standard field,
+/// its code table or layout, the pseudonym domain) is resolved once per dialect, so the
+/// per-record work is slot filling and the checks themselves.
 public struct Standardizer: Sendable {
     public let stream: StreamDefinition
     private let pseudonymizer: Pseudonymizer
     private let plans: [DialectPlan]
 
+    /// One standard field as one dialect supplies it, resolved for the per-record loop.
+    final class FieldPlan: Sendable {
+        /// Where a read value goes in the standard record.
+        enum Target: Sendable { case gender, grade, status, expected, present, day, birthDay, className, localId, none }
+
+        let name: String
+        let kind: FieldKind
+        let required: Bool
+        let from: String
+        /// `from` as UTF-8: raw field names are matched byte for byte (no Unicode
+        /// normalisation per comparison, which dominated for the `zh` dialect).
+        let fromUTF8: [UInt8]
+        let codes: CodeTable?
+        let format: DateTimePattern?
+        let target: Target
+        /// The pseudonym domain prefix for `.pseudonym` fields, e.g. `student.registry_no:`.
+        let pseudonymPrefix: String
+
+        init(_ definition: FieldDefinition, _ mapping: FieldMapping, recordType: RecordType) {
+            name = definition.name
+            kind = definition.kind
+            required = definition.required
+            from = mapping.from
+            fromUTF8 = Array(mapping.from.utf8)
+            codes = mapping.codes
+            format = mapping.format
+            pseudonymPrefix = "\(recordType.rawValue).\(definition.name):"
+            switch (definition.kind, definition.name) {
+            case (.code, "gender"): target = .gender
+            case (.code, "grade"): target = .grade
+            case (.code, "status"): target = .status
+            case (.count, "expected"): target = .expected
+            case (.count, "present"): target = .present
+            case (.date, "date"): target = .day
+            case (.date, _): target = .birthDay
+            case (.text, "class_name"): target = .className
+            case (.pseudonym, _): target = .localId
+            default: target = .none
+            }
+        }
+    }
+
     /// A dialect with its fields resolved in check order.
     struct DialectPlan: Sendable {
         var dialect: Dialect
-        var fields: [(definition: FieldDefinition, mapping: FieldMapping)]
+        var fields: [FieldPlan]
         var monitors: RecordMonitors
+        /// A required stream field this dialect does not map at all (every record misses it).
+        var unmappedRequired: String?
+        var schoolIndex: Int?
     }
 
     public init(stream: StreamDefinition, pseudonymizer: Pseudonymizer) {
         self.stream = stream
         self.pseudonymizer = pseudonymizer
         self.plans = stream.dialects.map { d in
-            let fields = stream.fields.compactMap { f in d.mappings[f.name].map { (f, $0) } }
-            return DialectPlan(dialect: d, fields: fields, monitors: RecordMonitors(stream: stream, fieldNames: fields.map(\.0.name)))
+            let fields = stream.fields.compactMap { f in d.mappings[f.name].map { FieldPlan(f, $0, recordType: stream.recordType) } }
+            return DialectPlan(dialect: d, fields: fields, monitors: RecordMonitors(stream: stream, fieldNames: fields.map(\.name)),
+                               unmappedRequired: stream.fields.first { $0.required && d.mappings[$0.name] == nil }?.name,
+                               schoolIndex: fields.firstIndex { $0.kind == .school })
         }
     }
 
@@ -30,90 +81,88 @@ public struct Standardizer: Sendable {
     /// `registryAsOfMs`.
     public func standardize(_ record: RawRecord, source: SourcePosition, registryAsOfMs: Int64,
                             registry: SchoolRegistry, replayed: Bool = false, sourceTimestampMs: Int64 = 0) -> StandardizationOutcome {
-        var values: [String: RawValue] = [:]
-        values.reserveCapacity(record.fields.count)
-        for f in record.fields { values[f.name] = f.value }
-
-        guard let plan = plans.first(where: { values[$0.dialect.schoolField] != nil }) else {
+        guard let plan = dialect(of: record) else {
             let names = plans.map(\.dialect.schoolField).joined(separator: " / ")
             return .quarantine(reason: .missingField, field: plans.first?.dialect.schoolField,
                                detail: "no school code field (\(names)): dialect unknown", schoolCode: nil)
         }
-        var texts: [String?] = plan.fields.map { values[$0.mapping.from].flatMap(Self.text(of:)) }
-        let schoolIndex = plan.fields.firstIndex { $0.definition.kind == .school }
-        let schoolCode = schoolIndex.flatMap { texts[$0] }
+        let fields = plan.fields
+        // The raw value of each dialect field; a repeated name keeps its last value.
+        var raws = [RawValue?](repeating: nil, count: fields.count)
+        for f in record.fields {
+            for j in fields.indices where f.name.utf8.elementsEqual(fields[j].fromUTF8) { raws[j] = f.value }
+        }
+        var texts: [String?] = raws.map { $0.flatMap(Self.text(of:)) }
+        let schoolCode = plan.schoolIndex.flatMap { texts[$0] }
 
         // 1. Required fields present.
-        for (i, f) in plan.fields.enumerated() where f.definition.required && texts[i] == nil {
-            return .quarantine(reason: .missingField, field: f.mapping.from,
-                               detail: "required field \(f.definition.name) is absent, null or blank", schoolCode: schoolCode)
+        for j in fields.indices where fields[j].required && texts[j] == nil {
+            return .quarantine(reason: .missingField, field: fields[j].from,
+                               detail: "required field \(fields[j].name) is absent, null or blank", schoolCode: schoolCode)
         }
-        for f in stream.fields where f.required && plan.dialect.mappings[f.name] == nil {
-            return .quarantine(reason: .missingField, field: f.name, detail: "dialect \(plan.dialect.name) has no \(f.name)",
+        if let missing = plan.unmappedRequired {
+            return .quarantine(reason: .missingField, field: missing, detail: "dialect \(plan.dialect.name) has no \(missing)",
                                schoolCode: schoolCode)
         }
-
         let presentTexts = texts
 
         // 2. ID numbers.
         var personCode: String?
         var canonicalId: String?
-        for (i, f) in plan.fields.enumerated() where f.definition.kind == .idNumber {
-            guard let text = texts[i] else { continue }
+        for j in fields.indices where fields[j].kind == .idNumber {
+            guard let text = texts[j] else { continue }
             if let canonical = IdNumber.canonical(text) {
                 canonicalId = canonical
                 personCode = pseudonymizer.personCode(canonicalId: canonical)
-            } else if f.definition.required {
-                return .quarantine(reason: .invalidIdNumber, field: f.mapping.from,
+            } else if fields[j].required {
+                return .quarantine(reason: .invalidIdNumber, field: fields[j].from,
                                    detail: "not a valid GB 11643 ID number", schoolCode: schoolCode)
             } else {
-                texts[i] = nil
+                texts[j] = nil
             }
         }
 
         // 3. Codes, counts, dates and times.
         var out = StandardRecord(type: stream.recordType, key: "", schoolCode: schoolCode ?? "", countyCode: "",
                                  updatedAtMicros: 0, position: source, replayed: replayed, sourceTimestampMs: sourceTimestampMs)
-        var dateDay: Int32?
-        for (i, f) in plan.fields.enumerated() {
-            guard let text = texts[i] else { continue }
-            let raw = values[f.mapping.from] ?? .null
-            let def = f.definition
+        for j in fields.indices {
+            guard let text = texts[j] else { continue }
+            let f = fields[j]
+            let raw = raws[j] ?? .null
             var invalid: String?
-            switch def.kind {
+            switch f.kind {
             case .code:
-                let lookup: String? = Self.isNumberLike(raw) ? nil : text
-                if let table = f.mapping.codes, let lookup, let code = table.code(for: lookup) {
-                    assign(code, to: def.name, &out)
+                if !Self.isNumberLike(raw), let table = f.codes, let code = table.code(for: text) {
+                    assign(code, to: f.target, &out)
                 } else {
-                    invalid = "\(def.name) value not in code table \(f.mapping.codes?.name ?? "?")"
+                    invalid = "\(f.name) value not in code table \(f.codes?.name ?? "?")"
                 }
             case .count:
-                if let n = Self.count(raw, text) { assign(n, to: def.name, &out) } else { invalid = "\(def.name) is not a non-negative integer" }
+                if let n = Self.count(raw, text) { assign(Int64(n), to: f.target, &out) } else { invalid = "\(f.name) is not a non-negative integer" }
             case .date:
-                if !Self.isNumberLike(raw), let d = f.mapping.format?.date(text) {
-                    if def.name == "date" { dateDay = Int32(d.daysSinceEpoch); out.day = dateDay } else { out.birthDay = Int32(d.daysSinceEpoch) }
+                if !Self.isNumberLike(raw), let d = f.format?.date(text) {
+                    if f.target == .day { out.day = Int32(d.daysSinceEpoch) } else { out.birthDay = Int32(d.daysSinceEpoch) }
                 } else {
-                    invalid = "\(def.name) is not a real date in layout \(f.mapping.format?.description ?? "?")"
+                    invalid = "\(f.name) is not a real date in layout \(f.format?.description ?? "?")"
                 }
             case .timestamp:
-                if !Self.isNumberLike(raw), let t = f.mapping.format?.timestampMicros(text) {
+                if !Self.isNumberLike(raw), let t = f.format?.timestampMicros(text) {
                     out.updatedAtMicros = t
                 } else {
-                    invalid = "\(def.name) is not a real time in layout \(f.mapping.format?.description ?? "?")"
+                    invalid = "\(f.name) is not a real time in layout \(f.format?.description ?? "?")"
                 }
             case .text:
-                if def.name == "class_name" { out.className = text }
+                if f.target == .className { out.className = text }
             case .pseudonym:
-                out.localIdCode = pseudonymizer.pseudonym(domain: "\(stream.recordType.rawValue).\(def.name)", text)
+                out.localIdCode = pseudonymizer.pseudonym(prefixed: f.pseudonymPrefix, text)
             case .school, .idNumber, .personal:
                 break
             }
             if let invalid {
-                if def.required {
-                    return .quarantine(reason: .invalidCode, field: f.mapping.from, detail: invalid, schoolCode: schoolCode)
+                if f.required {
+                    return .quarantine(reason: .invalidCode, field: f.from, detail: invalid, schoolCode: schoolCode)
                 }
-                texts[i] = nil
+                texts[j] = nil
             }
         }
 
@@ -130,7 +179,7 @@ public struct Standardizer: Sendable {
             }
             out.key = personCode
         case .attendance:
-            out.key = [schoolCode, String(dateDay ?? 0), String(out.grade ?? 0), out.className ?? ""].joined(separator: "\u{1F}")
+            out.key = schoolCode + "\u{1F}" + String(out.day ?? 0) + "\u{1F}" + String(out.grade ?? 0) + "\u{1F}" + (out.className ?? "")
         }
         if !plan.monitors.isEmpty {
             (out.qualityChecked, out.qualityFailed) = plan.monitors.evaluate(
@@ -139,19 +188,29 @@ public struct Standardizer: Sendable {
         return .standard(out)
     }
 
-    private func assign(_ code: Int16, to field: String, _ out: inout StandardRecord) {
-        switch field {
-        case "gender": out.gender = code
-        case "grade": out.grade = code
-        case "status": out.status = code
+    /// The first dialect (in topology order) whose school-code field the record carries.
+    private func dialect(of record: RawRecord) -> DialectPlan? {
+        for p in plans {
+            guard let i = p.schoolIndex else { continue }
+            let name = p.fields[i].fromUTF8
+            if record.fields.contains(where: { $0.name.utf8.elementsEqual(name) }) { return p }
+        }
+        return nil
+    }
+
+    private func assign(_ code: Int16, to target: FieldPlan.Target, _ out: inout StandardRecord) {
+        switch target {
+        case .gender: out.gender = code
+        case .grade: out.grade = code
+        case .status: out.status = code
         default: break
         }
     }
 
-    private func assign(_ n: Int64, to field: String, _ out: inout StandardRecord) {
-        switch field {
-        case "expected": out.expected = n
-        case "present": out.present = n
+    private func assign(_ n: Int64, to target: FieldPlan.Target, _ out: inout StandardRecord) {
+        switch target {
+        case .expected: out.expected = n
+        case .present: out.present = n
         default: break
         }
     }
