@@ -48,8 +48,10 @@ func kafkaRebalanceCallback(
         if code != RD_KAFKA_RESP_ERR_NO_ERROR {
             context.recordRebalanceFailure(KafkaError(code, context: "assigning \(current.partitions)"))
         }
+        context.assignmentArrived()
     case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
         context.rebalanceListener?.partitionsRevoked(current.partitions)
+        context.awaitAssignment()
         let code = rd_kafka_assign(client, nil)
         if code != RD_KAFKA_RESP_ERR_NO_ERROR {
             context.recordRebalanceFailure(KafkaError(code, context: "unassigning \(current.partitions)"))

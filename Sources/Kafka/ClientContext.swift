@@ -13,6 +13,9 @@ final class ClientContext: Sendable {
     private let deliveryFailure = Mutex<KafkaError?>(nil)
     /// A failure inside the rebalance callback, rethrown by the next consumer call.
     private let rebalanceFailure = Mutex<KafkaError?>(nil)
+    /// Since when the consumer has been waiting for an assignment (after subscribing or a
+    /// revocation); nil once the group has assigned it partitions (possibly none).
+    private let awaitingAssignment = Mutex<ContinuousClock.Instant?>(nil)
 
     init(logHandler: (@Sendable (KafkaLogMessage) -> Void)?, rebalanceListener: (any KafkaRebalanceListener)?) {
         self.logHandler = logHandler ?? KafkaLogMessage.defaultHandler
@@ -39,6 +42,12 @@ final class ClientContext: Sendable {
     func recordRebalanceFailure(_ error: KafkaError) {
         rebalanceFailure.withLock { if $0 == nil { $0 = error } }
     }
+
+    func awaitAssignment() { awaitingAssignment.withLock { $0 = .now } }
+
+    func assignmentArrived() { awaitingAssignment.withLock { $0 = nil } }
+
+    var awaitingAssignmentSince: ContinuousClock.Instant? { awaitingAssignment.withLock { $0 } }
 
     func takeRebalanceFailure() -> KafkaError? {
         rebalanceFailure.withLock { failure in

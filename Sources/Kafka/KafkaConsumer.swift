@@ -13,6 +13,12 @@ public final class KafkaConsumer: @unchecked Sendable {
     private let client: KafkaClient
     private let hasGroupID: Bool
     private var isClosed = false
+    /// The topics of the last ``subscribe(_:)``, for the join watchdog.
+    private var subscription: [String]?
+    /// How long a join may go without an assignment before the consumer rejoins: three
+    /// session timeouts (at least 20 s), doubling after each rejoin up to 10 minutes.
+    private let baseRejoinAfter: Duration
+    private var rejoinAfter: Duration
 
     /// Properties set unless the caller sets them.
     static let defaults: [String: String] = [
@@ -41,6 +47,9 @@ public final class KafkaConsumer: @unchecked Sendable {
             throw KafkaError.invalidConfiguration("group.protocol \(protocolName): only the classic protocol is supported")
         }
         hasGroupID = !(config["group.id"] ?? "").isEmpty
+        let sessionMs = Int64(config["session.timeout.ms"] ?? "") ?? 45_000
+        baseRejoinAfter = .milliseconds(max(20_000, 3 * sessionMs))
+        rejoinAfter = baseRejoinAfter
         if !hasGroupID {
             config["group.id"] = "unsubscribed-\(UInt64.random(in: 0...UInt64.max))"
         }
@@ -58,6 +67,28 @@ public final class KafkaConsumer: @unchecked Sendable {
         guard hasGroupID else { throw KafkaError.invalidConfiguration("subscribe needs group.id") }
         let list = NativePartitionList(topics.map { TopicPartition(topic: $0, partition: RD_KAFKA_PARTITION_UA) })
         try check(rd_kafka_subscribe(client.handle, list.pointer), "subscribing to \(topics)")
+        subscription = topics
+        client.context.awaitAssignment()
+    }
+
+    /// The join watchdog: a group join that has produced no assignment (not even an empty
+    /// one) for ``rejoinAfter`` is abandoned and started again. A broker can leave a member
+    /// waiting forever (seen with tansu after another member left); a normal join, even one
+    /// that waits for a dead member's session to expire, finishes well within the limit.
+    private func rejoinIfStuck() throws {
+        guard let topics = subscription else { return }
+        guard let since = client.context.awaitingAssignmentSince else {
+            rejoinAfter = baseRejoinAfter
+            return
+        }
+        let waited = ContinuousClock.now - since
+        guard waited > rejoinAfter else { return }
+        client.context.logHandler(KafkaLogMessage(
+            level: 4, facility: "JOINWATCH",
+            message: "no partition assignment \(waited.components.seconds) s after joining the group; leaving and joining again"))
+        try check(rd_kafka_unsubscribe(client.handle), "unsubscribing to rejoin")
+        try subscribe(topics)
+        rejoinAfter = min(rejoinAfter * 2, .seconds(600))
     }
 
     /// Reads exactly `partitions` starting at the given offsets, without group membership
@@ -91,6 +122,7 @@ public final class KafkaConsumer: @unchecked Sendable {
             if let failure = client.context.takeRebalanceFailure() { throw failure }
         }
         if let failure = client.context.takeRebalanceFailure() { throw failure }
+        try rejoinIfStuck()
         return messages
     }
 
