@@ -14,8 +14,10 @@ final class ClientContext: Sendable {
     /// A failure inside the rebalance callback, rethrown by the next consumer call.
     private let rebalanceFailure = Mutex<KafkaError?>(nil)
     /// Since when the consumer has been waiting for an assignment (after subscribing or a
-    /// revocation); nil once the group has assigned it partitions (possibly none).
-    private let awaitingAssignment = Mutex<ContinuousClock.Instant?>(nil)
+    /// revocation), in nanoseconds after `created`; 0 once the group has assigned it
+    /// partitions (possibly none).
+    private let awaitingAssignment = Atomic<Int64>(0)
+    private let created = ContinuousClock.now
 
     init(logHandler: (@Sendable (KafkaLogMessage) -> Void)?, rebalanceListener: (any KafkaRebalanceListener)?) {
         self.logHandler = logHandler ?? KafkaLogMessage.defaultHandler
@@ -43,11 +45,17 @@ final class ClientContext: Sendable {
         rebalanceFailure.withLock { if $0 == nil { $0 = error } }
     }
 
-    func awaitAssignment() { awaitingAssignment.withLock { $0 = .now } }
+    func awaitAssignment() {
+        let (seconds, attoseconds) = (ContinuousClock.now - created).components
+        awaitingAssignment.store(max(1, seconds * 1_000_000_000 + attoseconds / 1_000_000_000), ordering: .relaxed)
+    }
 
-    func assignmentArrived() { awaitingAssignment.withLock { $0 = nil } }
+    func assignmentArrived() { awaitingAssignment.store(0, ordering: .relaxed) }
 
-    var awaitingAssignmentSince: ContinuousClock.Instant? { awaitingAssignment.withLock { $0 } }
+    var awaitingAssignmentSince: ContinuousClock.Instant? {
+        let n = awaitingAssignment.load(ordering: .relaxed)
+        return n == 0 ? nil : created + .nanoseconds(n)
+    }
 
     func takeRebalanceFailure() -> KafkaError? {
         rebalanceFailure.withLock { failure in

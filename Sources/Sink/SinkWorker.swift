@@ -15,6 +15,9 @@ import WorkerRuntime
 /// the stored offsets and the loop retries with backoff — memory stays at one batch.
 /// Quality alerts raised by a commit are published from the outbox once it is durable.
 struct SinkWorker: PollLoopWorker {
+    /// Messages taken per poll while filling a transaction.
+    static let pollChunk = 256
+
     let settings: WorkerSettings
     let topology: Topology
     let logger: Logger
@@ -54,7 +57,7 @@ struct SinkWorker: PollLoopWorker {
         let lag = ConsumerLagReporter(stage: "sink")
         var outboxCheckedAt = ContinuousClock.now
         while !stop.isStopping {
-            let messages = try consumer.poll(maxMessages: settings.batchSize, timeout: settings.batchWait)
+            var messages = try consumer.poll(maxMessages: Self.pollChunk, timeout: settings.batchWait)
             lag.update(consumer)
             if messages.isEmpty {
                 // Alerts raised elsewhere (the day-level evaluation) wait in the same outbox.
@@ -66,20 +69,35 @@ struct SinkWorker: PollLoopWorker {
             }
             var batch = SinkBatch()
             var next: [TopicPartition: Int64] = [:]
-            for m in messages {
-                guard positions.expected(m.topicPartition) != nil else { continue }  // revoked meanwhile
-                next[m.topicPartition] = max(next[m.topicPartition] ?? 0, m.offset + 1)
-                guard let value = m.value else { continue }
-                do {
-                    if m.topic == settings.quarantineTopic {
-                        batch.quarantine.append(try QuarantineUnit(decoding: value))
-                    } else {
-                        batch.records.append(try StandardRecord(decoding: value))
+            var polled = 0
+            // One transaction takes what is already fetched, up to batch-size messages and
+            // 4 × batch-size records (a standard-zone message carries many records).
+            while true {
+                for m in messages {
+                    guard positions.expected(m.topicPartition) != nil else { continue }  // revoked meanwhile
+                    next[m.topicPartition] = max(next[m.topicPartition] ?? 0, m.offset + 1)
+                    guard let value = m.value else { continue }
+                    do {
+                        if m.topic == settings.quarantineTopic {
+                            batch.quarantine.append(try QuarantineUnit(decoding: value))
+                        } else {
+                            batch.records.append(contentsOf: try StandardRecordBatch.records(decodingMessage: value))
+                        }
+                    } catch {
+                        logger.error("unreadable internal message skipped", metadata: [
+                            "topic": "\(m.topic)", "partition": "\(m.partition)", "offset": "\(m.offset)", "error": "\(error)"])
                     }
-                } catch {
-                    logger.error("unreadable internal message skipped", metadata: [
-                        "topic": "\(m.topic)", "partition": "\(m.partition)", "offset": "\(m.offset)", "error": "\(error)"])
                 }
+                polled += messages.count
+                guard polled < settings.batchSize, batch.records.count + batch.quarantine.count < 4 * settings.batchSize else { break }
+                messages = try consumer.poll(maxMessages: min(Self.pollChunk, settings.batchSize - polled), timeout: .zero)
+                if messages.isEmpty { break }
+            }
+            if next.keys.contains(where: { positions.expected($0) == nil }) {
+                // A rebalance took partitions away while the batch was filling: start again
+                // from the stored offsets of what this instance still owns.
+                try positions.rewind(consumer, reload: false)
+                continue
             }
             for (tp, n) in next {
                 guard let expected = positions.expected(tp) else { continue }
@@ -91,8 +109,8 @@ struct SinkWorker: PollLoopWorker {
                 let summary = try store.commit(group: settings.group, batch)
                 for o in batch.offsets { positions.set(TopicPartition(topic: o.topic, partition: o.partition), o.next) }
                 commits.increment()
-                recordsIn.increment(by: messages.count)
-                batchSize.record(messages.count)
+                recordsIn.increment(by: batch.records.count + batch.quarantine.count)
+                batchSize.record(polled)
                 commitTime.record(since: started)
                 for (monitor, n) in summary.newlyFailed {
                     Counter(label: "hub_quality_failed_units_total", dimensions: [("monitor", monitor)]).increment(by: Int(n))
@@ -106,7 +124,7 @@ struct SinkWorker: PollLoopWorker {
                 }
                 health.set("database", true)
                 backoff.reset()
-                logger.debug("committed", metadata: ["messages": "\(messages.count)", "changes": "\(summary.stateChanges)",
+                logger.debug("committed", metadata: ["messages": "\(polled)", "changes": "\(summary.stateChanges)",
                                                      "stale": "\(summary.staleVersions)", "quarantined": "\(summary.newQuarantined)"])
             } catch is FencedError {
                 fenced.increment()

@@ -8,8 +8,9 @@ import Topology
 import WorkerRuntime
 
 /// The transform loop: poll a batch of ingested messages, bring the registry up to date,
-/// standardise every record, produce standard-zone records (keyed by entity, so one entity's
-/// versions meet in one sink partition) and quarantine units, wait for the acknowledgements,
+/// standardise every record, produce the standard-zone records in batches (one message per
+/// destination partition, chosen by entity key, so one entity's versions meet in one sink
+/// partition) and the quarantine units one message each, wait for the acknowledgements,
 /// then commit. At-least-once; the sink makes redelivery harmless.
 struct TransformWorker: PollLoopWorker {
     let settings: WorkerSettings
@@ -40,6 +41,7 @@ struct TransformWorker: PollLoopWorker {
             "linger.ms": "5",
             "compression.type": "lz4",
         ], logger: logger))
+        var publisher = TransformPublisher(producer: producer, quarantineTopic: settings.quarantineTopic, logger: logger)
         try consumer.subscribe([settings.ingestedTopic])
         health.set("broker", true)
 
@@ -64,6 +66,8 @@ struct TransformWorker: PollLoopWorker {
             try registryFollower.catchUp()
             var next: [TopicPartition: Int64] = [:]
             var count = 0
+            var output = TransformOutput()
+            var quarantinedNow: [QuarantineReason: Int] = [:]
             for message in batch {
                 next[message.topicPartition] = max(next[message.topicPartition] ?? 0, message.offset + 1)
                 guard let value = message.value, let ingested = try? IngestedMessage(decoding: value) else {
@@ -87,22 +91,115 @@ struct TransformWorker: PollLoopWorker {
                                                            sourceTimestampMs: ingested.timestampMs)
                     switch outcome {
                     case .standard(let std):
-                        try producer.send(topic: outputTopic, key: Array(std.key.utf8), value: std.encoded())
-                        recordsOut[outputTopic]?.increment()
+                        output.standard[outputTopic, default: []].append(std)
                     case .quarantine(let reason, let field, let detail, let school):
                         let unit = QuarantineUnit(position: position, timestampMs: ingested.timestampMs,
                                                   recordType: standardizer.stream.recordType, reason: reason, field: field,
                                                   detail: detail, schoolCode: school, raw: record.text, record: record)
-                        try producer.send(topic: settings.quarantineTopic, key: unit.key, value: unit.encoded())
-                        quarantined[reason]?.increment()
+                        output.quarantine.append((unit.key, unit.encoded()))
+                        quarantinedNow[reason, default: 0] += 1
                     }
                 }
             }
-            try producer.flush(timeout: .seconds(60))
+            try publisher.publish(output)
+            for (topic, records) in output.standard { recordsOut[topic]?.increment(by: records.count) }
+            for (reason, n) in quarantinedNow { quarantined[reason]?.increment(by: n) }
             try consumer.commit(next.map { TopicPartitionOffset($0.key, offset: $0.value) })
             recordsIn.increment(by: count)
             batchTime.record(since: started)
         }
         logger.info("transform stopped")
     }
+}
+
+/// What one poll batch produced: standard records per output topic in arrival order, and
+/// quarantine units already encoded.
+private struct TransformOutput {
+    var standard: [String: [StandardRecord]] = [:]
+    var quarantine: [(key: [UInt8], value: [UInt8])] = []
+}
+
+/// Produces a poll batch's output and waits until the broker has it.
+///
+/// Quarantine units go one message each, unchanged. Standard records go as
+/// ``StandardRecordBatch`` messages, one per (topic, partition) and batch, cut before
+/// ``maxRecordsPerMessage`` records or ``maxBytesPerMessage`` bytes. The partition is
+/// ``KafkaPartitioner/consistent(key:partitionCount:)`` of the entity key — the partition
+/// librdkafka's default partitioner chose when each record was its own keyed message — so an
+/// entity's versions stay on one partition, before and after batching. Partition counts come
+/// from metadata once per topic and are read again when the broker reports an unknown
+/// partition; the whole output is then sent again (duplicates are harmless downstream).
+private struct TransformPublisher {
+    static let maxRecordsPerMessage = 2_000
+    static let maxBytesPerMessage = 512 * 1024
+
+    let producer: KafkaProducer
+    let quarantineTopic: String
+    let logger: Logger
+    private var partitionCounts: [String: Int32] = [:]
+
+    init(producer: KafkaProducer, quarantineTopic: String, logger: Logger) {
+        self.producer = producer
+        self.quarantineTopic = quarantineTopic
+        self.logger = logger
+    }
+
+    mutating func publish(_ output: TransformOutput) throws {
+        do {
+            try send(output)
+            try producer.flush(timeout: .seconds(60))
+        } catch let error as KafkaError where error.isUnknownTopicOrPartition {
+            logger.warning("unknown topic or partition; reading partition counts again and re-sending the batch",
+                           metadata: ["error": "\(error)"])
+            partitionCounts.removeAll()
+            try send(output)
+            try producer.flush(timeout: .seconds(60))
+        }
+    }
+
+    private mutating func send(_ output: TransformOutput) throws {
+        for unit in output.quarantine {
+            try producer.send(topic: quarantineTopic, key: unit.key, value: unit.value)
+        }
+        for (topic, records) in output.standard {
+            try send(records, to: topic, partitions: try partitionCount(topic))
+        }
+    }
+
+    private func send(_ records: [StandardRecord], to topic: String, partitions: Int32) throws {
+        var batches = [StandardRecordBatchBuilder](repeating: StandardRecordBatchBuilder(capacity: 0), count: Int(partitions))
+        var firstKeys = [String](repeating: "", count: Int(partitions))
+        for record in records {
+            let p = Int(KafkaPartitioner.consistent(key: record.key.utf8, partitionCount: partitions))
+            let encoded = record.encoded()
+            if !batches[p].isEmpty && (batches[p].count >= Self.maxRecordsPerMessage
+                                       || batches[p].byteCount(afterAppending: encoded.count) > Self.maxBytesPerMessage) {
+                try producer.send(topic: topic, partition: Int32(p), key: Array(firstKeys[p].utf8), value: batches[p].encoded())
+                batches[p] = StandardRecordBatchBuilder(capacity: Self.maxBytesPerMessage)
+            }
+            if batches[p].isEmpty { firstKeys[p] = record.key }
+            batches[p].append(encodedRecord: encoded)
+        }
+        for p in batches.indices where !batches[p].isEmpty {
+            try producer.send(topic: topic, partition: Int32(p), key: Array(firstKeys[p].utf8), value: batches[p].encoded())
+        }
+    }
+
+    private mutating func partitionCount(_ topic: String) throws -> Int32 {
+        if let known = partitionCounts[topic] { return known }
+        let count = try producer.partitionCount(topic: topic, timeout: .seconds(10))
+        guard let partitions = Int32(exactly: count), partitions > 0 else {
+            throw PartitionCountError(topic: topic, count: count)
+        }
+        partitionCounts[topic] = partitions
+        logger.info("partition count read", metadata: ["topic": "\(topic)", "partitions": "\(partitions)"])
+        return partitions
+    }
+}
+
+/// The broker reported a partition count that no message can be partitioned by.
+private struct PartitionCountError: Error, CustomStringConvertible {
+    var topic: String
+    var count: Int
+    var description: String { "topic \(topic) reports \(count) partitions" }
 }
