@@ -106,7 +106,8 @@ public struct UniquenessClaims: Sendable {
         var outcome = Outcome()
         let exampleIsMember: Bool
         if case .uniqueLocalId = monitor.rule { exampleIsMember = true } else { exampleIsMember = false }
-        for k in Set(before.keys).union(after.keys).sorted(by: { ($0.group, $0.member) < ($1.group, $1.member) }) {
+        // Order does not matter here: the database statements sort their rows.
+        for k in Set(before.keys).union(after.keys) {
             let old = before[k], new = after[k]
             guard old != new else { continue }
             if let old, old.active {
