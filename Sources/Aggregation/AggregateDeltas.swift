@@ -26,13 +26,13 @@ public struct AggregateDeltas: Sendable {
             var groups: [Int64] = []
             groups.reserveCapacity(def.groupBy.count)
             for g in def.groupBy {
-                guard let v = Self.value(of: g.field, in: record) else { continue definitions }
+                guard let v = record.number(g.field) else { continue definitions }
                 groups.append(v)
             }
             let measures = def.measures.map { m -> Int64 in
                 switch m.measure {
                 case .count: return sign
-                case .sum(let field): return sign * (Self.value(of: field, in: record) ?? 0)
+                case .sum(let field): return sign * (record.number(field) ?? 0)
                 }
             }
             for (level, region) in Region.path(school: record.schoolCode, county: record.countyCode) where def.levels.contains(level) {
@@ -56,11 +56,8 @@ public struct AggregateDeltas: Sendable {
 
     static func passes(_ r: StandardRecord, _ def: AggregateDefinition) -> Bool {
         for f in def.filter {
-            guard let v = value(of: f.field, in: r), f.codes.contains(Int16(truncatingIfNeeded: v)) else { return false }
+            guard let v = r.number(f.field), f.codes.contains(Int16(truncatingIfNeeded: v)) else { return false }
         }
         return true
     }
-
-    /// A standard field's value as a number, by its standard name.
-    public static func value(of field: String, in r: StandardRecord) -> Int64? { r.number(field) }
 }

@@ -62,3 +62,26 @@ public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConverti
         return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
     }
 }
+
+extension CalendarDate {
+    /// A date in ISO form `YYYY-MM-DD` (as PostgreSQL prints a `date`); nil unless it is one.
+    public init?(iso text: String) {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
+        guard parts.count == 3, let y = parts[0], let m = parts[1], let d = parts[2] else { return nil }
+        self.init(year: y, month: m, day: d)
+    }
+
+    /// Beijing time (UTC+8): the zone of SPEC's wall-clock values and of quality days.
+    public static let beijingOffsetSeconds = 8 * 3600
+
+    /// The calendar day, as days since 1970-01-01, of `epochSeconds` at a UTC offset.
+    public static func dayNumber(epochSeconds: Int64, utcOffsetSeconds: Int = beijingOffsetSeconds) -> Int32 {
+        let local = epochSeconds + Int64(utcOffsetSeconds)
+        return Int32((local >= 0 ? local : local - 86_399) / 86_400)
+    }
+
+    /// ISO weekday (1 = Monday … 7 = Sunday) of a day since 1970-01-01, a Thursday.
+    public static func isoWeekday(daysSinceEpoch day: Int) -> Int {
+        (day % 7 + 7 + 3) % 7 + 1
+    }
+}

@@ -37,9 +37,7 @@ public struct StandardRecord: Sendable, Hashable {
     /// The day quality results are counted on: the attendance day, otherwise the Beijing
     /// (UTC+8) calendar day of *updated at*; days since 1970-01-01.
     public var qualityDay: Int32 {
-        if let day { return day }
-        let seconds = updatedAtMicros / 1_000_000 + 8 * 3600
-        return Int32((seconds >= 0 ? seconds : seconds - 86_399) / 86_400)
+        day ?? CalendarDate.dayNumber(epochSeconds: updatedAtMicros / 1_000_000)
     }
 
     public init(type: RecordType, key: String, schoolCode: String, countyCode: String, updatedAtMicros: Int64,

@@ -28,7 +28,7 @@ public enum AccessControl {
         // `hubctl db migrate`) leaves the catalog, policies and grants to the owner.
         let owned = try db.query("""
             SELECT coalesce(bool_and(pg_has_role(relowner, 'MEMBER')), false) FROM pg_class WHERE oid = ANY($1::regclass[])
-            """, [Catalog.arrayLiteral(aggregateTables + ["\(s).catalog_datasets", "\(s).catalog_fields", "\(s).access_grants"])])
+            """, [PGArrayLiteral.text(aggregateTables + ["\(s).catalog_datasets", "\(s).catalog_fields", "\(s).access_grants"])])
         guard owned.value(0, 0) == "t" else { return }
         let catalog = Catalog(topology: topology, schema: schema)
         try catalog.store(db, schema: schema)
@@ -201,7 +201,7 @@ public enum AccessControl {
                     """)
             }
         }
-        let r = try db.query("SELECT rolname FROM pg_roles WHERE rolname = ANY($1::text[])", [Catalog.arrayLiteral(names)])
+        let r = try db.query("SELECT rolname FROM pg_roles WHERE rolname = ANY($1::text[])", [PGArrayLiteral.text(names)])
         return Set((0..<r.rowCount).compactMap { r.value($0, 0) })
     }
 
@@ -215,7 +215,7 @@ public enum AccessControl {
             WHERE view_schema = $1 GROUP BY view_name
             HAVING bool_and(table_schema = $1 AND table_name = ANY($2::text[]))
             ORDER BY view_name
-            """, [schema.name, Catalog.arrayLiteral(names)])
+            """, [schema.name, PGArrayLiteral.text(names)])
         return try (0..<r.rowCount).map { "\(schema.name).\(try db.quoteIdentifier(r.value($0, 0) ?? ""))" }
     }
 }

@@ -75,14 +75,14 @@ public struct Catalog: Sendable, Codable {
                     (dataset, kind, zone, classification, owner, description, location, stream, upstream, lineage)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::text[], $10)
                 """, [d.name, d.kind, d.zone, d.classification.rawValue, d.owner, d.description, d.location, d.stream,
-                      Self.arrayLiteral(d.upstream), d.lineage])
+                      PGArrayLiteral.text(d.upstream), d.lineage])
             for (i, f) in d.fields.enumerated() {
                 try db.query("""
                     INSERT INTO \(s).catalog_fields
                         (dataset, position, field, kind, meaning, classification, code_tables, sources)
                     VALUES ($1, $2, $3, $4, $5, $6, $7::text[], $8::text[])
                     """, [d.name, String(i + 1), f.name, f.kind, f.meaning, f.classification.rawValue,
-                          Self.arrayLiteral(f.codeTables), Self.arrayLiteral(f.sources)])
+                          PGArrayLiteral.text(f.codeTables), PGArrayLiteral.text(f.sources)])
             }
         }
     }
@@ -208,12 +208,5 @@ public struct Catalog: Sendable, Codable {
 
     private static func codeTables(_ field: String, _ stream: StreamDefinition) -> [String] {
         stream.dialects.compactMap { $0.mappings[field]?.codes?.name }
-    }
-
-    /// A PostgreSQL text-array literal; elements double-quoted with `"` and `\` escaped.
-    static func arrayLiteral(_ values: [String]) -> String {
-        "{" + values.map { v in
-            "\"" + v.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-        }.joined(separator: ",") + "}"
     }
 }

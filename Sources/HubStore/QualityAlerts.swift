@@ -46,10 +46,10 @@ public enum QualityAlerts {
             SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::text[], $5::bigint[], $6::bigint[]) ORDER BY 1, 2, 3
             ON CONFLICT DO NOTHING RETURNING monitor, school_code, day::text
             """, [
-                SinkStore.arrayLiteral(candidates.map(\.monitor), allowing: ["_"]), SinkStore.arrayLiteral(candidates.map(\.school)),
-                SinkStore.arrayLiteral(candidates.map(\.day), allowing: ["-"]), SinkStore.arrayLiteral(candidates.map(\.severity)),
-                "{" + candidates.map { String($0.checked) }.joined(separator: ",") + "}",
-                "{" + candidates.map { String($0.failed) }.joined(separator: ",") + "}",
+                PGArrayLiteral.codes(candidates.map(\.monitor), allowing: ["_"]), PGArrayLiteral.codes(candidates.map(\.school)),
+                PGArrayLiteral.codes(candidates.map(\.day), allowing: ["-"]), PGArrayLiteral.codes(candidates.map(\.severity)),
+                PGArrayLiteral.integers(candidates.map(\.checked)),
+                PGArrayLiteral.integers(candidates.map(\.failed)),
             ])
         var new: Set<String> = []
         for i in 0..<inserted.rowCount { new.insert("\(inserted.value(i, 0) ?? "")|\(inserted.value(i, 1) ?? "")|\(inserted.value(i, 2) ?? "")") }
@@ -76,7 +76,7 @@ public enum QualityAlerts {
             UPDATE \(schema.name).quality_alerts a SET published_at = now()
             FROM unnest($1::text[], $2::text[], $3::date[]) AS p(monitor, school_code, day)
             WHERE a.monitor = p.monitor AND a.school_code = p.school_code AND a.day = p.day
-            """, [SinkStore.arrayLiteral(alerts.map(\.monitor), allowing: ["_"]), SinkStore.arrayLiteral(alerts.map(\.school)),
-                  SinkStore.arrayLiteral(alerts.map(\.day), allowing: ["-"])])
+            """, [PGArrayLiteral.codes(alerts.map(\.monitor), allowing: ["_"]), PGArrayLiteral.codes(alerts.map(\.school)),
+                  PGArrayLiteral.codes(alerts.map(\.day), allowing: ["-"])])
     }
 }

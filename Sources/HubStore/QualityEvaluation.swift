@@ -34,28 +34,29 @@ public struct QualityEvaluation {
             var summary = Summary()
             let schoolRows = try db.query("SELECT school_code FROM \(s).school_regions ORDER BY 1")
             let schools = (0..<schoolRows.rowCount).compactMap { schoolRows.value($0, 0) }
+            var firstDays: [RecordType: [String: Int32]] = [:]
             for m in topology.monitors where m.stage == .dayEvaluation {
                 summary.monitors += 1
                 var results: [(key: QualityRowKey, checked: Int64, failed: Int64)] = []
                 var evaluatedDays: [Int32] = []
                 for day in from...max(from, to) where day <= to {
-                    guard let rows = try evaluate(m, day: day, schools: schools, nowMs: nowMs) else { continue }
+                    guard let rows = try evaluate(m, day: day, schools: schools, nowMs: nowMs, firstDays: &firstDays) else { continue }
                     evaluatedDays.append(day)
                     results += rows
                 }
                 guard !evaluatedDays.isEmpty else { continue }
                 summary.days += evaluatedDays.count
                 try db.query("DELETE FROM \(s).quality_results WHERE monitor = $1 AND day - date '1970-01-01' = ANY($2::int[])",
-                             [m.name, "{" + evaluatedDays.map(String.init).joined(separator: ",") + "}"])
+                             [m.name, PGArrayLiteral.integers(evaluatedDays)])
                 if !results.isEmpty {
                     try db.query("""
                         INSERT INTO \(s).quality_results (monitor, school_code, day, checked, failed)
                         SELECT $1, school, date '1970-01-01' + d, c, f
                         FROM unnest($2::text[], $3::int[], $4::bigint[], $5::bigint[]) AS x(school, d, c, f) ORDER BY 2, 3
-                        """, [m.name, SinkStore.arrayLiteral(results.map(\.key.school)),
-                              "{" + results.map { String($0.key.day) }.joined(separator: ",") + "}",
-                              "{" + results.map { String($0.checked) }.joined(separator: ",") + "}",
-                              "{" + results.map { String($0.failed) }.joined(separator: ",") + "}"])
+                        """, [m.name, PGArrayLiteral.codes(results.map(\.key.school)),
+                              PGArrayLiteral.integers(results.map(\.key.day)),
+                              PGArrayLiteral.integers(results.map(\.checked)),
+                              PGArrayLiteral.integers(results.map(\.failed))])
                 }
                 summary.checked += results.reduce(0) { $0 + $1.checked }
                 summary.failed += results.reduce(0) { $0 + $1.failed }
@@ -66,13 +67,14 @@ public struct QualityEvaluation {
     }
 
     /// One monitor's rows for one day; nil when the day is not complete yet or not counted.
-    private func evaluate(_ m: MonitorDefinition, day: Int32, schools: [String], nowMs: Int64)
-        throws -> [(key: QualityRowKey, checked: Int64, failed: Int64)]? {
-        let midnightMs = (Int64(day) * 86_400 - 8 * 3600) * 1000
+    /// `firstDays` caches each record type's first reported day per school across days.
+    private func evaluate(_ m: MonitorDefinition, day: Int32, schools: [String], nowMs: Int64,
+                          firstDays: inout [RecordType: [String: Int32]]) throws -> [(key: QualityRowKey, checked: Int64, failed: Int64)]? {
+        let midnightMs = (Int64(day) * 86_400 - Int64(CalendarDate.beijingOffsetSeconds)) * 1000
         switch m.rule {
         case .dailyReport(let deadlineMinutes, let weekdays):
             let deadlineMs = midnightMs + Int64(deadlineMinutes) * 60_000
-            guard weekdays.contains(Self.weekday(day)), nowMs >= deadlineMs else { return nil }
+            guard weekdays.contains(CalendarDate.isoWeekday(daysSinceEpoch: Int(day))), nowMs >= deadlineMs else { return nil }
             let r = try db.query("""
                 SELECT school_code, (extract(epoch FROM first_arrival) * 1000)::bigint FROM \(schema.name).quality_activity
                 WHERE record_type = $1 AND day = date '1970-01-01' + $2::int AND first_arrival IS NOT NULL
@@ -84,27 +86,24 @@ public struct QualityEvaluation {
                 return (QualityRowKey(monitor: m.name, school: school, day: day), 1, onTime ? 0 : 1)
             }
         case .baseline(let days, let tolerance, let minBaseline, let weekdays):
-            guard weekdays.contains(Self.weekday(day)), nowMs >= midnightMs + 86_400_000 else { return nil }
+            guard weekdays.contains(CalendarDate.isoWeekday(daysSinceEpoch: Int(day))), nowMs >= midnightMs + 86_400_000 else { return nil }
             var previous: [Int32] = []
             var d = day - 1
             while previous.count < days && d > day - 400 {
-                if weekdays.contains(Self.weekday(d)) { previous.append(d) }
+                if weekdays.contains(CalendarDate.isoWeekday(daysSinceEpoch: Int(d))) { previous.append(d) }
                 d -= 1
             }
             let r = try db.query("""
                 SELECT school_code, day - date '1970-01-01', records FROM \(schema.name).quality_activity
                 WHERE record_type = $1 AND day - date '1970-01-01' = ANY($2::int[])
-                """, [m.recordType.rawValue, "{" + ([day] + previous).map(String.init).joined(separator: ",") + "}"])
+                """, [m.recordType.rawValue, PGArrayLiteral.integers([day] + previous)])
             var volume: [String: [Int32: Int64]] = [:]
             for i in 0..<r.rowCount {
                 volume[r.value(i, 0) ?? "", default: [:]][Int32(r.int(i, 1) ?? 0)] = Int64(r.value(i, 2) ?? "") ?? 0
             }
             // A school is judged once its whole window lies on or after its first reported day.
-            let f = try db.query(
-                "SELECT school_code, min(day) - date '1970-01-01' FROM \(schema.name).quality_activity WHERE record_type = $1 AND records > 0 GROUP BY 1",
-                [m.recordType.rawValue])
-            var firstDay: [String: Int32] = [:]
-            for i in 0..<f.rowCount { firstDay[f.value(i, 0) ?? ""] = Int32(f.int(i, 1) ?? 0) }
+            let firstDay = try firstDays[m.recordType] ?? firstReportedDays(m.recordType)
+            firstDays[m.recordType] = firstDay
             guard let windowStart = previous.last else { return [] }
             return schools.compactMap { school in
                 guard let first = firstDay[school], first <= windowStart else { return nil }
@@ -120,9 +119,14 @@ public struct QualityEvaluation {
         }
     }
 
-    /// ISO weekday (1 = Monday) of a day since the epoch (1970-01-01 was a Thursday).
-    public static func weekday(_ day: Int32) -> Int {
-        Int(((Int64(day) % 7 + 7 + 3) % 7) + 1)
+    /// Each school's first day with current records of `type`.
+    private func firstReportedDays(_ type: RecordType) throws -> [String: Int32] {
+        let f = try db.query(
+            "SELECT school_code, min(day) - date '1970-01-01' FROM \(schema.name).quality_activity WHERE record_type = $1 AND records > 0 GROUP BY 1",
+            [type.rawValue])
+        var firstDay: [String: Int32] = [:]
+        for i in 0..<f.rowCount { firstDay[f.value(i, 0) ?? ""] = Int32(f.int(i, 1) ?? 0) }
+        return firstDay
     }
 }
 

@@ -27,13 +27,15 @@ public struct QualityReportBuilder {
         var examples: [String]
     }
 
-    /// SQL condition selecting the schools of `level`/`region` (`sr` = school_regions, `q` has school_code).
+    /// SQL condition selecting the schools of `level`/`region`, for a query joined `USING
+    /// (school_code)` with `school_regions sr`. Every level mentions the parameter, so that
+    /// PostgreSQL can type it; the province takes every school.
     static func regionCondition(_ level: RegionLevel, parameter: String) -> String {
         switch level {
-        case .province: return "\(parameter) = \(parameter)"
+        case .province: return "\(parameter)::text = \(parameter)::text"
         case .city: return "left(sr.county_code, 4) || '00' = \(parameter)"
         case .county: return "sr.county_code = \(parameter)"
-        case .school: return "q.school_code = \(parameter)"
+        case .school: return "school_code = \(parameter)"
         }
     }
 
@@ -59,7 +61,6 @@ public struct QualityReportBuilder {
         let a = try db.query("""
             SELECT a.monitor, a.severity, a.school_code, a.day::text, a.checked, a.failed
             FROM \(s).quality_alerts a LEFT JOIN \(s).school_regions sr USING (school_code)
-            CROSS JOIN LATERAL (SELECT a.school_code) AS q(school_code)
             WHERE a.day BETWEEN $1::date AND $2::date AND \(condition)
             ORDER BY a.day DESC, a.monitor, a.school_code
             """, [from.description, to.description, region])

@@ -21,7 +21,7 @@ extension SinkStore {
     func countQuarantined(_ units: [QuarantineUnit], into quality: inout QualityDeltas) {
         for u in units {
             guard let type = u.recordType, let stream = topology.stream(for: type) else { continue }
-            let day = Self.beijingDay(ms: u.timestampMs)
+            let day = CalendarDate.dayNumber(epochSeconds: u.timestampMs / 1000)
             for m in stream.monitors {
                 guard case .quarantine(let reasons) = m.rule, reasons.contains(u.reason) else { continue }
                 let p = u.position
@@ -44,7 +44,7 @@ extension SinkStore {
                 w.field(CalendarDate(daysSinceEpoch: Int(k.day)).description)
                 w.field(c.checked)
                 w.field(c.failed)
-                w.field(Self.quotedArray(c.examples))
+                w.field(PGArrayLiteral.text(c.examples))
                 w.endRow()
             }
         }
@@ -99,7 +99,7 @@ extension SinkStore {
         let stored = try db.query("""
             SELECT grp, member, school_code, day - date '1970-01-01', active, flagged, updated_at_us, src_partition, src_offset, src_row
             FROM \(s).quality_claims WHERE monitor = $1 AND grp = ANY($2::text[])
-            """, [name, Self.arrayLiteral(claims.groups)])
+            """, [name, PGArrayLiteral.codes(claims.groups)])
         let existing = (0..<stored.rowCount).map { i in
             QualityClaim(group: stored.value(i, 0) ?? "", member: stored.value(i, 1) ?? "", school: stored.value(i, 2) ?? "",
                          day: Int32(stored.int(i, 3) ?? 0), active: stored.value(i, 4) == "t", flagged: stored.value(i, 5) == "t",
@@ -148,17 +148,5 @@ extension SinkStore {
                 src_partition = EXCLUDED.src_partition, src_offset = EXCLUDED.src_offset, src_row = EXCLUDED.src_row;
             TRUNCATE stage_claims;
             """)
-    }
-
-    /// The Beijing (UTC+8) calendar day of a Kafka timestamp, as days since the epoch.
-    static func beijingDay(ms: Int64) -> Int32 {
-        let seconds = ms / 1000 + 8 * 3600
-        return Int32((seconds >= 0 ? seconds : seconds - 86_399) / 86_400)
-    }
-
-    /// A text-array literal whose elements are quoted, so any text survives.
-    static func quotedArray(_ values: [String]) -> String {
-        "{" + values.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
-            .joined(separator: ",") + "}"
     }
 }

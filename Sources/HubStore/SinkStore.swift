@@ -260,26 +260,7 @@ public final class SinkStore {
             SELECT * FROM unnest($1::text[], $2::text[]) ORDER BY 1
             ON CONFLICT (school_code) DO UPDATE SET county_code = EXCLUDED.county_code, updated_at = now()
             WHERE \(s).school_regions.county_code <> EXCLUDED.county_code
-            """, [Self.arrayLiteral(schools), Self.arrayLiteral(schools.map { latest[$0]!.countyCode })])
-    }
-
-    /// A PostgreSQL text-array literal of plain codes (digits, letters and the `allowing` characters only).
-    /// Works on bytes: codes, person codes and pseudonyms are ASCII, and this runs for every
-    /// key of a batch.
-    static func arrayLiteral(_ values: [String], allowing extra: Set<Character> = []) -> String {
-        let allowed = Set(extra.compactMap(\.asciiValue))
-        var out: [UInt8] = [UInt8(ascii: "{")]
-        out.reserveCapacity(values.reduce(2) { $0 + $1.utf8.count + 3 })
-        for (i, v) in values.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(UInt8(ascii: "\""))
-            for b in v.utf8 where (b >= 0x30 && b <= 0x39) || (b | 0x20 >= 0x61 && b | 0x20 <= 0x7A) || allowed.contains(b) {
-                out.append(b)
-            }
-            out.append(UInt8(ascii: "\""))
-        }
-        out.append(UInt8(ascii: "}"))
-        return String(decoding: out, as: UTF8.self)
+            """, [PGArrayLiteral.codes(schools), PGArrayLiteral.codes(schools.map { latest[$0]!.countyCode })])
     }
 
     /// Inserts the units not stored yet; returns those (redelivered units are already there).

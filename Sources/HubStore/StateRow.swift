@@ -37,10 +37,7 @@ enum StateRow {
     static func decode(_ result: PGResult, _ i: Int) throws -> StandardRecord {
         func int(_ c: Int) -> Int64? { result.value(i, c).flatMap { Int64($0) } }
         func day(_ c: Int) -> Int32? {
-            guard let text = result.value(i, c) else { return nil }
-            let parts = text.split(separator: "-").compactMap { Int($0) }
-            guard parts.count == 3, let d = CalendarDate(year: parts[0], month: parts[1], day: parts[2]) else { return nil }
-            return Int32(d.daysSinceEpoch)
+            result.value(i, c).flatMap(CalendarDate.init(iso:)).map { Int32($0.daysSinceEpoch) }
         }
         guard let type = result.value(i, 0).flatMap(RecordType.init(rawValue:)) else {
             throw PGError(message: "unknown record type in current_state")

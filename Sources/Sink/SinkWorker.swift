@@ -63,7 +63,7 @@ struct SinkWorker: PollLoopWorker {
                 // Alerts raised elsewhere (the day-level evaluation) wait in the same outbox.
                 if ContinuousClock.now - outboxCheckedAt > .seconds(10) {
                     outboxCheckedAt = .now
-                    do { try alerts.publishPending() } catch { logger.warning("publishing quality alerts failed", metadata: ["error": "\(error)"]) }
+                    alerts.publishPendingKeepingFailures()
                 }
                 continue
             }
@@ -115,13 +115,7 @@ struct SinkWorker: PollLoopWorker {
                 for (monitor, n) in summary.newlyFailed {
                     Counter(label: "hub_quality_failed_units_total", dimensions: [("monitor", monitor)]).increment(by: Int(n))
                 }
-                if !summary.alerts.isEmpty {
-                    do {
-                        try alerts.publishPending()
-                    } catch {
-                        logger.warning("publishing quality alerts failed; they stay in the outbox", metadata: ["error": "\(error)"])
-                    }
-                }
+                if !summary.alerts.isEmpty { alerts.publishPendingKeepingFailures() }
                 health.set("database", true)
                 backoff.reset()
                 logger.debug("committed", metadata: ["messages": "\(polled)", "changes": "\(summary.stateChanges)",

@@ -19,7 +19,7 @@ struct RecordMonitors: Sendable {
         case complete([Int?])
         case valid(Int?)
         case pattern(Int?, CompiledPattern)
-        case range(Int64?, min: Int64, max: Int64, field: String)
+        case range(field: String, min: Int64, max: Int64)
         case notGreater(String, String)
         case birthMatchesId
         case ageForGrade(Int)
@@ -40,7 +40,7 @@ struct RecordMonitors: Sendable {
             case .complete(let fields): checks.append((bit, .complete(fields.map(index))))
             case .valid(let f): checks.append((bit, .valid(index(f))))
             case .pattern(let f, let p): checks.append((bit, .pattern(index(f), CompiledPattern(p))))
-            case .range(let f, let lo, let hi): checks.append((bit, .range(nil, min: lo, max: hi, field: f)))
+            case .range(let f, let lo, let hi): checks.append((bit, .range(field: f, min: lo, max: hi)))
             case .notGreater(let a, let b): checks.append((bit, .notGreater(a, b)))
             case .birthMatchesId: checks.append((bit, .birthMatchesId))
             case .ageForGrade(let t): checks.append((bit, .ageForGrade(t)))
@@ -57,7 +57,7 @@ struct RecordMonitors: Sendable {
 
     var isEmpty: Bool { checks.isEmpty }
 
-    /// Sets `view.record`'s quality masks.
+    /// The record's quality masks: the monitors that checked it, and those that failed.
     func evaluate(_ view: View) -> (checked: UInt64, failed: UInt64) {
         var checked: UInt64 = 0
         var failed: UInt64 = 0
@@ -81,7 +81,7 @@ struct RecordMonitors: Sendable {
         case .pattern(let i, let pattern):
             guard let i, let text = v.present[i] else { return nil }
             return pattern.matches(text)
-        case .range(_, let lo, let hi, let field):
+        case .range(let field, let lo, let hi):
             guard let n = r.number(field) else { return nil }
             return n >= lo && n <= hi
         case .notGreater(let a, let b):

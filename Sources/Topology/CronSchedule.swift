@@ -1,3 +1,5 @@
+import HubCore
+
 /// A five-field cron expression — minute, hour, day of month, month, day of week — read in a
 /// fixed-offset time zone, with the classic semantics: each field is `*`, a value, a range
 /// `a-b`, a step `*/n` or `a-b/n`, or a comma-separated list of those; day of week runs 0–7
@@ -100,9 +102,10 @@ public struct CronSchedule: Sendable, Hashable, CustomStringConvertible {
     }
 
     private func matches(day: Int64) -> Bool {
-        let (_, month, dayOfMonth) = civilDate(daysSinceEpoch: day)
+        let date = CalendarDate(daysSinceEpoch: Int(day))
+        let (month, dayOfMonth) = (date.month, date.day)
         guard months.contains(month) else { return false }
-        let weekday = Int(((day % 7) + 11) % 7)  // 1970-01-01 was a Thursday (4)
+        let weekday = CalendarDate.isoWeekday(daysSinceEpoch: Int(day)) % 7  // cron: 0 = Sunday
         let domOK = daysOfMonth.contains(dayOfMonth), dowOK = daysOfWeek.contains(weekday)
         switch (dayOfMonthRestricted, dayOfWeekRestricted) {
         case (true, true): return domOK || dowOK
@@ -134,7 +137,8 @@ public struct CronTime: Sendable, Hashable, Comparable, CustomStringConvertible 
     public func formatted(in zone: ScheduleTimeZone) -> String {
         let local = secondsSinceEpoch + Int64(zone.offsetSeconds)
         let day = floorDiv(local, 86_400)
-        let (y, m, d) = civilDate(daysSinceEpoch: day)
+        let date = CalendarDate(daysSinceEpoch: Int(day))
+        let (y, m, d) = (date.year, date.month, date.day)
         let s = Int(local - day * 86_400)
         func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
         let stamp = "\(y)-\(two(m))-\(two(d))T\(two(s / 3600)):\(two(s / 60 % 60)):\(two(s % 60))"
@@ -175,21 +179,8 @@ func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
     a >= 0 ? a / b : -((-a + b - 1) / b)
 }
 
-/// Proleptic Gregorian (year, month, day) of a day count since 1970-01-01 (Howard Hinnant's
-/// civil-from-days).
-func civilDate(daysSinceEpoch z0: Int64) -> (Int, Int, Int) {
-    let z = z0 + 719_468
-    let era = floorDiv(z, 146_097)
-    let doe = z - era * 146_097
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-    let mp = (5 * doy + 2) / 153
-    let d = doy - (153 * mp + 2) / 5 + 1
-    let m = mp < 10 ? mp + 3 : mp - 9
-    return (Int(yoe + era * 400 + (m <= 2 ? 1 : 0)), Int(m), Int(d))
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (the inverse of ``civilDate``).
+/// Days since 1970-01-01 of a proleptic Gregorian date; unlike `CalendarDate` it accepts a day
+/// past the month's end (it runs on into the next month).
 func daysSinceEpoch(year: Int, month: Int, day: Int) -> Int64 {
     let y = Int64(month <= 2 ? year - 1 : year)
     let era = floorDiv(y, 400)

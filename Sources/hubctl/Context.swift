@@ -62,3 +62,20 @@ struct Context {
 func say(_ s: String) {
     FileHandle.standardOutput.write(Data((s + "\n").utf8))
 }
+
+/// Prints a query result as an aligned table: the first two columns left-aligned (names,
+/// codes), the others right-aligned (figures).
+func printTable(_ headers: [String], _ r: PGResult) {
+    var rows = [headers]
+    for i in 0..<r.rowCount { rows.append((0..<headers.count).map { r.value(i, $0) ?? "" }) }
+    var widths = headers.map { _ in 0 }
+    for row in rows { for (i, c) in row.enumerated() { widths[i] = max(widths[i], c.count) } }
+    for (n, row) in rows.enumerated() {
+        say("  " + row.enumerated().map { i, c in
+            i < 2 ? c.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+                  : String(repeating: " ", count: widths[i] - c.count) + c
+        }.joined(separator: "  "))
+        if n == 0 { say("  " + widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")) }
+    }
+    if r.rowCount == 0 { say("  (no rows)") }
+}

@@ -25,7 +25,7 @@ struct QualityCommand: AsyncParsableCommand {
         func run() async throws {
             let ctx = try Context(common)
             let now = Int64(Date().timeIntervalSince1970 * 1000)
-            let today = Int32((now / 1000 + 8 * 3600) / 86_400)
+            let today = CalendarDate.dayNumber(epochSeconds: now / 1000)
             let first = try from.map { try Int32(parseDay($0, "--from").daysSinceEpoch) } ?? today - 1
             let last = try to.map { try Int32(parseDay($0, "--to").daysSinceEpoch) } ?? first
             guard first <= last else { throw ValidationError("--from must not be after --to") }
@@ -52,15 +52,7 @@ struct QualityCommand: AsyncParsableCommand {
                 WHERE level = $1 AND region_code = $2 AND day BETWEEN $3::date AND $4::date
                 GROUP BY monitor, dimension ORDER BY dimension, monitor
                 """, [level, region, from, to])
-            say("monitor".padding(toLength: 36, withPad: " ", startingAt: 0) + " " + "dimension".padding(toLength: 13, withPad: " ", startingAt: 0)
-                + "    checked   failed")
-            for i in 0..<r.rowCount {
-                say((r.value(i, 0) ?? "").padding(toLength: 36, withPad: " ", startingAt: 0) + " "
-                    + (r.value(i, 1) ?? "").padding(toLength: 13, withPad: " ", startingAt: 0) + " "
-                    + String(repeating: " ", count: max(0, 10 - (r.value(i, 2) ?? "").count)) + (r.value(i, 2) ?? "") + " "
-                    + String(repeating: " ", count: max(0, 8 - (r.value(i, 3) ?? "").count)) + (r.value(i, 3) ?? ""))
-            }
-            if r.rowCount == 0 { say("(no results)") }
+            printTable(["monitor", "dimension", "checked", "failed"], r)
         }
     }
 }
@@ -101,8 +93,7 @@ struct ReportCommand: AsyncParsableCommand {
 }
 
 func parseDay(_ text: String, _ option: String) throws -> CalendarDate {
-    let parts = text.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
-    guard parts.count == 3, let y = parts[0], let m = parts[1], let d = parts[2], let date = CalendarDate(year: y, month: m, day: d) else {
+    guard let date = CalendarDate(iso: text) else {
         throw ValidationError("\(option) must be a date YYYY-MM-DD, not \"\(text)\"")
     }
     return date

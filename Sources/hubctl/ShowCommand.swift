@@ -25,11 +25,11 @@ struct ShowCommand: AsyncParsableCommand {
             FROM \(s).enrollment_agg WHERE level <> 'school' GROUP BY level, region_code
             ORDER BY \(levelOrder), region_code
             """)
-        table(["level", "region", "students", "male", "female", "unspecified"], e)
+        printTable(["level", "region", "students", "male", "female", "unspecified"], e)
 
         say("\nActive teachers (hub.teacher_agg)")
         let t = try db.query("SELECT level, region_code, teachers FROM \(s).teacher_agg WHERE level <> 'school' ORDER BY \(levelOrder), region_code")
-        table(["level", "region", "teachers"], t)
+        printTable(["level", "region", "teachers"], t)
 
         say("\nAttendance (hub.attendance_agg)")
         let a = try db.query("""
@@ -37,11 +37,11 @@ struct ShowCommand: AsyncParsableCommand {
                    CASE WHEN expected > 0 THEN round(100.0 * present / expected, 1)::text || '%' END
             FROM \(s).attendance_agg WHERE level IN ('province', 'city') ORDER BY \(levelOrder), region_code, day
             """)
-        table(["level", "region", "day", "expected", "present", "rate"], a)
+        printTable(["level", "region", "day", "expected", "present", "rate"], a)
 
         say("\nQuarantine (hub.quarantine_counts)")
         let q = try db.query("SELECT reason, records FROM \(s).quarantine_counts ORDER BY reason")
-        table(["reason", "records"], q)
+        printTable(["reason", "records"], q)
 
         if let expect {
             let mismatches = try compare(db, s, try TruthFile.read(expect))
@@ -80,20 +80,5 @@ struct ShowCommand: AsyncParsableCommand {
         for i in 0..<q.rowCount { quarantine[q.value(i, 0)!] = q.int(i, 1) }
         check("quarantine", quarantine, truth.quarantine, zero: 0)
         return diffs
-    }
-
-    private func table(_ headers: [String], _ r: PGResult) {
-        var rows = [headers]
-        for i in 0..<r.rowCount { rows.append((0..<headers.count).map { r.value(i, $0) ?? "" }) }
-        var widths = headers.map { _ in 0 }
-        for row in rows { for (i, c) in row.enumerated() { widths[i] = max(widths[i], c.count) } }
-        for (n, row) in rows.enumerated() {
-            say("  " + row.enumerated().map { i, c in
-                i < 2 ? c.padding(toLength: widths[i], withPad: " ", startingAt: 0)
-                      : String(repeating: " ", count: widths[i] - c.count) + c
-            }.joined(separator: "  "))
-            if n == 0 { say("  " + widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")) }
-        }
-        if r.rowCount == 0 { say("  (no rows)") }
     }
 }

@@ -1,8 +1,8 @@
 import Testing
 import Topology
 
-/// The `monitors:` section: what the shipped topology declares, and one issue at the right
-/// line for each kind of mistake a steward can make.
+/// The `monitors:` section: what the shipped topology declares, and the mistakes a steward can
+/// make in it (each checked by `TopologyIssueTests.oneIssue`: one issue at the right line).
 @Suite("Topology: data-quality monitors")
 struct MonitorTopologyTests {
     static let cases: [BrokenTopology] = [
@@ -34,17 +34,6 @@ struct MonitorTopologyTests {
                        old: "    deadline: \"10:00\"\n", new: "    deadline: \"25:00\"\n",
                        lineWith: "deadline: \"25:00\"", message: "deadline must be HH:MM"),
     ]
-
-    @Test("each mistake in a monitor is one issue at its file and line", arguments: cases)
-    func oneIssue(broken: BrokenTopology) throws {
-        let text = TopologyFixtures.edit(TopologyFixtures.shipped(broken.file), broken.old, broken.new)
-        let issues = TopologyFixtures.issues(TopologyFixtures.sources(replacing: [broken.file: text]))
-        #expect(issues.count == 1, "\(issues)")
-        let issue = try #require(issues.first)
-        #expect(issue.file == broken.file)
-        #expect(issue.line == TopologyFixtures.line(of: broken.lineWith, in: text), "\(issue)")
-        #expect(issue.message.contains(broken.message), "\(issue.message)")
-    }
 
     @Test("a monitor name used in two files is reported in the second")
     func duplicateName() throws {

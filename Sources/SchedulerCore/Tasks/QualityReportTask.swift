@@ -14,7 +14,7 @@ struct QualityReportTask: TaskExecutor {
     func run(_ context: TaskContext) throws -> TaskCompletion {
         let env = context.environment
         let zone = context.dag.timeZone.offsetSeconds
-        func day(_ seconds: Int64) -> Int32 { Int32((seconds + Int64(zone)).floorDivided(by: 86_400)) }
+        func day(_ seconds: Int64) -> Int32 { CalendarDate.dayNumber(epochSeconds: seconds, utcOffsetSeconds: zone) }
         let first = day(context.interval.start.secondsSinceEpoch)
         let last = max(first, day(context.interval.end.secondsSinceEpoch) - 1)
         let evaluation = try QualityEvaluation(db: context.db, schema: context.hubSchema, topology: env.topology)
@@ -29,8 +29,4 @@ struct QualityReportTask: TaskExecutor {
         return .succeeded("day-level monitors: \(evaluation.checked) checked, \(evaluation.failed) failed, \(evaluation.alerts.count) alerts; "
                           + "overall score \(QualityReportRenderer.formatScore(report.overallScore)); wrote \(paths.joined(separator: ", "))")
     }
-}
-
-private extension Int64 {
-    func floorDivided(by d: Int64) -> Int64 { self >= 0 ? self / d : (self - d + 1) / d }
 }

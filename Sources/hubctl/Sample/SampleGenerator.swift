@@ -62,11 +62,7 @@ struct SampleGenerator {
         let year = birthYears.lowerBound + rng.int(birthYears.count)
         let month = 1 + rng.int(12)
         let day = 1 + rng.int(28)
-        let body = county + String(year) + pad(month) + pad(day) + pad3(idSerial % 1000)
-        let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-        let sum = zip(body, weights).reduce(0) { $0 + Int(String($1.0))! * $1.1 }
-        let check = Array("10X98765432")[sum % 11]
-        return body + String(check)
+        return IdNumber.completing(county + String(year) + pad(month) + pad(day) + pad3(idSerial % 1000))!
     }
 
     mutating func name() -> String {

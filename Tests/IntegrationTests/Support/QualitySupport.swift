@@ -51,23 +51,22 @@ final class QualityFixture: @unchecked Sendable {
     static func student(_ n: Int, school: String, birth: String = "20190510", time: String = "2026-09-01 08:00:00",
                         _ changes: [(String, String?)] = []) -> String {
         let id = Raw.id(n, county: "330106", birth: birth)
-        var fields: [(String, String?)] = [
-            ("XXBSM", school), ("XJH", "G" + id), ("XM", "学生\(n)"), ("XBM", "1"), ("CSRQ", birth), ("SFZJH", id),
-            ("NJDM", "11"), ("BJ", "1班"), ("XJZT", "1"), ("GXSJ", time),
-        ]
-        for (k, v) in changes {
-            if let i = fields.firstIndex(where: { $0.0 == k }) { fields[i].1 = v } else { fields.append((k, v)) }
-        }
-        return Raw.json(fields.compactMap { f in f.1.map { (f.0, $0) } })
+        return json([("XXBSM", school), ("XJH", "G" + id), ("XM", "学生\(n)"), ("XBM", "1"), ("CSRQ", birth), ("SFZJH", id),
+                     ("NJDM", "11"), ("BJ", "1班"), ("XJZT", "1"), ("GXSJ", time)], changes)
     }
 
     /// A valid `std` teacher: person `n`, born 1985, active.
     static func teacher(_ n: Int, school: String, birth: String = "19850310", time: String = "2026-09-01 08:00:00",
                         _ changes: [(String, String?)] = []) -> String {
         let id = Raw.id(n, county: "330106", birth: birth)
-        var fields: [(String, String?)] = [
-            ("XXBSM", school), ("JGH", "T\(n)"), ("XM", "教师\(n)"), ("XBM", "2"), ("SFZJH", id), ("RZZT", "1"), ("GXSJ", time),
-        ]
+        return json([("XXBSM", school), ("JGH", "T\(n)"), ("XM", "教师\(n)"), ("XBM", "2"), ("SFZJH", id), ("RZZT", "1"),
+                     ("GXSJ", time)], changes)
+    }
+
+    /// A JSON object of `fields` with `changes` applied: a new value replaces the field's,
+    /// nil removes it, an unknown name is appended.
+    static func json(_ fields: [(String, String)], _ changes: [(String, String?)]) -> String {
+        var fields: [(String, String?)] = fields.map { ($0.0, $0.1) }
         for (k, v) in changes {
             if let i = fields.firstIndex(where: { $0.0 == k }) { fields[i].1 = v } else { fields.append((k, v)) }
         }
