@@ -50,6 +50,13 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 mkdir -p "$work/services" && chmod 755 "$work/services"
+# A production-like PostgreSQL for this machine's size (the test clusters keep the defaults),
+# with per-statement statistics so the run can say where the database's time went.
+export HUB_PG_EXTRA_CONF="shared_buffers = 512MB
+max_wal_size = 4GB
+checkpoint_timeout = 30min
+shared_preload_libraries = 'pg_stat_statements'
+pg_stat_statements.track = all"
 bash scripts/services.sh start "$work/services" >/dev/null
 source "$work/services/services.env"
 export HUB_KAFKA_BROKERS="$KAFKA_BOOTSTRAP" HUB_TOPOLOGY_DIR="$PWD/Topologies" HUB_HTTP_PORT=0
@@ -76,6 +83,22 @@ wait_caught_up() {
   "$bin/hubctl" pipeline wait --timeout 3600 --ingest-group "${1}hub-ingest" --transform-group "${1}hub-transform" \
     --sink-group "${1}hub-sink" >/dev/null
 }
+# PostgreSQL: the postmaster's reaped children plus every live backend; the broker: its process.
+service_cpu() { python3 - "$1" "$clk" <<'PY'
+import os, sys
+root, clk = int(sys.argv[1]), int(sys.argv[2])
+def stat(p):
+    with open(f"/proc/{p}/stat") as f: return f.read().rsplit(")", 1)[1].split()
+total = 0
+for p in os.listdir("/proc"):
+    if not p.isdigit(): continue
+    try: st = stat(p)
+    except OSError: continue
+    if int(p) == root: total += sum(int(x) for x in st[11:15])
+    elif int(st[1]) == root: total += int(st[11]) + int(st[12])
+print(round(total / clk, 1))
+PY
+}
 pg() { psql -qtA -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$1" -c "$2"; }
 
 echo "[bench] pre-loading $students students (+ teachers, attendance)" >&2
@@ -88,12 +111,15 @@ valid=$(sed -n 's/.*(\([0-9]*\) valid).*/\1/p' <<<"$produced")
 echo "[bench] $produced" >&2
 
 echo "[bench] running the workers" >&2
+broker_cpu_before=$(service_cpu "$BROKER_PID")
 start_pipeline "tp." bench_throughput
 wait_caught_up "tp."
 first=$(grep -h "partitions assigned" "$work"/tp.ingest-*.log | head -1 | cut -d' ' -f1)
 last=$(pg bench_throughput "SELECT to_char(greatest((SELECT max(stored_at) FROM hub.current_state), (SELECT max(quarantined_at) FROM hub.quarantine)) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')")
 elapsed=$(python3 -c "import datetime as d;f=lambda s:d.datetime.fromisoformat(s.replace('Z','+00:00'));print(round((f('$last')-f('$first')).total_seconds(),3))")
 declare -A cpu rss
+pg_cpu=$(service_cpu "$(head -1 "$PG_DATA/postmaster.pid")")
+broker_cpu=$(python3 -c "print(round($(service_cpu "$BROKER_PID") - $broker_cpu_before, 1))")
 for entry in "${stage_pids[@]}"; do
   stage=${entry%%:*}; pid=${entry#*:}
   read -r ut st < <(awk '{print $14, $15}' "/proc/$pid/stat")
@@ -105,6 +131,12 @@ exact=false
 if HUB_TOPIC_PREFIX="tp." HUB_DATABASE="host=127.0.0.1 port=$PG_PORT user=postgres dbname=bench_throughput" \
    "$bin/hubctl" show --expect "$work/truth.json" > "$work/show.txt" 2>&1; then exact=true; fi
 throughput=$(python3 -c "print(round($valid / $elapsed))")
+# Where PostgreSQL's time went: the statements with the most total execution time.
+pg bench_throughput "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null 2>&1 || true
+pg bench_throughput "SELECT round(total_exec_time::numeric / 1000, 1) AS s, calls, rows,
+    regexp_replace(left(query, 110), '\s+', ' ', 'g')
+  FROM pg_stat_statements JOIN pg_database d ON d.oid = dbid WHERE d.datname = 'bench_throughput'
+  ORDER BY total_exec_time DESC LIMIT 15" > "$work/pg-statements.txt" 2>/dev/null || true
 for entry in "${stage_pids[@]}"; do kill -TERM "${entry#*:}" 2>/dev/null || true; done
 sleep 2
 
@@ -125,7 +157,8 @@ cat > "$out" <<JSON
 {"students": $students, "valid_records": $valid, "preload_seconds": $(python3 -c "print(round($load_end - $load_start, 1))"),
  "elapsed_seconds": $elapsed, "throughput_records_per_second": $throughput, "exact": $exact,
  "instances": {"ingest": $(count_for ingest), "transform": $(count_for transform), "sink": $(count_for sink)},
- "cpu_seconds": {"ingest": ${cpu[ingest]}, "transform": ${cpu[transform]}, "sink": ${cpu[sink]}},
+ "cpu_seconds": {"ingest": ${cpu[ingest]}, "transform": ${cpu[transform]}, "sink": ${cpu[sink]},
+                 "postgres": $pg_cpu, "broker": $broker_cpu},
  "peak_rss_mib": {"ingest": ${rss[ingest]}, "transform": ${rss[transform]}, "sink": ${rss[sink]}},
  "latency_rate": $latency_rate, "latency_p50_ms": $p50, "latency_p99_ms": $p99}
 JSON
@@ -133,7 +166,11 @@ printf '\n%-34s %s\n' "metric" "value"
 printf '%-34s %s\n' "valid records" "$valid" "elapsed (first consume → last commit)" "$elapsed s" \
   "throughput" "$throughput records/s" "exact aggregates" "$exact" \
   "CPU s ingest / transform / sink" "${cpu[ingest]} / ${cpu[transform]} / ${cpu[sink]}" \
+  "CPU s postgres / broker" "$pg_cpu / $broker_cpu" \
   "peak RSS MiB ingest / transform / sink" "${rss[ingest]} / ${rss[transform]} / ${rss[sink]}" \
   "latency p50 / p99 at $latency_rate rec/s" "$p50 / $p99 ms"
+if [[ -s $work/pg-statements.txt ]]; then
+  echo; echo "PostgreSQL statements by total time (s | calls | rows | statement):"; cat "$work/pg-statements.txt"
+fi
 echo "results: $out"
 [[ $exact == true ]] || { echo "aggregates were NOT exact:"; tail -20 "$work/show.txt"; exit 1; }

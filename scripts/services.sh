@@ -12,7 +12,8 @@
 # once that process is gone (a test process that crashed before its exit handler ran).
 # The cluster runs with fsync=off: a crashed *process* loses nothing (synchronous_commit
 # stays on, so committed WAL is in the OS page cache), only an OS crash could; fine for a
-# cluster that is thrown away after the run.
+# cluster that is thrown away after the run. HUB_PG_EXTRA_CONF, if set, is appended to
+# postgresql.conf (e.g. the benchmark's shared_buffers and pg_stat_statements).
 set -euo pipefail
 
 script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -139,6 +140,7 @@ port = $PG_PORT
 unix_socket_directories = '$pg'
 max_connections = 200
 fsync = off
+${HUB_PG_EXTRA_CONF:-}
 EOF
     if (close_inherited_fds; as_pg_user "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$pg/postgres.log" -w -t 60 start) </dev/null >/dev/null 2>&1; then
       return 0
