@@ -44,6 +44,11 @@ public struct PGCopyWriter {
             return
         }
         value.withUTF8 { bytes in
+            // Most values need no escaping: copy them whole.
+            guard bytes.contains(where: { $0 == UInt8(ascii: "\\") || $0 < 0x20 }) else {
+                buffer.append(contentsOf: bytes)
+                return
+            }
             for byte in bytes {
                 switch byte {
                 case UInt8(ascii: "\\"): buffer.append(UInt8(ascii: "\\")); buffer.append(UInt8(ascii: "\\"))
@@ -55,6 +60,53 @@ public struct PGCopyWriter {
             }
         }
         flushIfFull()
+    }
+
+    /// Appends one integer field (or NULL).
+    public mutating func field<I: BinaryInteger>(_ value: I?) {
+        guard let value else {
+            field(nil as String?)
+            return
+        }
+        field(value)
+    }
+
+    /// Appends a `date` field, `YYYY-MM-DD`, from a proleptic Gregorian (year, month, day).
+    public mutating func field(year: Int, month: Int, day: Int) {
+        startField()
+        appendDigits(year, width: 4)
+        buffer.append(UInt8(ascii: "-"))
+        appendDigits(month, width: 2)
+        buffer.append(UInt8(ascii: "-"))
+        appendDigits(day, width: 2)
+    }
+
+    /// Appends a `timestamptz` field in UTC, `YYYY-MM-DD HH:MM:SS.mmm+00`.
+    public mutating func field(year: Int, month: Int, day: Int, millisecondOfDay ms: Int) {
+        field(year: year, month: month, day: day)
+        buffer.append(UInt8(ascii: " "))
+        appendDigits(ms / 3_600_000, width: 2)
+        buffer.append(UInt8(ascii: ":"))
+        appendDigits(ms / 60_000 % 60, width: 2)
+        buffer.append(UInt8(ascii: ":"))
+        appendDigits(ms / 1000 % 60, width: 2)
+        buffer.append(UInt8(ascii: "."))
+        appendDigits(ms % 1000, width: 3)
+        buffer.append(UInt8(ascii: "+"))
+        appendDigits(0, width: 2)
+    }
+
+    /// `value` (≥ 0) in decimal, zero-padded to `width` digits.
+    private mutating func appendDigits(_ value: Int, width: Int) {
+        let start = buffer.count
+        var v = value
+        var n = 0
+        repeat {
+            buffer.append(UInt8(ascii: "0") + UInt8(v % 10))
+            v /= 10
+            n += 1
+        } while v > 0 || n < width
+        buffer[start...].reverse()
     }
 
     /// Appends one integer field in decimal, without going through `String`.

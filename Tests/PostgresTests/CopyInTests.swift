@@ -64,6 +64,34 @@ struct CopyInTests {
         ])
     }
 
+    @Test("date, timestamp and optional integer fields are written as PostgreSQL reads them")
+    func dateAndTimestampFields() throws {
+        let connection = try connectToFreshDatabase()
+        try connection.execute("CREATE TABLE times (d date, t timestamptz, n int, s text)")
+        try connection.copyIn("COPY times FROM STDIN") { writer in
+            writer.field(year: 2026, month: 9, day: 1)
+            writer.field(year: 2026, month: 9, day: 1, millisecondOfDay: 86_399_999)
+            writer.field(Int16(-3) as Int16?)
+            writer.field("control\u{01}byte")
+            writer.endRow()
+            writer.field(year: 987, month: 12, day: 31)
+            writer.field(year: 1970, month: 1, day: 1, millisecondOfDay: 7)
+            writer.field(nil as Int64?)
+            writer.field(nil as String?)
+            writer.endRow()
+        }
+        let result = try connection.query("""
+            SELECT d::text, to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS'), n, s FROM times ORDER BY d DESC
+            """)
+        #expect(result.value(0, 0) == "2026-09-01")
+        #expect(result.value(0, 1) == "2026-09-01 23:59:59.999")
+        #expect(result.int(0, 2) == -3)
+        #expect(result.value(0, 3) == "control\u{01}byte")
+        #expect(result.value(1, 0) == "0987-12-31")
+        #expect(result.value(1, 1) == "1970-01-01 00:00:00.007")
+        #expect(result.value(1, 2) == nil && result.value(1, 3) == nil)
+    }
+
     @Test("a throwing body aborts the COPY; nothing is loaded and the connection stays usable")
     func throwingBodyAborts() throws {
         struct Stop: Error {}

@@ -1,0 +1,25 @@
+import HubCore
+import Postgres
+
+extension PGCopyWriter {
+    /// A `date` field from days since 1970-01-01, written without an intermediate `String`.
+    mutating func field(day: Int32) {
+        let d = CalendarDate(daysSinceEpoch: Int(day))
+        field(year: d.year, month: d.month, day: d.day)
+    }
+
+    /// A `date` field, or NULL.
+    mutating func field(day: Int32?) {
+        if let day { field(day: day) } else { field(nil as String?) }
+    }
+
+    /// A `timestamptz` field from milliseconds since the epoch (UTC); NULL unless positive.
+    mutating func field(timestampMs ms: Int64) {
+        guard ms > 0 else {
+            field(nil as String?)
+            return
+        }
+        let d = CalendarDate(daysSinceEpoch: Int(ms / 86_400_000))
+        field(year: d.year, month: d.month, day: d.day, millisecondOfDay: Int(ms % 86_400_000))
+    }
+}
