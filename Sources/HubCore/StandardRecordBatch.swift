@@ -8,6 +8,8 @@
 public struct StandardRecordBatch: Sendable, Hashable {
     /// The leading byte of a batch message; never a ``StandardRecord`` version.
     public static let version: UInt8 = 0x80
+    /// The most records a producer puts in one message; consumers size their polls by it.
+    public static let maxRecordsPerMessage = 2_000
 
     /// The records, in the order they were written.
     public var records: [StandardRecord]

@@ -56,8 +56,13 @@ struct SinkWorker: PollLoopWorker {
 
         let lag = ConsumerLagReporter(stage: "sink")
         var outboxCheckedAt = ContinuousClock.now
+        // A standard-zone message holds up to 2,000 records: polls take only as many messages
+        // as the record budget has room for, so a transaction (and the sink's memory) stays
+        // bounded at about 4 × batch-size records.
+        let recordBudget = 4 * settings.batchSize
+        func chunk(room: Int) -> Int { max(1, min(Self.pollChunk, room / StandardRecordBatch.maxRecordsPerMessage)) }
         while !stop.isStopping {
-            var messages = try consumer.poll(maxMessages: Self.pollChunk, timeout: settings.batchWait)
+            var messages = try consumer.poll(maxMessages: chunk(room: recordBudget), timeout: settings.batchWait)
             lag.update(consumer)
             if messages.isEmpty {
                 // Alerts raised elsewhere (the day-level evaluation) wait in the same outbox.
@@ -89,8 +94,9 @@ struct SinkWorker: PollLoopWorker {
                     }
                 }
                 polled += messages.count
-                guard polled < settings.batchSize, batch.records.count + batch.quarantine.count < 4 * settings.batchSize else { break }
-                messages = try consumer.poll(maxMessages: min(Self.pollChunk, settings.batchSize - polled), timeout: .zero)
+                let room = recordBudget - batch.records.count - batch.quarantine.count
+                guard polled < settings.batchSize, room > 0 else { break }
+                messages = try consumer.poll(maxMessages: min(chunk(room: room), settings.batchSize - polled), timeout: .zero)
                 if messages.isEmpty { break }
             }
             if next.keys.contains(where: { positions.expected($0) == nil }) {

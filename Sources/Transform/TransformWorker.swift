@@ -123,14 +123,13 @@ private struct TransformOutput {
 ///
 /// Quarantine units go one message each, unchanged. Standard records go as
 /// ``StandardRecordBatch`` messages, one per (topic, partition) and batch, cut before
-/// ``maxRecordsPerMessage`` records or ``maxBytesPerMessage`` bytes. The partition is
+/// ``StandardRecordBatch/maxRecordsPerMessage`` records or ``maxBytesPerMessage`` bytes. The partition is
 /// ``KafkaPartitioner/consistent(key:partitionCount:)`` of the entity key — the partition
 /// librdkafka's default partitioner chose when each record was its own keyed message — so an
 /// entity's versions stay on one partition, before and after batching. Partition counts come
 /// from metadata once per topic and are read again when the broker reports an unknown
 /// partition; the whole output is then sent again (duplicates are harmless downstream).
 private struct TransformPublisher {
-    static let maxRecordsPerMessage = 2_000
     static let maxBytesPerMessage = 512 * 1024
 
     let producer: KafkaProducer
@@ -172,7 +171,7 @@ private struct TransformPublisher {
         for record in records {
             let p = Int(KafkaPartitioner.consistent(key: record.key.utf8, partitionCount: partitions))
             let encoded = record.encoded()
-            if !batches[p].isEmpty && (batches[p].count >= Self.maxRecordsPerMessage
+            if !batches[p].isEmpty && (batches[p].count >= StandardRecordBatch.maxRecordsPerMessage
                                        || batches[p].byteCount(afterAppending: encoded.count) > Self.maxBytesPerMessage) {
                 try producer.send(topic: topic, partition: Int32(p), key: Array(firstKeys[p].utf8), value: batches[p].encoded())
                 batches[p] = StandardRecordBatchBuilder(capacity: Self.maxBytesPerMessage)
