@@ -40,84 +40,135 @@ public struct UniquenessClaims: Sendable {
 
     public init(monitor: MonitorDefinition) { self.monitor = monitor }
 
+    /// The groups the proposals touch, each once, in the order first proposed.
     public var groups: [String] {
         var seen: Set<String> = []
+        seen.reserveCapacity(proposals.count)
+        var out: [String] = []
         for p in proposals {
+            let g: String
             switch p {
-            case .upsert(let c): seen.insert(c.group)
-            case .remove(let g, _): seen.insert(g)
+            case .upsert(let c): g = c.group
+            case .remove(let group, _): g = group
             }
+            if seen.insert(g).inserted { out.append(g) }
         }
-        return seen.sorted()
+        return out
+    }
+
+    /// The claim the version `r` makes, if it makes one: for one school per person, the
+    /// person's enrolment at the record's school; for a unique local id, the person's hold on
+    /// the number. Flagged is left false (it depends on the other members of the group).
+    public func claim(of r: StandardRecord) -> QualityClaim? {
+        guard r.type == monitor.recordType else { return nil }
+        switch monitor.rule {
+        case .oneSchoolPerPerson(let activeStatus):
+            return QualityClaim(group: r.key, member: r.schoolCode, school: r.schoolCode, day: r.qualityDay,
+                                active: r.status.map(activeStatus.contains) ?? false, flagged: false, version: r.version)
+        case .uniqueLocalId(let perSchool):
+            guard let id = r.localIdCode else { return nil }
+            return QualityClaim(group: perSchool ? r.schoolCode + id : id, member: r.key, school: r.schoolCode, day: r.qualityDay,
+                                active: true, flagged: false, version: r.version)
+        default:
+            return nil
+        }
     }
 
     /// Every standardised record of the batch (not only the winners): a person's claim at a
     /// school follows that school's latest report, whichever school is current.
     public mutating func observe(_ r: StandardRecord) {
-        guard r.type == monitor.recordType, case .oneSchoolPerPerson(let activeStatus) = monitor.rule else { return }
-        let active = r.status.map(activeStatus.contains) ?? false
-        proposals.append(.upsert(QualityClaim(group: r.key, member: r.schoolCode, school: r.schoolCode, day: r.qualityDay,
-                                              active: active, flagged: false, version: r.version)))
+        guard case .oneSchoolPerPerson = monitor.rule, let c = claim(of: r) else { return }
+        proposals.append(.upsert(c))
     }
 
     /// A change of the current state: the registry/staff number a person holds follows their
     /// current version.
     public mutating func replace(_ old: StandardRecord?, with new: StandardRecord) {
-        guard new.type == monitor.recordType, case .uniqueLocalId(let perSchool) = monitor.rule else { return }
-        func group(_ r: StandardRecord) -> String? { r.localIdCode.map { perSchool ? r.schoolCode + $0 : $0 } }
-        if let old, let g = group(old), g != group(new) { proposals.append(.remove(group: g, member: old.key)) }
-        if let g = group(new) {
-            proposals.append(.upsert(QualityClaim(group: g, member: new.key, school: new.schoolCode, day: new.qualityDay,
-                                                  active: true, flagged: false, version: new.version)))
-        }
+        guard case .uniqueLocalId = monitor.rule else { return }
+        let claim = claim(of: new)
+        if let old, let g = self.claim(of: old)?.group, g != claim?.group { proposals.append(.remove(group: g, member: old.key)) }
+        if let claim { proposals.append(.upsert(claim)) }
     }
 
     public struct Outcome: Sendable {
+        /// Claims that are new or changed.
         public var writes: [QualityClaim] = []
         public var removals: [(group: String, member: String)] = []
+        /// Every group the merge touched, with all of its claims after it.
+        public var groups: [(group: String, claims: [QualityClaim])] = []
     }
 
     /// Merges the proposals into `stored` (every stored claim of the proposals' groups),
     /// recomputes the conflicts of those groups, and counts the changed claims in `deltas`.
     public func apply(stored: [QualityClaim], into deltas: inout QualityDeltas) -> Outcome {
-        struct Key: Hashable { var group: String; var member: String }
-        var before: [Key: QualityClaim] = [:]
-        for c in stored { before[Key(group: c.group, member: c.member)] = c }
-        var after = before
+        // One entry per group (found by one hash of the group), holding its few members.
+        struct Slot {
+            var member: String
+            var before: QualityClaim?
+            var after: QualityClaim?
+        }
+        var groupIndex: [String: Int] = [:]
+        groupIndex.reserveCapacity(stored.count + proposals.count)
+        var groupNames: [String] = []
+        var members: [[Slot]] = []
+        func slots(of group: String) -> Int {
+            if let i = groupIndex[group] { return i }
+            groupIndex[group] = members.count
+            groupNames.append(group)
+            members.append([])
+            return members.count - 1
+        }
+        for c in stored {
+            members[slots(of: c.group)].append(Slot(member: c.member, before: c, after: c))
+        }
         for p in proposals {
             switch p {
             case .upsert(var c):
-                let k = Key(group: c.group, member: c.member)
-                if let current = after[k] {
+                let g = slots(of: c.group)
+                guard let i = members[g].firstIndex(where: { $0.member == c.member }) else {
+                    members[g].append(Slot(member: c.member, before: nil, after: c))
+                    continue
+                }
+                if let current = members[g][i].after {
                     guard current.version < c.version else { continue }
                     c.flagged = current.flagged
                 }
-                after[k] = c
-            case .remove(let g, let m):
-                after[Key(group: g, member: m)] = nil
+                members[g][i].after = c
+            case .remove(let group, let member):
+                guard let g = groupIndex[group], let i = members[g].firstIndex(where: { $0.member == member }) else { continue }
+                members[g][i].after = nil
             }
-        }
-        var activeCount: [String: Int] = [:]
-        for c in after.values where c.active { activeCount[c.group, default: 0] += 1 }
-        for (k, c) in after {
-            after[k]?.flagged = c.active && (activeCount[c.group] ?? 0) >= 2
         }
 
         var outcome = Outcome()
         let exampleIsMember: Bool
         if case .uniqueLocalId = monitor.rule { exampleIsMember = true } else { exampleIsMember = false }
         // Order does not matter here: the database statements sort their rows.
-        for k in Set(before.keys).union(after.keys) {
-            let old = before[k], new = after[k]
-            guard old != new else { continue }
-            if let old, old.active {
-                deltas.count(QualityRowKey(monitor: monitor.name, school: old.school, day: old.day), checked: -1, failed: old.flagged ? -1 : 0)
+        outcome.groups.reserveCapacity(members.count)
+        for g in members.indices {
+            let active = members[g].reduce(0) { $0 + (($1.after?.active ?? false) ? 1 : 0) }
+            var after: [QualityClaim] = []
+            after.reserveCapacity(members[g].count)
+            for slot in members[g] {
+                let old = slot.before
+                var new = slot.after
+                if var c = new {
+                    c.flagged = c.active && active >= 2
+                    after.append(c)
+                    new = c
+                }
+                guard old != new else { continue }
+                if let old, old.active {
+                    deltas.count(QualityRowKey(monitor: monitor.name, school: old.school, day: old.day), checked: -1,
+                                 failed: old.flagged ? -1 : 0)
+                }
+                if let new, new.active {
+                    deltas.count(QualityRowKey(monitor: monitor.name, school: new.school, day: new.day), checked: 1,
+                                 failed: new.flagged ? 1 : 0, example: new.flagged ? (exampleIsMember ? new.member : new.group) : nil)
+                }
+                if let new { outcome.writes.append(new) } else { outcome.removals.append((groupNames[g], slot.member)) }
             }
-            if let new, new.active {
-                deltas.count(QualityRowKey(monitor: monitor.name, school: new.school, day: new.day), checked: 1,
-                             failed: new.flagged ? 1 : 0, example: new.flagged ? (exampleIsMember ? new.member : new.group) : nil)
-            }
-            if let new { outcome.writes.append(new) } else { outcome.removals.append((k.group, k.member)) }
+            outcome.groups.append((groupNames[g], after))
         }
         return outcome
     }

@@ -52,6 +52,7 @@ public struct HubSchema: Sendable {
             AccessMigration(),
             SchedulerMigration(),
             QualityMigration(),
+            HeldNumbersMigration(),
         ]
     }
 }

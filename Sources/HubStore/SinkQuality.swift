@@ -31,9 +31,17 @@ extension SinkStore {
         }
     }
 
-    /// Writes the batch's quality changes; returns the alerts it raised.
-    func commitQuality(_ quality: inout QualityDeltas, claims: [UniquenessClaims]) throws -> [QualityAlert] {
-        for c in claims where !c.proposals.isEmpty { try commitClaims(c, into: &quality) }
+    /// Writes the batch's quality changes; returns the alerts it raised. `before` holds the
+    /// batch's entities that had a state row before it, `after` the versions that replaced
+    /// them or were stored new.
+    func commitQuality(_ quality: inout QualityDeltas, claims: [UniquenessClaims], before: [EntityKey: StandardRecord],
+                       after: [EntityKey: StandardRecord]) throws -> [QualityAlert] {
+        for c in claims where !c.proposals.isEmpty {
+            switch c.monitor.rule {
+            case .uniqueLocalId: try commitHeldNumbers(c, before: before, after: after, into: &quality)
+            default: try commitSchoolClaims(c, before: before, after: after, into: &quality)
+            }
+        }
         try commitActivity(quality.changedActivity)
         let rows = quality.changedRows
         guard !rows.isEmpty else { return [] }
@@ -41,7 +49,7 @@ extension SinkStore {
             for (k, c) in rows {
                 w.field(k.monitor)
                 w.field(k.school)
-                w.field(CalendarDate(daysSinceEpoch: Int(k.day)).description)
+                w.field(day: k.day)
                 w.field(c.checked)
                 w.field(c.failed)
                 w.field(PGArrayLiteral.text(c.examples))
@@ -73,9 +81,9 @@ extension SinkStore {
             for (k, a) in rows {
                 w.field(k.recordType.rawValue)
                 w.field(k.school)
-                w.field(CalendarDate(daysSinceEpoch: Int(k.day)).description)
+                w.field(day: k.day)
                 w.field(a.records)
-                w.field(a.firstArrivalMs > 0 ? Self.timestampText(a.firstArrivalMs) : nil)
+                w.field(timestampMs: a.firstArrivalMs)
                 w.endRow()
             }
         }
@@ -87,48 +95,141 @@ extension SinkStore {
             """)
     }
 
-    /// Loads the stored claims of the proposals' groups, merges, and writes what changed.
-    /// Groups that span entities (a registry number held by several persons) are serialised
-    /// across sink instances by an advisory lock per monitor; groups keyed by the person are
-    /// already serialised by the person's `current_state` row.
-    private func commitClaims(_ claims: UniquenessClaims, into quality: inout QualityDeltas) throws {
+    /// A unique-local-id monitor: the number a person holds is the one in their current
+    /// state, so the groups are read from `current_state` (after this batch's writes) with the
+    /// batch's changed holders put back as they were. Groups span partitions, so an advisory
+    /// lock per monitor serialises them across sink instances.
+    private func commitHeldNumbers(_ claims: UniquenessClaims, before: [EntityKey: StandardRecord],
+                                   after: [EntityKey: StandardRecord], into quality: inout QualityDeltas) throws {
+        let type = claims.monitor.recordType
+        var numbers: Set<String> = []
+        for (k, new) in after where k.type == type {
+            if let id = new.localIdCode { numbers.insert(id) }
+            if let id = before[k]?.localIdCode { numbers.insert(id) }
+        }
+        guard !numbers.isEmpty else { return }
+        try db.query("SELECT pg_advisory_xact_lock(hashtext($1))", ["eduhub.quality.\(s).\(claims.monitor.name)"])
+        let rows = try db.query("""
+            SELECT \(StateRow.columns.joined(separator: ", ")) FROM \(s).current_state
+            WHERE record_type = $1 AND local_id_code = ANY($2::text[])
+            """, [type.rawValue, PGArrayLiteral.text(Array(numbers))])
+        var holders: [QualityClaim] = []
+        for i in 0..<rows.rowCount {
+            let r = try StateRow.decode(rows, i)
+            guard after[EntityKey(type: r.type, key: r.key)] == nil, let c = claims.claim(of: r) else { continue }
+            holders.append(c)
+        }
+        for (k, _) in after where k.type == type {
+            if let old = before[k], let c = claims.claim(of: old) { holders.append(c) }
+        }
+        var size: [String: Int] = [:]
+        for c in holders { size[c.group, default: 0] += 1 }
+        for i in holders.indices { holders[i].flagged = size[holders[i].group, default: 0] >= 2 }
+        _ = claims.apply(stored: holders, into: &quality)
+    }
+
+    /// A one-school-per-person monitor: a person's claims are stored only once they span two
+    /// schools. A person with claims at one school only has exactly the claim their current
+    /// state implies, so no row is kept for them (most persons). Rows are serialised by the
+    /// person's `current_state` row.
+    private func commitSchoolClaims(_ claims: UniquenessClaims, before: [EntityKey: StandardRecord],
+                                    after: [EntityKey: StandardRecord], into quality: inout QualityDeltas) throws {
         let name = claims.monitor.name
-        if case .uniqueLocalId = claims.monitor.rule {
-            try db.query("SELECT pg_advisory_xact_lock(hashtext($1))", ["eduhub.quality.\(s).\(name)"])
+        let type = claims.monitor.recordType
+        // Rows are written in the transaction that stores a person's first state row, and
+        // state rows are never deleted: a person new to this batch has none.
+        let known = claims.groups.filter { before[EntityKey(type: type, key: $0)] != nil }
+        var rows: [String: [QualityClaim]] = [:]
+        if !known.isEmpty {
+            let stored = try db.query("""
+                SELECT grp, member, school_code, day - date '1970-01-01', active, flagged, updated_at_us, src_partition, src_offset,
+                       src_row
+                FROM \(s).quality_claims WHERE monitor = $1 AND grp = ANY($2::text[])
+                """, [name, PGArrayLiteral.text(known)])
+            for i in 0..<stored.rowCount {
+                let c = QualityClaim(
+                    group: stored.value(i, 0) ?? "", member: stored.value(i, 1) ?? "", school: stored.value(i, 2) ?? "",
+                    day: Int32(stored.int(i, 3) ?? 0), active: stored.value(i, 4) == "t", flagged: stored.value(i, 5) == "t",
+                    version: StandardRecord.Version(updatedAtMicros: Int64(stored.value(i, 6) ?? "") ?? 0,
+                                                    partition: Int32(stored.int(i, 7) ?? 0),
+                                                    offset: Int64(stored.value(i, 8) ?? "") ?? 0, row: Int32(stored.int(i, 9) ?? 0)))
+                rows[c.group, default: []].append(c)
+            }
         }
-        let stored = try db.query("""
-            SELECT grp, member, school_code, day - date '1970-01-01', active, flagged, updated_at_us, src_partition, src_offset, src_row
-            FROM \(s).quality_claims WHERE monitor = $1 AND grp = ANY($2::text[])
-            """, [name, PGArrayLiteral.codes(claims.groups)])
-        let existing = (0..<stored.rowCount).map { i in
-            QualityClaim(group: stored.value(i, 0) ?? "", member: stored.value(i, 1) ?? "", school: stored.value(i, 2) ?? "",
-                         day: Int32(stored.int(i, 3) ?? 0), active: stored.value(i, 4) == "t", flagged: stored.value(i, 5) == "t",
-                         version: StandardRecord.Version(updatedAtMicros: Int64(stored.value(i, 6) ?? "") ?? 0,
-                                                         partition: Int32(stored.int(i, 7) ?? 0),
-                                                         offset: Int64(stored.value(i, 8) ?? "") ?? 0, row: Int32(stored.int(i, 9) ?? 0)))
+        var current: [QualityClaim] = []
+        for person in known {
+            if let stored = rows[person] {
+                current += stored
+            } else if let state = before[EntityKey(type: type, key: person)], let c = claims.claim(of: state) {
+                current.append(c)
+            }
         }
-        let outcome = claims.apply(stored: existing, into: &quality)
-        guard !outcome.writes.isEmpty || !outcome.removals.isEmpty else { return }
+        let outcome = claims.apply(stored: current, into: &quality)
+
+        var added: [QualityClaim] = []
+        var changed: [QualityClaim] = []
+        var removed: [(group: String, member: String)] = []
+        for (person, claimsAfter) in outcome.groups {
+            let stored = rows[person] ?? []
+            let key = EntityKey(type: type, key: person)
+            var keep = claimsAfter
+            if claimsAfter.count == 1, let state = after[key] ?? before[key], claims.claim(of: state) == claimsAfter[0] {
+                keep = []
+            }
+            for c in keep {
+                if let old = stored.first(where: { $0.member == c.member }) {
+                    if old != c { changed.append(c) }
+                } else {
+                    added.append(c)
+                }
+            }
+            for old in stored where !keep.contains(where: { $0.member == old.member }) {
+                removed.append((person, old.member))
+            }
+        }
+        try writeClaims(name, added: added, changed: changed, removed: removed)
+    }
+
+    /// Writes claim rows: new ones straight in (no other transaction can write the same keys:
+    /// they belong to persons this instance's partitions own), changed ones and removals
+    /// through the staging table.
+    private func writeClaims(_ name: String, added: [QualityClaim], changed: [QualityClaim],
+                             removed: [(group: String, member: String)]) throws {
+        func write(_ c: QualityClaim, _ w: inout PGCopyWriter) {
+            w.field(name)
+            w.field(c.group)
+            w.field(c.member)
+            w.field(c.school)
+            w.field(day: c.day)
+            w.field(c.active ? "t" : "f")
+            w.field(c.flagged ? "t" : "f")
+            w.field(c.version.updatedAtMicros)
+            w.field(c.version.partition)
+            w.field(c.version.offset)
+            w.field(c.version.row)
+        }
+        if !added.isEmpty {
+            try db.copyIn("""
+                COPY \(s).quality_claims (monitor, grp, member, school_code, day, active, flagged, updated_at_us, src_partition,
+                                          src_offset, src_row) FROM STDIN
+                """) { w in
+                for c in added {
+                    write(c, &w)
+                    w.endRow()
+                }
+            }
+        }
+        guard !changed.isEmpty || !removed.isEmpty else { return }
         try db.copyIn("""
             COPY stage_claims (monitor, grp, member, school_code, day, active, flagged, updated_at_us, src_partition, src_offset,
                                src_row, removed) FROM STDIN
             """) { w in
-            for c in outcome.writes {
-                w.field(name)
-                w.field(c.group)
-                w.field(c.member)
-                w.field(c.school)
-                w.field(CalendarDate(daysSinceEpoch: Int(c.day)).description)
-                w.field(c.active ? "t" : "f")
-                w.field(c.flagged ? "t" : "f")
-                w.field(c.version.updatedAtMicros)
-                w.field(c.version.partition)
-                w.field(c.version.offset)
-                w.field(c.version.row)
+            for c in changed {
+                write(c, &w)
                 w.field("f")
                 w.endRow()
             }
-            for r in outcome.removals {
+            for r in removed {
                 w.field(name)
                 w.field(r.group)
                 w.field(r.member)
@@ -140,12 +241,10 @@ extension SinkStore {
         try db.execute("""
             DELETE FROM \(s).quality_claims c USING stage_claims st
             WHERE st.removed AND c.monitor = st.monitor AND c.grp = st.grp AND c.member = st.member;
-            INSERT INTO \(s).quality_claims AS c
-                SELECT monitor, grp, member, school_code, day, active, flagged, updated_at_us, src_partition, src_offset, src_row
-                FROM stage_claims WHERE NOT removed ORDER BY 1, 2, 3
-            ON CONFLICT (monitor, grp, member) DO UPDATE SET school_code = EXCLUDED.school_code, day = EXCLUDED.day,
-                active = EXCLUDED.active, flagged = EXCLUDED.flagged, updated_at_us = EXCLUDED.updated_at_us,
-                src_partition = EXCLUDED.src_partition, src_offset = EXCLUDED.src_offset, src_row = EXCLUDED.src_row;
+            UPDATE \(s).quality_claims c SET school_code = st.school_code, day = st.day, active = st.active,
+                flagged = st.flagged, updated_at_us = st.updated_at_us, src_partition = st.src_partition,
+                src_offset = st.src_offset, src_row = st.src_row
+            FROM stage_claims st WHERE NOT st.removed AND c.monitor = st.monitor AND c.grp = st.grp AND c.member = st.member;
             TRUNCATE stage_claims;
             """)
     }

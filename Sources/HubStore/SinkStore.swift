@@ -27,6 +27,12 @@ public struct SinkCommitSummary: Sendable {
     public var newlyFailed: [String: Int64] = [:]
 }
 
+/// An entity of the current state: its record type and key.
+struct EntityKey: Hashable {
+    var type: RecordType
+    var key: String
+}
+
 /// Another consumer has advanced a partition's stored offset: this instance no longer owns
 /// it and must not apply the batch (a zombie after a rebalance).
 public struct FencedError: Error, CustomStringConvertible, Sendable {
@@ -69,7 +75,6 @@ public final class SinkStore {
     private func prepareSession() throws {
         guard !prepared else { return }
         var sql = """
-            CREATE TEMP TABLE IF NOT EXISTS stage_keys (record_type text, entity_key text) ON COMMIT DELETE ROWS;
             CREATE TEMP TABLE IF NOT EXISTS stage_offsets (topic text, partition int, expected bigint, next bigint) ON COMMIT DELETE ROWS;
             CREATE TEMP TABLE IF NOT EXISTS stage_state (LIKE \(s).current_state INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;
             CREATE TEMP TABLE IF NOT EXISTS stage_quarantine (LIKE \(s).quarantine INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;
@@ -118,29 +123,32 @@ public final class SinkStore {
                 for i in claims.indices { claims[i].observe(r) }
             }
 
+            // Each entity's state before the batch (if it had one) and the versions that replace it.
+            var existing: [EntityKey: StandardRecord] = [:]
+            var changed: [EntityKey: StandardRecord] = [:]
             // Latest version per entity within the batch.
-            var incoming: [String: StandardRecord] = [:]
+            var incoming: [EntityKey: StandardRecord] = [:]
+            incoming.reserveCapacity(batch.records.count)
             for r in batch.records {
-                let k = "\(r.type.rawValue)\u{1F}\(r.key)"
+                let k = EntityKey(type: r.type, key: r.key)
                 if let other = incoming[k], !(other.version < r.version) { continue }
                 incoming[k] = r
             }
             if !incoming.isEmpty {
-                try db.copyIn("COPY stage_keys (record_type, entity_key) FROM STDIN") { w in
-                    for r in incoming.values { w.row([r.type.rawValue, r.key]) }
-                }
-                // Fresh statistics make the planner probe the primary key per staged key
-                // instead of scanning the whole state table.
-                try db.execute("ANALYZE stage_keys")
-                let current = try db.query("""
-                    SELECT \(StateRow.columns.map { "cs.\($0)" }.joined(separator: ", "))
-                    FROM \(s).current_state cs JOIN stage_keys k USING (record_type, entity_key)
-                    ORDER BY cs.record_type, cs.entity_key FOR UPDATE OF cs
-                    """)
-                var existing: [String: StandardRecord] = [:]
-                for i in 0..<current.rowCount {
-                    let r = try StateRow.decode(current, i)
-                    existing["\(r.type.rawValue)\u{1F}\(r.key)"] = r
+                // The stored versions, locked: one primary-key probe per key, per record type.
+                var keysByType: [RecordType: [String]] = [:]
+                for k in incoming.keys { keysByType[k.type, default: []].append(k.key) }
+                existing.reserveCapacity(incoming.count)
+                for (type, keys) in keysByType.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                    let current = try db.query("""
+                        SELECT \(StateRow.columns.joined(separator: ", ")) FROM \(s).current_state
+                        WHERE record_type = $1 AND entity_key = ANY($2::text[])
+                        ORDER BY entity_key FOR UPDATE
+                        """, [type.rawValue, PGArrayLiteral.text(keys)])
+                    for i in 0..<current.rowCount {
+                        let r = try StateRow.decode(current, i)
+                        existing[EntityKey(type: r.type, key: r.key)] = r
+                    }
                 }
                 var deltas = AggregateDeltas(definitions: definitions)
                 var created: [StandardRecord] = []
@@ -155,6 +163,7 @@ public final class SinkStore {
                     quality.replace(old, with: r)
                     for i in claims.indices { claims[i].replace(old, with: r) }
                     if old == nil { created.append(r) } else { replaced.append(r) }
+                    changed[k] = r
                 }
                 summary.stateChanges = created.count + replaced.count
                 // New entities go straight in; this instance owns their partition, and a
@@ -189,7 +198,7 @@ public final class SinkStore {
                 countQuarantined(inserted, into: &quality)
             }
             for (k, c) in quality.rows where c.failed > 0 { summary.newlyFailed[k.monitor, default: 0] += c.failed }
-            summary.alerts = try commitQuality(&quality, claims: claims)
+            summary.alerts = try commitQuality(&quality, claims: claims, before: existing, after: changed)
             return summary
         }
     }
@@ -231,7 +240,7 @@ public final class SinkStore {
                     w.field(row.key.region)
                     for (i, g) in a.definition.groupBy.enumerated() {
                         if a.groupType(g.field) == "date" {
-                            w.field(CalendarDate(daysSinceEpoch: Int(row.key.groups[i])).description)
+                            w.field(day: Int32(truncatingIfNeeded: row.key.groups[i]))
                         } else {
                             w.field(row.key.groups[i])
                         }
@@ -281,7 +290,7 @@ public final class SinkStore {
                 w.field(u.detail)
                 w.field(u.recordType?.rawValue)
                 w.field(u.schoolCode)
-                w.field(u.timestampMs > 0 ? Self.timestampText(u.timestampMs) : nil)
+                w.field(timestampMs: u.timestampMs)
                 w.endRow()
             }
         }

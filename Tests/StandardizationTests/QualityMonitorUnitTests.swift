@@ -150,4 +150,33 @@ struct QualityMonitorUnitTests {
         #expect(second.removals.map(\.member) == ["p2"])
         #expect(second.writes.map { "\($0.group)/\($0.member)/\($0.flagged)" }.sorted() == ["x/p1/false", "y/p2/false"])
     }
+
+    @Test func theClaimAVersionImpliesAndTheGroupsAfterAMerge() throws {
+        let enrolled = UniquenessClaims(monitor: try #require(topology.monitor("student_enrolled_once")))
+        let registry = UniquenessClaims(monitor: try #require(topology.monitor("student_registry_no_unique")))
+        let r = record(person: "p1", school: "A", status: 1, micros: 5, localId: "x")
+        let day = r.qualityDay
+        #expect(enrolled.claim(of: r) == QualityClaim(group: "p1", member: "A", school: "A", day: day, active: true,
+                                                      flagged: false, version: r.version))
+        #expect(enrolled.claim(of: record(person: "p1", school: "A", status: 3, micros: 5))?.active == false)
+        #expect(registry.claim(of: r) == QualityClaim(group: "x", member: "p1", school: "A", day: day, active: true,
+                                                      flagged: false, version: r.version))
+        #expect(registry.claim(of: record(person: "p1", school: "A", status: 1, micros: 5)) == nil)
+
+        // A person first seen at one school keeps one claim: exactly the one their state implies.
+        var first = enrolled
+        first.observe(r)
+        var d = QualityDeltas(topology: topology)
+        let single = first.apply(stored: [], into: &d)
+        #expect(single.groups.map(\.group) == ["p1"] && single.groups[0].claims == [enrolled.claim(of: r)!])
+
+        // A second school: the group holds both, flagged, whatever was stored before.
+        var second = enrolled
+        second.observe(record(person: "p1", school: "B", status: 1, micros: 6))
+        var d2 = QualityDeltas(topology: topology)
+        let both = second.apply(stored: single.groups[0].claims, into: &d2)
+        #expect(both.groups.count == 1 && both.groups[0].claims.map(\.member).sorted() == ["A", "B"])
+        #expect(both.groups[0].claims.allSatisfy { $0.flagged })
+        #expect(d2.rows[QualityRowKey(monitor: "student_enrolled_once", school: "A", day: day)] == QualityDeltas.Change(checked: 0, failed: 1, examples: ["p1"]))
+    }
 }
