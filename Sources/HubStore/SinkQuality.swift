@@ -96,8 +96,8 @@ extension SinkStore {
     }
 
     /// A unique-local-id monitor: the number a person holds is the one in their current
-    /// state, so the groups are read from `current_state` (after this batch's writes) with the
-    /// batch's changed holders put back as they were. Groups span partitions, so an advisory
+    /// state, so the groups are read from `current_state`: the holders this batch did not
+    /// change, plus the batch's changed holders as they were before it. Groups span partitions, so an advisory
     /// lock per monitor serialises them across sink instances.
     private func commitHeldNumbers(_ claims: UniquenessClaims, before: [EntityKey: StandardRecord],
                                    after: [EntityKey: StandardRecord], into quality: inout QualityDeltas) throws {
@@ -109,15 +109,17 @@ extension SinkStore {
         }
         guard !numbers.isEmpty else { return }
         try db.query("SELECT pg_advisory_xact_lock(hashtext($1))", ["eduhub.quality.\(s).\(claims.monitor.name)"])
-        let rows = try db.query("""
-            SELECT \(StateRow.columns.joined(separator: ", ")) FROM \(s).current_state
-            WHERE record_type = $1 AND local_id_code = ANY($2::text[])
-            """, [type.rawValue, PGArrayLiteral.text(Array(numbers))])
+        // The other holders: rows this transaction did not write (those are the batch's own
+        // changes, put back below as they were).
+        let rows = try probingByKey {
+            try db.query("""
+                SELECT \(StateRow.columns.joined(separator: ", ")) FROM \(s).current_state
+                WHERE record_type = $1 AND local_id_code = ANY($2::text[]) AND xmin <> pg_current_xact_id()::xid
+                """, [type.rawValue, PGArrayLiteral.text(Array(numbers))])
+        }
         var holders: [QualityClaim] = []
         for i in 0..<rows.rowCount {
-            let r = try StateRow.decode(rows, i)
-            guard after[EntityKey(type: r.type, key: r.key)] == nil, let c = claims.claim(of: r) else { continue }
-            holders.append(c)
+            if let c = claims.claim(of: try StateRow.decode(rows, i)) { holders.append(c) }
         }
         for (k, _) in after where k.type == type {
             if let old = before[k], let c = claims.claim(of: old) { holders.append(c) }
