@@ -31,15 +31,12 @@ extension SinkStore {
         }
     }
 
-    /// Writes the batch's quality changes; returns the alerts it raised. `before` holds the
-    /// batch's entities that had a state row before it, `after` the versions that replaced
-    /// them or were stored new.
-    func commitQuality(_ quality: inout QualityDeltas, claims: [UniquenessClaims], before: [EntityKey: StandardRecord],
-                       after: [EntityKey: StandardRecord]) throws -> [QualityAlert] {
+    /// Writes the batch's quality changes; returns the alerts it raised.
+    func commitQuality(_ quality: inout QualityDeltas, claims: [UniquenessClaims], changes: StateChanges) throws -> [QualityAlert] {
         for c in claims where !c.proposals.isEmpty {
             switch c.monitor.rule {
-            case .uniqueLocalId: try commitHeldNumbers(c, before: before, after: after, into: &quality)
-            default: try commitSchoolClaims(c, before: before, after: after, into: &quality)
+            case .uniqueLocalId: try commitHeldNumbers(c, changes: changes, into: &quality)
+            default: try commitSchoolClaims(c, changes: changes, into: &quality)
             }
         }
         try commitActivity(quality.changedActivity)
@@ -99,13 +96,12 @@ extension SinkStore {
     /// state, so the groups are read from `current_state`: the holders this batch did not
     /// change, plus the batch's changed holders as they were before it. Groups span partitions, so an advisory
     /// lock per monitor serialises them across sink instances.
-    private func commitHeldNumbers(_ claims: UniquenessClaims, before: [EntityKey: StandardRecord],
-                                   after: [EntityKey: StandardRecord], into quality: inout QualityDeltas) throws {
+    private func commitHeldNumbers(_ claims: UniquenessClaims, changes: StateChanges, into quality: inout QualityDeltas) throws {
         let type = claims.monitor.recordType
         var numbers: Set<String> = []
-        for (k, new) in after where k.type == type {
-            if let id = new.localIdCode { numbers.insert(id) }
-            if let id = before[k]?.localIdCode { numbers.insert(id) }
+        for (k, i) in changes.after where k.type == type {
+            if let id = changes.records[i].localIdCode { numbers.insert(id) }
+            if let id = changes.before[k]?.localIdCode { numbers.insert(id) }
         }
         guard !numbers.isEmpty else { return }
         try db.query("SELECT pg_advisory_xact_lock(hashtext($1))", ["eduhub.quality.\(s).\(claims.monitor.name)"])
@@ -121,8 +117,8 @@ extension SinkStore {
         for i in 0..<rows.rowCount {
             if let c = claims.claim(of: try StateRow.decode(rows, i)) { holders.append(c) }
         }
-        for (k, _) in after where k.type == type {
-            if let old = before[k], let c = claims.claim(of: old) { holders.append(c) }
+        for k in changes.after.keys where k.type == type {
+            if let old = changes.before[k], let c = claims.claim(of: old) { holders.append(c) }
         }
         var size: [String: Int] = [:]
         for c in holders { size[c.group, default: 0] += 1 }
@@ -134,13 +130,12 @@ extension SinkStore {
     /// schools. A person with claims at one school only has exactly the claim their current
     /// state implies, so no row is kept for them (most persons). Rows are serialised by the
     /// person's `current_state` row.
-    private func commitSchoolClaims(_ claims: UniquenessClaims, before: [EntityKey: StandardRecord],
-                                    after: [EntityKey: StandardRecord], into quality: inout QualityDeltas) throws {
+    private func commitSchoolClaims(_ claims: UniquenessClaims, changes: StateChanges, into quality: inout QualityDeltas) throws {
         let name = claims.monitor.name
         let type = claims.monitor.recordType
         // Rows are written in the transaction that stores a person's first state row, and
         // state rows are never deleted: a person new to this batch has none.
-        let known = claims.groups.filter { before[EntityKey(type: type, key: $0)] != nil }
+        let known = claims.groups.filter { changes.before[EntityKey(type: type, key: $0)] != nil }
         var rows: [String: [QualityClaim]] = [:]
         if !known.isEmpty {
             let stored = try db.query("""
@@ -162,7 +157,7 @@ extension SinkStore {
         for person in known {
             if let stored = rows[person] {
                 current += stored
-            } else if let state = before[EntityKey(type: type, key: person)], let c = claims.claim(of: state) {
+            } else if let state = changes.before[EntityKey(type: type, key: person)], let c = claims.claim(of: state) {
                 current.append(c)
             }
         }
@@ -175,7 +170,7 @@ extension SinkStore {
             let stored = rows[person] ?? []
             let key = EntityKey(type: type, key: person)
             var keep = claimsAfter
-            if claimsAfter.count == 1, let state = after[key] ?? before[key], claims.claim(of: state) == claimsAfter[0] {
+            if claimsAfter.count == 1, let state = changes.new(key) ?? changes.before[key], claims.claim(of: state) == claimsAfter[0] {
                 keep = []
             }
             for c in keep {

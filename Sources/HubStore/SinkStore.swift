@@ -33,6 +33,18 @@ struct EntityKey: Hashable {
     var key: String
 }
 
+/// A commit's state changes: the stored version of every entity of the batch that had one,
+/// and the batch record that replaces or creates each changed entity (an index into the
+/// batch, not a copy).
+struct StateChanges {
+    let records: [StandardRecord]
+    var before: [EntityKey: StandardRecord] = [:]
+    var after: [EntityKey: Int] = [:]
+
+    /// The version that replaced `k` in this batch, if one did.
+    func new(_ k: EntityKey) -> StandardRecord? { after[k].map { records[$0] } }
+}
+
 /// Another consumer has advanced a partition's stored offset: this instance no longer owns
 /// it and must not apply the batch (a zombie after a rebalance).
 public struct FencedError: Error, CustomStringConvertible, Sendable {
@@ -134,22 +146,21 @@ public final class SinkStore {
                 for i in claims.indices { claims[i].observe(r) }
             }
 
-            // Each entity's state before the batch (if it had one) and the versions that replace it.
-            var existing: [EntityKey: StandardRecord] = [:]
-            var changed: [EntityKey: StandardRecord] = [:]
-            // Latest version per entity within the batch.
-            var incoming: [EntityKey: StandardRecord] = [:]
-            incoming.reserveCapacity(batch.records.count)
-            for r in batch.records {
+            let records = batch.records
+            var changes = StateChanges(records: records)
+            // Latest version per entity within the batch (indices: records are not copied).
+            var incoming: [EntityKey: Int] = [:]
+            incoming.reserveCapacity(records.count)
+            for (i, r) in records.enumerated() {
                 let k = EntityKey(type: r.type, key: r.key)
-                if let other = incoming[k], !(other.version < r.version) { continue }
-                incoming[k] = r
+                if let other = incoming[k], !(records[other].version < r.version) { continue }
+                incoming[k] = i
             }
             if !incoming.isEmpty {
                 // The stored versions, locked: one primary-key probe per key, per record type.
                 var keysByType: [RecordType: [String]] = [:]
                 for k in incoming.keys { keysByType[k.type, default: []].append(k.key) }
-                existing.reserveCapacity(incoming.count)
+                changes.before.reserveCapacity(incoming.count)
                 for (type, keys) in keysByType.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
                     let current = try probingByKey {
                         try db.query("""
@@ -160,14 +171,16 @@ public final class SinkStore {
                     }
                     for i in 0..<current.rowCount {
                         let r = try StateRow.decode(current, i)
-                        existing[EntityKey(type: r.type, key: r.key)] = r
+                        changes.before[EntityKey(type: r.type, key: r.key)] = r
                     }
                 }
                 var deltas = AggregateDeltas(definitions: definitions)
-                var created: [StandardRecord] = []
-                var replaced: [StandardRecord] = []
-                for (k, r) in incoming {
-                    let old = existing[k]
+                var created: [Int] = []
+                var replaced: [Int] = []
+                changes.after.reserveCapacity(incoming.count)
+                for (k, i) in incoming {
+                    let r = records[i]
+                    let old = changes.before[k]
                     if let old, !(old.version < r.version) {
                         summary.staleVersions += 1
                         continue
@@ -175,20 +188,20 @@ public final class SinkStore {
                     deltas.replace(old, with: r)
                     quality.replace(old, with: r)
                     for i in claims.indices { claims[i].replace(old, with: r) }
-                    if old == nil { created.append(r) } else { replaced.append(r) }
-                    changed[k] = r
+                    if old == nil { created.append(i) } else { replaced.append(i) }
+                    changes.after[k] = i
                 }
                 summary.stateChanges = created.count + replaced.count
                 // New entities go straight in; this instance owns their partition, and a
                 // zombie writing the same key would fail its offset fence first.
                 if !created.isEmpty {
                     try db.copyIn("COPY \(s).current_state (\(StateRow.columns.joined(separator: ", "))) FROM STDIN") { w in
-                        for r in created { StateRow.write(r, &w) }
+                        for i in created { StateRow.write(records[i], &w) }
                     }
                 }
                 if !replaced.isEmpty {
                     try db.copyIn("COPY stage_state (\(StateRow.columns.joined(separator: ", "))) FROM STDIN") { w in
-                        for r in replaced { StateRow.write(r, &w) }
+                        for i in replaced { StateRow.write(records[i], &w) }
                     }
                     let updates = StateRow.columns.dropFirst(2).map { "\($0) = st.\($0)" } + ["stored_at = clock_timestamp()"]
                     try db.execute("""
@@ -211,7 +224,7 @@ public final class SinkStore {
                 countQuarantined(inserted, into: &quality)
             }
             for (k, c) in quality.rows where c.failed > 0 { summary.newlyFailed[k.monitor, default: 0] += c.failed }
-            summary.alerts = try commitQuality(&quality, claims: claims, before: existing, after: changed)
+            summary.alerts = try commitQuality(&quality, claims: claims, changes: changes)
             return summary
         }
     }
