@@ -10,7 +10,10 @@
 #    peak RSS per worker, and whether every aggregate equals the expected result.
 # 2. Latency: a fresh pipeline fed at R records/s (default 20,000) for about 30 s; p50/p99 of
 #    produce → visible in PostgreSQL (current_state.stored_at − source_time).
-# Prints a table and writes bench-results/<time>.json. Not part of the test suite.
+# 3. Micro benchmarks: `hubctl bench` (decode, standardise, HMAC, wire format, and the sink's
+#    commit of a batch against this PostgreSQL).
+# Prints a table and writes bench-results/<time>.json (and <time>-micro.json). Not part of
+# the test suite.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/env.sh
@@ -152,7 +155,11 @@ if ((skip_latency == 0)); then
 fi
 
 mkdir -p bench-results
-out="bench-results/$(date -u +%Y%m%dT%H%M%SZ).json"
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+out="bench-results/$stamp.json"
+echo "[bench] micro benchmarks (hot paths, single-threaded; sink commit against this PostgreSQL)" >&2
+"$bin/hubctl" bench --records 100000 --sink-database "host=127.0.0.1 port=$PG_PORT user=postgres dbname=postgres" \
+  --json "bench-results/$stamp-micro.json" > "$work/micro.txt"
 cat > "$out" <<JSON
 {"students": $students, "valid_records": $valid, "preload_seconds": $(python3 -c "print(round($load_end - $load_start, 1))"),
  "elapsed_seconds": $elapsed, "throughput_records_per_second": $throughput, "exact": $exact,
@@ -169,6 +176,7 @@ printf '%-34s %s\n' "valid records" "$valid" "elapsed (first consume → last co
   "CPU s postgres / broker" "$pg_cpu / $broker_cpu" \
   "peak RSS MiB ingest / transform / sink" "${rss[ingest]} / ${rss[transform]} / ${rss[sink]}" \
   "latency p50 / p99 at $latency_rate rec/s" "$p50 / $p99 ms"
+echo; echo "Micro benchmarks (bench-results/$stamp-micro.json):"; cat "$work/micro.txt"
 if [[ -s $work/pg-statements.txt ]]; then
   echo; echo "PostgreSQL statements by total time (s | calls | rows | statement):"; cat "$work/pg-statements.txt"
 fi

@@ -2,20 +2,26 @@ import ArgumentParser
 import Decoding
 import Foundation
 import HubCore
+import HubStore
+import Postgres
 import Standardization
 import Topology
 import Zstd
 
 /// `hubctl bench`: micro benchmarks of the per-record hot paths, single-threaded, in this
 /// process — decoding per content type, standardisation per dialect (with and without the
-/// quality monitors), and the person-code HMAC. Build with `-c release` for real figures.
+/// quality monitors), the person-code HMAC, the standard-record wire format and, given a
+/// database, the sink's commit of a batch. Build with `-c release` for real figures.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Micro benchmarks: decode per content type, standardise per dialect, person-code HMAC.")
+        commandName: "bench", abstract: "Micro benchmarks: decode per content type, standardise per dialect, person-code HMAC, sink commit.")
 
     @Option(name: .long, help: "Directory of topology YAML files.") var topology: String = "Topologies"
     @Option(name: .long, help: "Records per case.") var records: Int = 200_000
     @Option(name: .long, help: "Write the figures as JSON to this file.") var json: String?
+    @Option(name: .long, help: "PostgreSQL connection string: also measure the sink's commit (in a throwaway schema).")
+    var sinkDatabase: String?
+    @Option(name: .long, help: "Records per sink transaction.") var sinkBatch: Int = 20_000
 
     struct Figure: Codable {
         var name: String
@@ -108,11 +114,47 @@ struct BenchCommand: AsyncParsableCommand {
             for _ in 0..<records where (try? StandardRecord(decoding: r.encoded())) != nil { n += 1 }
             return n
         }
+        if let conninfo = sinkDatabase {
+            try benchSinkCommit(conninfo: conninfo, topology: topo, measure: measure)
+        }
         if let json = self.json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(figures).write(to: URL(fileURLWithPath: json))
         }
+    }
+
+    /// The sink's commit: `records` new students in transactions of `sinkBatch`, then a newer
+    /// version of each (every one a replacement: retraction and addition).
+    func benchSinkCommit(conninfo: String, topology: Topology,
+                         measure: (String, Int, () throws -> Int) throws -> Void) throws {
+        let db = try PGConnection(conninfo: conninfo)
+        let schema = HubSchema(name: "bench_sink_\(getpid())")
+        try schema.migrate(db, topology: topology)
+        defer { _ = try? db.execute("DROP SCHEMA \(schema.name) CASCADE; DROP SCHEMA \(schema.privateName) CASCADE") }
+        let store = SinkStore(db: db, schema: schema, topology: topology)
+        let topic = "bench.std.student"
+        _ = try store.loadOffsets(group: "bench", partitions: [(topic, 0)])
+        var next: Int64 = 0
+        func commitAll(version: Int64) throws -> Int {
+            var changed = 0
+            for start in stride(from: 0, to: records, by: sinkBatch) {
+                var batch = SinkBatch()
+                for n in start..<min(start + sinkBatch, records) {
+                    batch.records.append(StandardRecord(
+                        type: .student, key: "bench-\(n)", schoolCode: Self.school(n), countyCode: "330106",
+                        updatedAtMicros: 1_788_228_000_000_000 + version, position: SourcePosition(topic: topic, partition: 0, offset: next, row: 0),
+                        gender: Int16(1 + n % 2), grade: Int16(11 + n % 6), status: 1, birthDay: 17_900 + Int32(n % 365),
+                        localIdCode: "G\(n)"))
+                }
+                batch.offsets = [(topic, 0, next, next + 1)]
+                next += 1
+                changed += try store.commit(group: "bench", batch).stateChanges
+            }
+            return changed
+        }
+        try measure("sink commit, new (\(sinkBatch)/transaction)", records) { try commitAll(version: 1) }
+        try measure("sink commit, replaced (\(sinkBatch)/transaction)", records) { try commitAll(version: 2) }
     }
 
     static func school(_ i: Int) -> String { "31330001" + String(format: "%02d", i % 100) }
