@@ -13,6 +13,9 @@ import WorkerRuntime
 /// partition) and the quarantine units one message each, wait for the acknowledgements,
 /// then commit. At-least-once; the sink makes redelivery harmless.
 struct TransformWorker: PollLoopWorker {
+    /// Messages taken per poll while filling a batch.
+    static let pollChunk = 16
+
     let settings: WorkerSettings
     let topology: Topology
     let pseudonymizer: Pseudonymizer
@@ -58,53 +61,67 @@ struct TransformWorker: PollLoopWorker {
         let batchTime = Timer(label: "hub_batch_seconds", dimensions: [("stage", "transform")])
 
         let lag = ConsumerLagReporter(stage: "transform")
+        // An ingested message carries up to a whole raw value's records (often hundreds): a
+        // batch takes messages a few at a time until it holds 4 × batch-size records, so the
+        // records in flight (and the worker's memory) stay bounded.
+        let recordBudget = 4 * settings.batchSize
         while !stop.isStopping {
-            let batch = try consumer.poll(maxMessages: settings.batchSize, timeout: settings.batchWait)
+            var batch = try consumer.poll(maxMessages: Self.pollChunk, timeout: settings.batchWait)
             lag.update(consumer)
             if batch.isEmpty { continue }
             let started = ContinuousClock.now
             try registryFollower.catchUp()
             var next: [TopicPartition: Int64] = [:]
             var count = 0
+            var polled = 0
             var output = TransformOutput()
             var quarantinedNow: [QuarantineReason: Int] = [:]
-            for message in batch {
-                next[message.topicPartition] = max(next[message.topicPartition] ?? 0, message.offset + 1)
-                guard let value = message.value, let ingested = try? IngestedMessage(decoding: value) else {
-                    logger.error("unreadable internal message skipped", metadata: [
-                        "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)"])
-                    continue
-                }
-                guard let standardizer = standardizers[ingested.source.topic] else {
-                    logger.error("no stream for source topic; message skipped", metadata: ["source": "\(ingested.source.topic)"])
-                    continue
-                }
-                let outputTopic = settings.topic(standardizer.stream.outputTopic)
-                let asOf = ingested.registryAsOfMs ?? ingested.timestampMs
-                for record in ingested.records {
-                    count += 1
-                    var position = ingested.source
-                    position.row = record.row
-                    let outcome = standardizer.standardize(record, source: position, registryAsOfMs: asOf,
-                                                           registry: registryFollower.registry,
-                                                           replayed: ingested.registryAsOfMs != nil,
-                                                           sourceTimestampMs: ingested.timestampMs)
-                    switch outcome {
-                    case .standard(let std):
-                        output.standard[outputTopic, default: []].append(std)
-                    case .quarantine(let reason, let field, let detail, let school):
-                        let unit = QuarantineUnit(position: position, timestampMs: ingested.timestampMs,
-                                                  recordType: standardizer.stream.recordType, reason: reason, field: field,
-                                                  detail: detail, schoolCode: school, raw: record.text, record: record)
-                        output.quarantine.append((unit.key, unit.encoded()))
-                        quarantinedNow[reason, default: 0] += 1
+            while !batch.isEmpty {
+                polled += batch.count
+                for message in batch {
+                    next[message.topicPartition] = max(next[message.topicPartition] ?? 0, message.offset + 1)
+                    guard let value = message.value, let ingested = try? IngestedMessage(decoding: value) else {
+                        logger.error("unreadable internal message skipped", metadata: [
+                            "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)"])
+                        continue
+                    }
+                    guard let standardizer = standardizers[ingested.source.topic] else {
+                        logger.error("no stream for source topic; message skipped", metadata: ["source": "\(ingested.source.topic)"])
+                        continue
+                    }
+                    let outputTopic = settings.topic(standardizer.stream.outputTopic)
+                    let asOf = ingested.registryAsOfMs ?? ingested.timestampMs
+                    for record in ingested.records {
+                        count += 1
+                        var position = ingested.source
+                        position.row = record.row
+                        let outcome = standardizer.standardize(record, source: position, registryAsOfMs: asOf,
+                                                               registry: registryFollower.registry,
+                                                               replayed: ingested.registryAsOfMs != nil,
+                                                               sourceTimestampMs: ingested.timestampMs)
+                        switch outcome {
+                        case .standard(let std):
+                            output.standard[outputTopic, default: []].append(std)
+                        case .quarantine(let reason, let field, let detail, let school):
+                            let unit = QuarantineUnit(position: position, timestampMs: ingested.timestampMs,
+                                                      recordType: standardizer.stream.recordType, reason: reason, field: field,
+                                                      detail: detail, schoolCode: school, raw: record.text, record: record)
+                            output.quarantine.append((unit.key, unit.encoded()))
+                            quarantinedNow[reason, default: 0] += 1
+                        }
                     }
                 }
+                guard count < recordBudget, polled < settings.batchSize else { break }
+                batch = try consumer.poll(maxMessages: min(Self.pollChunk, settings.batchSize - polled), timeout: .zero)
             }
             try publisher.publish(output)
             for (topic, records) in output.standard { recordsOut[topic]?.increment(by: records.count) }
             for (reason, n) in quarantinedNow { quarantined[reason]?.increment(by: n) }
-            try consumer.commit(next.map { TopicPartitionOffset($0.key, offset: $0.value) })
+            // A rebalance during a later poll of the batch may have taken partitions away:
+            // their new owner starts from the last commit (their output is sent again, which
+            // is harmless downstream), so only offsets of partitions still owned are committed.
+            let owned = Set(try consumer.assignment())
+            try consumer.commit(next.filter { owned.contains($0.key) }.map { TopicPartitionOffset($0.key, offset: $0.value) })
             recordsIn.increment(by: count)
             batchTime.record(since: started)
         }
