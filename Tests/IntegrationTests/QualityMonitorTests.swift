@@ -141,6 +141,10 @@ struct QualityMonitorTests {
         try expect(f, "student_enrolled_once",
                    rows: ["\(a)|\(d1)": [5, 2], "\(b)|\(d2)": [2, 1], "\(c)|\(d2)": [1, 1]],
                    breaches: ["\(a)|\(d1)", "\(b)|\(d2)", "\(c)|\(d2)"])
+        // Rows are kept only for the persons two schools reported (P1–P3, two schools each);
+        // P4–P6 have exactly the claim their current state implies.
+        let stored = try f.h.query("SELECT count(*), count(DISTINCT grp) FROM hub.quality_claims WHERE monitor = 'student_enrolled_once'")
+        #expect(stored.int(0, 0) == 6 && stored.int(0, 1) == 3)
     }
 
     @Test func studentRegistryNumberUniqueAcrossPartitions() throws {
@@ -161,6 +165,8 @@ struct QualityMonitorTests {
         try f.waitUntilCaughtUp()
         try expect(f, "student_registry_no_unique", rows: ["\(a)|\(d1)": [2, 1], "\(c)|\(d1)": [1, 1], "\(b)|\(d1)": [2, 0]],
                    breaches: ["\(a)|\(d1)", "\(c)|\(d1)", "\(b)|\(d1)"])
+        // The numbers held are read from the current state; no claim rows are kept for them.
+        #expect(try f.h.query("SELECT count(*) FROM hub.quality_claims WHERE monitor = 'student_registry_no_unique'").int(0, 0) == 0)
     }
 
     @Test func studentCountyMatchesRegistry() throws {
