@@ -33,6 +33,7 @@ let package = Package(
         .systemLibrary(name: "CRdKafka", path: "Sources/CLibraries/CRdKafka", pkgConfig: "rdkafka"),
         .systemLibrary(name: "CLibPQ", path: "Sources/CLibraries/CLibPQ", pkgConfig: "libpq"),
         .systemLibrary(name: "CZstd", path: "Sources/CLibraries/CZstd", pkgConfig: "libzstd"),
+        .systemLibrary(name: "CMalloc", path: "Sources/CLibraries/CMalloc"),
         .target(name: "Kafka", dependencies: ["CRdKafka"]),
         .target(name: "Postgres", dependencies: ["CLibPQ"]),
         .target(name: "Zstd", dependencies: ["CZstd"]),
@@ -47,7 +48,7 @@ let package = Package(
         .target(name: "QualityReport"),
         .target(name: "HubStore", dependencies: ["HubCore", "Aggregation", "Postgres", "Topology", "QualityReport"]),
         .target(name: "WorkerRuntime", dependencies: [
-            "HubCore", "Topology", "Kafka", "Postgres", "HubStore",
+            "HubCore", "Topology", "Kafka", "Postgres", "HubStore", "CMalloc",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),

@@ -17,6 +17,7 @@ public enum WorkerMain {
 
     /// Sets up logging and metrics once per process.
     public static func bootstrap(_ settings: WorkerSettings) -> (Logger, PrometheusCollectorRegistry) {
+        AllocatorSettings.fixLargeBlockThreshold()
         let level = Logger.Level(rawValue: settings.logLevel) ?? .info
         LoggingSystem.bootstrap { label in StructuredLogHandler(label: label, format: settings.logFormat, level: level) }
         let registry = PrometheusCollectorRegistry()
