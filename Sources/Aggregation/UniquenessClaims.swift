@@ -90,6 +90,22 @@ public struct UniquenessClaims: Sendable {
         if let claim { proposals.append(.upsert(claim)) }
     }
 
+    /// The conflict rule: a claim is in conflict when it is active and its group has two or
+    /// more active claims.
+    static func inConflict(_ c: QualityClaim, activeInGroup: Int) -> Bool { c.active && activeInGroup >= 2 }
+
+    /// `claims` (whole groups) with their flags set by the conflict rule; for stored claims
+    /// whose flags are derived rather than stored.
+    public static func markingConflicts(_ claims: [QualityClaim]) -> [QualityClaim] {
+        var active: [String: Int] = [:]
+        for c in claims where c.active { active[c.group, default: 0] += 1 }
+        return claims.map { c in
+            var c = c
+            c.flagged = inConflict(c, activeInGroup: active[c.group, default: 0])
+            return c
+        }
+    }
+
     public struct Outcome: Sendable {
         /// Claims that are new or changed.
         public var writes: [QualityClaim] = []
@@ -153,7 +169,7 @@ public struct UniquenessClaims: Sendable {
                 let old = slot.before
                 var new = slot.after
                 if var c = new {
-                    c.flagged = c.active && active >= 2
+                    c.flagged = Self.inConflict(c, activeInGroup: active)
                     after.append(c)
                     new = c
                 }

@@ -13,13 +13,14 @@ extension PGCopyWriter {
         if let day { field(day: day) } else { field(nil as String?) }
     }
 
-    /// A `timestamptz` field from milliseconds since the epoch (UTC); NULL unless positive.
-    mutating func field(timestampMs ms: Int64) {
-        guard ms > 0 else {
+    /// A `timestamptz` field from milliseconds since the epoch (UTC), or NULL.
+    mutating func field(timestampMs ms: Int64?) {
+        guard let ms else {
             field(nil as String?)
             return
         }
-        let d = CalendarDate(daysSinceEpoch: Int(ms / 86_400_000))
-        field(year: d.year, month: d.month, day: d.day, millisecondOfDay: Int(ms % 86_400_000))
+        let days = (ms >= 0 ? ms : ms - 86_399_999) / 86_400_000
+        let d = CalendarDate(daysSinceEpoch: Int(days))
+        field(year: d.year, month: d.month, day: d.day, millisecondOfDay: Int(ms - days * 86_400_000))
     }
 }

@@ -119,7 +119,7 @@ public final class RawZoneStore {
                     w.field(m.key.map { String(decoding: $0, as: UTF8.self).filter { $0 != "\u{0}" } })
                     w.field(m.schoolCode)
                     w.field(m.countyCode)
-                    w.field(m.timestampMs.map(SinkStore.timestampText))
+                    w.field(timestampMs: m.timestampMs)
                     w.field(m.compressed.map(SinkStore.byteaText))
                     w.field(m.originalSize.map(String.init))
                     w.field(Self.headersJSON(m.headers))

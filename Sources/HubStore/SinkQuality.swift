@@ -80,7 +80,7 @@ extension SinkStore {
                 w.field(k.school)
                 w.field(day: k.day)
                 w.field(a.records)
-                w.field(timestampMs: a.firstArrivalMs)
+                w.field(timestampMs: a.firstArrivalMs > 0 ? a.firstArrivalMs : nil)
                 w.endRow()
             }
         }
@@ -94,36 +94,33 @@ extension SinkStore {
 
     /// A unique-local-id monitor: the number a person holds is the one in their current
     /// state, so the groups are read from `current_state`: the holders this batch did not
-    /// change, plus the batch's changed holders as they were before it. Groups span partitions, so an advisory
-    /// lock per monitor serialises them across sink instances.
+    /// change, plus the batch's changed holders as they were before it. Groups span
+    /// partitions, so an advisory lock per monitor serialises them across sink instances.
     private func commitHeldNumbers(_ claims: UniquenessClaims, changes: StateChanges, into quality: inout QualityDeltas) throws {
         let type = claims.monitor.recordType
         var numbers: Set<String> = []
+        var holders: [QualityClaim] = []  // the batch's changed holders, as they were
         for (k, i) in changes.after where k.type == type {
             if let id = changes.records[i].localIdCode { numbers.insert(id) }
-            if let id = changes.before[k]?.localIdCode { numbers.insert(id) }
+            if let old = changes.before[k], let id = old.localIdCode {
+                numbers.insert(id)
+                if let c = claims.claim(of: old) { holders.append(c) }
+            }
         }
         guard !numbers.isEmpty else { return }
         try db.query("SELECT pg_advisory_xact_lock(hashtext($1))", ["eduhub.quality.\(s).\(claims.monitor.name)"])
         // The other holders: rows this transaction did not write (those are the batch's own
-        // changes, put back below as they were).
+        // changes, already above as they were).
         let rows = try probingByKey {
             try db.query("""
                 SELECT \(StateRow.columns.joined(separator: ", ")) FROM \(s).current_state
                 WHERE record_type = $1 AND local_id_code = ANY($2::text[]) AND xmin <> pg_current_xact_id()::xid
                 """, [type.rawValue, PGArrayLiteral.text(Array(numbers))])
         }
-        var holders: [QualityClaim] = []
         for i in 0..<rows.rowCount {
             if let c = claims.claim(of: try StateRow.decode(rows, i)) { holders.append(c) }
         }
-        for k in changes.after.keys where k.type == type {
-            if let old = changes.before[k], let c = claims.claim(of: old) { holders.append(c) }
-        }
-        var size: [String: Int] = [:]
-        for c in holders { size[c.group, default: 0] += 1 }
-        for i in holders.indices { holders[i].flagged = size[holders[i].group, default: 0] >= 2 }
-        _ = claims.apply(stored: holders, into: &quality)
+        _ = claims.apply(stored: UniquenessClaims.markingConflicts(holders), into: &quality)
     }
 
     /// A one-school-per-person monitor: a person's claims are stored only once they span two

@@ -316,7 +316,7 @@ public final class SinkStore {
                 w.field(u.detail)
                 w.field(u.recordType?.rawValue)
                 w.field(u.schoolCode)
-                w.field(timestampMs: u.timestampMs)
+                w.field(timestampMs: u.timestampMs > 0 ? u.timestampMs : nil)
                 w.endRow()
             }
         }
@@ -352,15 +352,6 @@ public final class SinkStore {
                                          offset: Int64(inserted.value(i, 2) ?? "") ?? 0, row: Int32(inserted.int(i, 3) ?? 0)))
         }
         return unique.filter { stored.contains($0.position) }
-    }
-
-    static func timestampText(_ ms: Int64) -> String {
-        let days = Int((ms >= 0 ? ms : ms - 86_399_999) / 86_400_000)
-        let rem = ms - Int64(days) * 86_400_000
-        let date = CalendarDate(daysSinceEpoch: days)
-        let secs = rem / 1000
-        func pad(_ v: Int64, _ n: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, n - s.count)) + s }
-        return "\(date) \(pad(secs / 3600, 2)):\(pad(secs / 60 % 60, 2)):\(pad(secs % 60, 2)).\(pad(rem % 1000, 3))+00"
     }
 
     /// bytea in hex input form.

@@ -179,4 +179,15 @@ struct QualityMonitorUnitTests {
         #expect(both.groups[0].claims.allSatisfy { $0.flagged })
         #expect(d2.rows[QualityRowKey(monitor: "student_enrolled_once", school: "A", day: day)] == QualityDeltas.Change(checked: 0, failed: 1, examples: ["p1"]))
     }
+
+    @Test func conflictsAreMarkedByActiveMembersPerGroup() {
+        let v = StandardRecord.Version(updatedAtMicros: 1, partition: 0, offset: 0, row: 0)
+        func c(_ g: String, _ m: String, active: Bool) -> QualityClaim {
+            QualityClaim(group: g, member: m, school: m, day: 0, active: active, flagged: true, version: v)
+        }
+        let marked = UniquenessClaims.markingConflicts([c("x", "A", active: true), c("x", "B", active: true),
+                                                        c("y", "A", active: true), c("y", "B", active: false),
+                                                        c("z", "A", active: false), c("z", "B", active: false)])
+        #expect(marked.map(\.flagged) == [true, true, false, false, false, false])
+    }
 }
