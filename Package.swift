@@ -62,7 +62,7 @@ let package = Package(
         .executableTarget(name: "Sink", dependencies: ["WorkerRuntime", "HubStore"], linkerSettings: rdkafkaRpath),
         .target(name: "SchedulerCore", dependencies: ["HubCore", "Topology", "HubStore", "QualityReport", "Postgres", "Kafka", "Zstd", .product(name: "Logging", package: "swift-log")]),
         .executableTarget(name: "Scheduler", dependencies: ["WorkerRuntime", "HubStore", "SchedulerCore"], linkerSettings: rdkafkaRpath),
-        .executableTarget(name: "Archive", dependencies: ["WorkerRuntime", "HubStore", "Zstd"], linkerSettings: rdkafkaRpath),
+        .executableTarget(name: "Archive", dependencies: ["WorkerRuntime", "HubStore", "Zstd", "Decoding"], linkerSettings: rdkafkaRpath),
         .executableTarget(name: "hubctl", dependencies: ["Zstd", 
             "WorkerRuntime", "HubStore", "Decoding", "Standardization", "Aggregation", "TopologyTesting", "SchedulerCore", "QualityReport",
         ], linkerSettings: rdkafkaRpath),

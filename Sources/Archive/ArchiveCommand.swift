@@ -6,12 +6,13 @@ import Topology
 import WorkerRuntime
 
 /// `hub-archive`: keeps every raw message, zstd-compressed, in the raw "own zone" of its
-/// school or county (`<schema>_private.raw_zone`), exactly once, for the retention period.
+/// school or county (`<schema>_private.raw_zone`), exactly once, for the retention period;
+/// and every registry message as a version of its school (`<schema>.school_registry`).
 @main
 struct ArchiveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hub-archive",
-        abstract: "Archive stage: raw topics → zstd-compressed raw zone per school/county in PostgreSQL, exactly once.")
+        abstract: "Archive stage: raw topics → zstd-compressed raw zone per school/county, ref.school → school registry versions; in PostgreSQL, exactly once.")
 
     @OptionGroup var common: CommonOptions
 
@@ -33,7 +34,7 @@ struct ArchiveCommand: AsyncParsableCommand {
         let retention = retentionDays ?? ProcessInfo.processInfo.environment["HUB_RAW_RETENTION_DAYS"].flatMap(Int.init)
         if let retention, retention < 0 { WorkerMain.fail("archive", "retention days must be 0 or more, not \(retention)") }
         let topology = WorkerMain.loadTopology(settings)
-        let topics = topology.streams.map { settings.topic($0.sourceTopic) }
+        let topics = topology.streams.map { settings.topic($0.sourceTopic) } + [settings.registryTopic]
         if settings.checkConfig {
             for topic in topics { WorkerMain.checkBroker(settings, topic: topic) }
             do {
@@ -46,7 +47,8 @@ struct ArchiveCommand: AsyncParsableCommand {
         }
         let (logger, registry) = WorkerMain.bootstrap(settings)
         let health = HealthState()
-        let worker = ArchiveWorker(settings: settings, topology: topology, topics: topics, zstdLevel: level, retentionDays: retention,
+        let worker = ArchiveWorker(settings: settings, topology: topology, topics: topics, registryTopic: settings.registryTopic,
+                                   zstdLevel: level, retentionDays: retention,
                                    logger: logger, health: health)
         try await WorkerMain.run(worker, settings: settings, logger: logger, registry: registry, health: health)
     }

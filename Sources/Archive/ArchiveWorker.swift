@@ -1,3 +1,4 @@
+import Decoding
 import Foundation
 import HubStore
 import Kafka
@@ -12,10 +13,13 @@ import Zstd
 /// under the archive's group), each partition starts from its stored offset on assignment,
 /// and every batch stores its rows and its new offsets in one transaction fenced by
 /// compare-and-set. On a database failure the batch is dropped and the partitions rewound.
+/// Raw messages go to the raw zone; registry messages become versions in `school_registry`,
+/// read by ``RegistryMessage`` exactly as the transform reads them.
 struct ArchiveWorker: PollLoopWorker {
     let settings: WorkerSettings
     let topology: Topology
     let topics: [String]
+    let registryTopic: String
     let zstdLevel: Int
     /// When set, raw messages older than this are deleted once an hour.
     let retentionDays: Int?
@@ -59,10 +63,19 @@ struct ArchiveWorker: PollLoopWorker {
             lag.update(consumer)
             if messages.isEmpty { continue }
             var rows: [RawZoneMessage] = []
+            var versions: [SchoolRegistryVersion] = []
             var next: [TopicPartition: Int64] = [:]
             for m in messages {
                 guard positions.expected(m.topicPartition) != nil else { continue }  // revoked meanwhile
                 next[m.topicPartition] = max(next[m.topicPartition] ?? 0, m.offset + 1)
+                if m.topic == registryTopic {
+                    let read = RegistryMessage.read(key: m.key, value: m.value)
+                    guard let school = read.school else { continue }  // names no school: the transform ignores it too
+                    versions.append(SchoolRegistryVersion(
+                        school: school, county: read.county, name: read.name, stage: read.stage, timestampMs: m.timestampMs ?? 0,
+                        topic: m.topic, partition: m.partition, offset: m.offset))
+                    continue
+                }
                 rows.append(RawZoneMessage(
                     topic: m.topic, partition: m.partition, offset: m.offset, key: m.key, timestampMs: m.timestampMs,
                     compressed: m.value.map { Zstd.compress($0, level: zstdLevel) }, originalSize: m.value?.count,
@@ -73,12 +86,12 @@ struct ArchiveWorker: PollLoopWorker {
             }
             if offsets.isEmpty { continue }
             do {
-                let inserted = try store.commit(group: settings.group, rows, offsets: offsets)
+                let inserted = try store.commit(group: settings.group, rows, registry: versions, offsets: offsets)
                 for o in offsets { positions.set(TopicPartition(topic: o.topic, partition: o.partition), o.next) }
                 stored.increment(by: inserted)
                 health.set("database", true)
                 backoff.reset()
-                logger.debug("archived", metadata: ["messages": "\(rows.count)", "new": "\(inserted)"])
+                logger.debug("archived", metadata: ["messages": "\(rows.count)", "registry_versions": "\(versions.count)", "new": "\(inserted)"])
             } catch is FencedError {
                 logger.warning("offsets moved on in the database; reloading them")
                 try positions.rewind(consumer, reload: true)

@@ -8,8 +8,9 @@ import Topology
 /// for a region) may read the published datasets of the catalog — the aggregate tables and
 /// views built only on them — and row-level security limits each login to its region and the
 /// regions beneath it; `<schema>_operator` (NOLOGIN, granted to operator logins) reads the
-/// quarantine, the private schema (raw bytes) and every aggregate row. Neither reads the
-/// state, the offsets or `school_regions`. The policies ask `region_visible`, a security-definer
+/// quarantine, the private schema (raw bytes) and every aggregate row. Both read the reference
+/// data: region names (`regions`) and the current school registry (`schools`). Neither reads
+/// the state, the offsets or `school_regions`. The policies ask `region_visible`, a security-definer
 /// function, which grant the session's login has, so readers need no access to the grants or
 /// to `school_regions` themselves.
 public enum AccessControl {
@@ -68,6 +69,7 @@ public enum AccessControl {
                 REVOKE EXECUTE ON FUNCTION \(s).region_visible(text, text) FROM PUBLIC;
                 GRANT EXECUTE ON FUNCTION \(s).region_visible(text, text) TO \(qReader);
                 GRANT SELECT ON \(s).catalog_datasets, \(s).catalog_fields TO \(qReader);
+                GRANT SELECT ON \(s).regions, \(s).schools TO \(qReader);
                 """
             for d in catalog.datasets where d.classification == .public && d.kind == "table" {
                 sql += "\nGRANT SELECT ON \(d.name) TO \(qReader);"
@@ -85,6 +87,7 @@ public enum AccessControl {
                                 \(s).catalog_datasets, \(s).catalog_fields TO \(qOperator);
                 GRANT SELECT ON \(s).quality_monitors, \(s).quality_results, \(s).quality_alerts, \(s).quality_activity,
                                 \(s).quality_rollup, \(s).quality_scores, \(s).school_regions TO \(qOperator);
+                GRANT SELECT ON \(s).regions, \(s).schools, \(s).school_registry TO \(qOperator);
                 """
             for table in aggregateTables { sql += "\nGRANT SELECT ON \(table) TO \(qOperator);" }
             try db.execute(sql)
@@ -163,7 +166,9 @@ public enum AccessControl {
 
     /// Whether the session's login may see a row at (`level`, `region`): province sees all;
     /// a city its row, its counties (same first 4 digits) and their schools; a county its row
-    /// and its schools; a school its own rows. Schools' counties come from `school_regions`.
+    /// and its schools; a school its own rows. A school belongs to the county of its latest
+    /// standardised record (`school_regions`) and to its county in the registry (`schools`),
+    /// so a registered school that never sent a record is still its county's.
     /// `session_user` (the login), not `current_user`, which is the owner inside the function.
     static func regionVisibleFunction(_ schema: HubSchema) -> String {
         let s = schema.name
@@ -177,10 +182,11 @@ public enum AccessControl {
                         OR (g.level = row_level AND g.region_code = row_region)
                         OR (g.level = 'city' AND row_level = 'county' AND left(row_region, 4) = left(g.region_code, 4))
                         OR (row_level = 'school' AND g.level IN ('city', 'county') AND EXISTS (
-                            SELECT 1 FROM \(s).school_regions r
-                            WHERE r.school_code = row_region
-                              AND CASE g.level WHEN 'city' THEN left(r.county_code, 4) = left(g.region_code, 4)
-                                               ELSE r.county_code = g.region_code END))))
+                            SELECT 1 FROM (SELECT r.county_code FROM \(s).school_regions r WHERE r.school_code = row_region
+                                           UNION ALL
+                                           SELECT k.county_code FROM \(s).schools k WHERE k.school_code = row_region) c
+                            WHERE CASE g.level WHEN 'city' THEN left(c.county_code, 4) = left(g.region_code, 4)
+                                               ELSE c.county_code = g.region_code END))))
             $fn$;
             """
     }

@@ -60,6 +60,7 @@ public struct Catalog: Sendable, Codable {
             }
         }
         out += Self.quarantineDatasets(topology, schema)
+        out += Self.referenceDatasets(schema)
         datasets = out
     }
 
@@ -203,6 +204,42 @@ public struct Catalog: Sendable, Codable {
                 lineage: raw.joined(separator: ", ") + " → hub-archive → \(schema.privateName).raw_zone",
                 fields: [f("school_code", "school", "school code (message key)"), f("county_code", "text", "county code (key or registry)"),
                          f("bytes", "bytes", "zstd-compressed raw value"), f("headers", "text", "Kafka headers")]),
+        ]
+    }
+
+    /// School and region names: public reference data, read by every login.
+    private static func referenceDatasets(_ schema: HubSchema) -> [CatalogDataset] {
+        let s = schema.name
+        func f(_ name: String, _ kind: String, _ meaning: String) -> CatalogField {
+            CatalogField(name: name, kind: kind, meaning: meaning, classification: .public, codeTables: [], sources: [])
+        }
+        let owner = "hub operators"
+        return [
+            CatalogDataset(
+                name: "\(s).schools", kind: "view", zone: "reference", classification: .public, owner: owner,
+                description: "Each registered school's current version (deleted schools are absent).",
+                location: "view \(s).schools", stream: nil, upstream: ["\(s).school_registry"],
+                lineage: "ref.school → hub-archive → \(s).school_registry → latest version per school",
+                fields: [f("school_code", "school", "10-digit school identification code"), f("name", "text", "school name"),
+                         f("county_code", "text", "county code (GB/T 2260)"), f("city_code", "text", "city code: the county's first 4 digits + 00"),
+                         f("stage", "text", "school stage as registered (e.g. primary, junior, senior)"),
+                         f("valid_from", "timestamp", "Kafka time of the registry message in effect")]),
+            CatalogDataset(
+                name: "\(s).school_registry", kind: "table", zone: "reference", classification: .internal, owner: owner,
+                description: "Every ref.school message as a version of its school, valid from its Kafka timestamp.",
+                location: "table \(s).school_registry", stream: nil, upstream: ["ref.school"],
+                lineage: "ref.school → hub-archive (same transaction as its offsets) → \(s).school_registry",
+                fields: [f("school_code", "school", "school code (message key)"), f("valid_from", "timestamp", "Kafka timestamp"),
+                         f("name", "text", "school name"), f("county_code", "text", "county code; null for a delete"),
+                         f("stage", "text", "school stage"), f("deleted", "bool", "the message deletes the school")]),
+            CatalogDataset(
+                name: "\(s).regions", kind: "table", zone: "reference", classification: .public, owner: owner,
+                description: "Names of the province, its cities and counties (GB/T 2260).",
+                location: "table \(s).regions", stream: nil, upstream: ["topology regions:"],
+                lineage: "Topologies (regions:) → hubctl db migrate → \(s).regions",
+                fields: [f("code", "text", "region code"), f("level", "text", "province, city or county"),
+                         f("parent_code", "text", "the region above"), f("name_zh", "text", "Chinese name"),
+                         f("name_en", "text", "English (pinyin) name")]),
         ]
     }
 

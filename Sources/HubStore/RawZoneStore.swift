@@ -84,14 +84,14 @@ public final class RawZoneStore {
         }
     }
 
-    /// Stores `messages` (a redelivered position changes nothing) and advances the offsets,
-    /// in one transaction. Schools' counties are filled from `school_regions` when the key is
-    /// a school code.
+    /// Stores `messages` and the registry versions `registry` (a redelivered position changes
+    /// nothing) and advances the offsets, in one transaction. Schools' counties are filled from
+    /// `school_regions` when the key is a school code.
     ///
     /// - Throws: ``FencedError`` when another instance has moved a stored offset on.
-    /// - Returns: rows newly stored.
+    /// - Returns: rows newly stored (raw messages and registry versions).
     @discardableResult
-    public func commit(group: String, _ messages: [RawZoneMessage],
+    public func commit(group: String, _ messages: [RawZoneMessage], registry: [SchoolRegistryVersion] = [],
                        offsets: [(topic: String, partition: Int32, expected: Int64, next: Int64)]) throws -> Int {
         if !prepared {
             try db.execute("""
@@ -107,7 +107,8 @@ public final class RawZoneStore {
                     """, [group, o.topic, String(o.partition), String(o.expected), String(o.next)])
                 if r.affectedRows != 1 { throw FencedError() }
             }
-            guard !messages.isEmpty else { return 0 }
+            let versions = try SchoolRegistryStore.insert(db, schema: schema, registry)
+            guard !messages.isEmpty else { return versions }
             try db.copyIn("""
                 COPY stage_raw_zone (src_topic, src_partition, src_offset, message_key, school_code, county_code,
                                      message_time, bytes, original_size, headers) FROM STDIN
@@ -135,7 +136,7 @@ public final class RawZoneStore {
                 ORDER BY 1, 2, 3
                 ON CONFLICT (src_topic, src_partition, src_offset) DO NOTHING
                 """)
-            return inserted.affectedRows
+            return inserted.affectedRows + versions
         }
     }
 

@@ -41,6 +41,7 @@ public struct HubSchema: Sendable {
                 }
             }
             try QualityStore.syncMonitors(db, schema: self, topology: topology)
+            try SchoolRegistryStore.syncRegions(db, schema: self, topology: topology)
             try AccessControl.applyPolicies(db, schema: self, topology: topology)
         }
     }
@@ -53,6 +54,7 @@ public struct HubSchema: Sendable {
             SchedulerMigration(),
             QualityMigration(),
             HeldNumbersMigration(),
+            RegistryMigration(),
         ]
     }
 }

@@ -9,6 +9,8 @@ public struct Topology: Sendable {
     public var files: [String]
     /// Batch task DAGs run by the scheduler (`dags:` in any file).
     public var dags: [DAGDefinition] = []
+    /// Names of the province, its cities and counties (`regions:`, GB/T 2260); may be empty.
+    public var regions = RegionDirectory()
 
     public func dag(_ name: String) -> DAGDefinition? { dags.first { $0.name == name } }
 

@@ -55,7 +55,11 @@ public enum TopologyLoader {
         var streamNodes: [(YAMLReader, Node, [(key: String, keyNode: Node, value: Node)])] = []
         var dags: [DAGDefinition] = []
         let topKeys: Set<String> = ["code_tables", "stream", "description", "owner", "record_type", "source_topic",
-                                    "output_topic", "fields", "dialects", "aggregates", "monitors", "dags"]
+                                    "output_topic", "fields", "dialects", "aggregates", "monitors", "dags", "regions"]
+        // Sections that stand on their own in any file; everything else belongs to a stream.
+        let sharedSections: Set<String> = ["code_tables", "dags", "regions"]
+        var regions: [RegionName] = []
+        var regionFiles: [String: String] = [:]
         for (reader, root) in parsed {
             let top = reader.mapping(root, "a topology file", allowedKeys: topKeys)
             for (name, keyNode, tableNode) in reader.mapping(top["code_tables"], "code_tables") {
@@ -75,9 +79,17 @@ public enum TopologyLoader {
                     dags.append(dag)
                 }
             }
+            for region in RegionParser(reader: reader).parse(top["regions"]) {
+                if let other = regionFiles[region.code] {
+                    reader.issue(top["regions"], "region \(region.code) is already named in \(other)")
+                } else {
+                    regions.append(region)
+                    regionFiles[region.code] = reader.file
+                }
+            }
             if top["stream"] != nil {
                 streamNodes.append((reader, root, top))
-            } else if top.contains(where: { $0.key != "code_tables" && $0.key != "dags" }) {
+            } else if top.contains(where: { !sharedSections.contains($0.key) }) {
                 reader.issue(root, "stream settings given without \"stream: NAME\"")
             }
         }
@@ -93,7 +105,9 @@ public enum TopologyLoader {
         checkAcrossStreams(written)
         for (reader, _) in parsed { issues.append(contentsOf: reader.issues) }
         if !issues.isEmpty { throw TopologyError(issues: issues.sorted { ($0.file, $0.line, $0.column) < ($1.file, $1.line, $1.column) }) }
-        return Topology(streams: streams, codeTables: tables, files: sources.map(\.file), dags: dags)
+        var topology = Topology(streams: streams, codeTables: tables, files: sources.map(\.file), dags: dags)
+        topology.regions = RegionDirectory(regions)
+        return topology
     }
 
     private static func yamlIssue(file: String, _ error: YamlError) -> TopologyIssue {

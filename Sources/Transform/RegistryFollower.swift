@@ -63,37 +63,18 @@ final class RegistryFollower {
         } while behind() || !messages.isEmpty
     }
 
-    /// One registry message: JSON with a 6-digit `33xxxx` county code registers the school
-    /// (key = school code); a null or empty value deletes it, and so does anything else
-    /// (logged, without the value).
+    /// One registry message, read by ``RegistryMessage`` (the archive reads it the same way).
     private func apply(_ m: KafkaMessage) {
-        let keyText = m.key.map { String(decoding: $0, as: UTF8.self) }
-        var county: String?
-        var school = keyText?.trimmingASCIIWhitespace()
-        if let value = m.value, !value.isEmpty {
-            if case .records(let recs) = MessageDecoding.decode(value: value, headers: []), recs.count == 1,
-               case .record(let r) = recs[0] {
-                for f in r.fields {
-                    switch (f.name, f.value) {
-                    case ("county_code", .string(let s)), ("county_code", .integer(let s)):
-                        let code = s.trimmingASCIIWhitespace()
-                        if Region.isValidCounty(code) { county = code }
-                    case ("school_code", .string(let s)), ("school_code", .integer(let s)):
-                        if school == nil || school == "" { school = s.trimmingASCIIWhitespace() }
-                    default: break
-                    }
-                }
-            }
-            if county == nil {
-                logger.warning("registry message is not a school with a 33xxxx county code; treated as a delete",
-                               metadata: ["topic": "\(m.topic)", "partition": "\(m.partition)", "offset": "\(m.offset)"])
-            }
+        let message = RegistryMessage.read(key: m.key, value: m.value)
+        if message.isMalformedDelete {
+            logger.warning("registry message is not a school with a 33xxxx county code; treated as a delete",
+                           metadata: ["topic": "\(m.topic)", "partition": "\(m.partition)", "offset": "\(m.offset)"])
         }
-        guard let school, !school.isEmpty else {
+        guard let school = message.school else {
             logger.warning("registry message without a school code ignored",
                            metadata: ["topic": "\(m.topic)", "partition": "\(m.partition)", "offset": "\(m.offset)"])
             return
         }
-        registry.apply(school: school, county: county, timestampMs: m.timestampMs ?? 0, partition: m.partition, offset: m.offset)
+        registry.apply(school: school, county: message.county, timestampMs: m.timestampMs ?? 0, partition: m.partition, offset: m.offset)
     }
 }
