@@ -34,8 +34,9 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", path: "Sources/CLibraries/CLibPQ", pkgConfig: "libpq"),
         .systemLibrary(name: "CZstd", path: "Sources/CLibraries/CZstd", pkgConfig: "libzstd"),
         .systemLibrary(name: "CMalloc", path: "Sources/CLibraries/CMalloc"),
-        .target(name: "Kafka", dependencies: ["CRdKafka"]),
-        .target(name: "Postgres", dependencies: ["CLibPQ"]),
+        .target(name: "FailureIsolation"),
+        .target(name: "Kafka", dependencies: ["CRdKafka", "FailureIsolation"]),
+        .target(name: "Postgres", dependencies: ["CLibPQ", "FailureIsolation"]),
         .target(name: "Zstd", dependencies: ["CZstd"]),
 
         // The shared core: codes, records, wire formats, topology model.
@@ -69,6 +70,7 @@ let package = Package(
 
         .target(name: "TestSupport", dependencies: ["Kafka", "Postgres", "HubCore"], path: "Tests/TestSupport"),
         .testTarget(name: "HubCoreTests", dependencies: ["HubCore"]),
+        .testTarget(name: "FailureIsolationTests", dependencies: ["FailureIsolation"]),
         .testTarget(name: "QualityReportTests", dependencies: ["QualityReport"]),
         .testTarget(name: "TopologyTests", dependencies: ["Topology", "Standardization"]),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Zstd"]),
@@ -78,7 +80,7 @@ let package = Package(
         .testTarget(name: "AccessTests", dependencies: ["TestSupport", "Postgres", "HubStore", "Topology", "Zstd"], linkerSettings: rdkafkaRpath),
         .testTarget(name: "DeployTests", dependencies: ["TestSupport"], linkerSettings: rdkafkaRpath),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"], linkerSettings: rdkafkaRpath),
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], linkerSettings: rdkafkaRpath),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "FailureIsolation", "TestSupport"], linkerSettings: rdkafkaRpath),
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "HubCore", "Kafka", "Postgres", "Zstd"], linkerSettings: rdkafkaRpath),
     ],
     swiftLanguageModes: [.v6]

@@ -19,7 +19,8 @@ func withCStringPointers<R>(
         offsets.append(bytes.count)
         for byte in string.utf8 {
             guard byte != 0 else {
-                throw PGError(message: "value $\(index + 1) contains a NUL character, which PostgreSQL text cannot store")
+                throw PGError(sqlState: "22021",
+                              message: "value $\(index + 1) contains a NUL character, which PostgreSQL text cannot store")
             }
             bytes.append(CChar(bitPattern: byte))
         }

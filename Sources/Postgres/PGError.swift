@@ -15,13 +15,19 @@ public struct PGError: Error, CustomStringConvertible, Sendable {
     public var detail: String?
     /// True when the connection is broken and must be re-established.
     public var isConnectionError: Bool
+    /// The table column the error concerns, when the server names it: from the error's column
+    /// field (constraint violations) or a COPY's context (`COPY t, line 3, column c`). Only the
+    /// name is kept, never the value the context quotes.
+    public var column: String?
 
     /// Creates an error value; normally only the Postgres module creates these.
-    public init(sqlState: String? = nil, message: String, detail: String? = nil, isConnectionError: Bool = false) {
+    public init(sqlState: String? = nil, message: String, detail: String? = nil, isConnectionError: Bool = false,
+                column: String? = nil) {
         self.sqlState = sqlState
         self.message = message
         self.detail = detail
         self.isConnectionError = isConnectionError
+        self.column = column
     }
 
     /// One line: "PostgreSQL error 42P01: relation "x" does not exist".
@@ -37,6 +43,20 @@ public struct PGError: Error, CustomStringConvertible, Sendable {
     /// operator-intervention codes for a server that is shutting down or starting up.
     static func isConnectionState(_ state: String) -> Bool {
         state.hasPrefix("08") || state == "57P01" || state == "57P02" || state == "57P03"
+    }
+
+    /// The column named in a COPY error's context, `COPY table, line N, column NAME: value`:
+    /// the identifier after `column ` (letters, digits, `_`), nil when there is none.
+    static func copyColumn(context: String) -> String? {
+        let bytes = Array(context.utf8)
+        let marker = Array(", column ".utf8)
+        guard bytes.count > marker.count,
+              let start = (0...(bytes.count - marker.count)).first(where: { bytes[$0..<($0 + marker.count)].elementsEqual(marker) })
+        else { return nil }
+        let name = bytes[(start + marker.count)...].prefix { b in
+            (b >= 0x30 && b <= 0x39) || (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || b == UInt8(ascii: "_")
+        }
+        return name.isEmpty ? nil : String(decoding: name, as: UTF8.self)
     }
 
     /// Joins libpq's multi-line messages ("...failed: Connection refused\n\tIs the server

@@ -9,10 +9,13 @@ extension PGError {
         var state: String?
         var primary: String?
         var detail: String?
+        var column: String?
         if let result {
             state = Self.field(result, DiagnosticField.sqlState)
             primary = Self.field(result, DiagnosticField.primaryMessage)
             detail = Self.field(result, DiagnosticField.detail).map(Self.oneLine)
+            column = Self.field(result, DiagnosticField.column)
+                ?? Self.field(result, DiagnosticField.context).flatMap(Self.copyColumn(context:))
             if primary == nil, let text = PQresultErrorMessage(result) {
                 primary = Self.nonEmpty(Self.oneLine(String(cString: text)))
             }
@@ -24,7 +27,8 @@ extension PGError {
             sqlState: state,
             message: primary ?? "unknown libpq error",
             detail: detail,
-            isConnectionError: connectionBroken || state.map(Self.isConnectionState) ?? false
+            isConnectionError: connectionBroken || state.map(Self.isConnectionState) ?? false,
+            column: column
         )
     }
 
@@ -43,6 +47,8 @@ extension PGError {
         static let sqlState = Int32(UInt8(ascii: "C"))
         static let primaryMessage = Int32(UInt8(ascii: "M"))
         static let detail = Int32(UInt8(ascii: "D"))
+        static let column = Int32(UInt8(ascii: "c"))
+        static let context = Int32(UInt8(ascii: "W"))
     }
 
     private static func field(_ result: OpaquePointer, _ code: Int32) -> String? {
