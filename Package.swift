@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "Zstd", dependencies: ["CZstd"]),
 
         // The shared core: codes, records, wire formats, topology model.
-        .target(name: "HubCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "HubCore", dependencies: ["FailureIsolation", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Topology", dependencies: ["HubCore", "Yams"]),
         .target(name: "Decoding", dependencies: ["HubCore", "Zstd"]),
         .target(name: "Standardization", dependencies: ["HubCore", "Topology"]),
@@ -80,6 +80,8 @@ let package = Package(
         .testTarget(name: "AccessTests", dependencies: ["TestSupport", "Postgres", "HubStore", "Topology", "Zstd"], linkerSettings: rdkafkaRpath),
         .testTarget(name: "DeployTests", dependencies: ["TestSupport"], linkerSettings: rdkafkaRpath),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"], linkerSettings: rdkafkaRpath),
+        .testTarget(name: "SinkTests", dependencies: ["HubStore", "HubCore", "Topology", "Postgres", "FailureIsolation", "TestSupport"],
+                    linkerSettings: rdkafkaRpath),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "FailureIsolation", "TestSupport"], linkerSettings: rdkafkaRpath),
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "HubCore", "Kafka", "Postgres", "Zstd"], linkerSettings: rdkafkaRpath),
     ],

@@ -95,7 +95,7 @@ public struct QualityDeltas: Sendable {
 
     /// Notes that a record of `type` for `school` on `day` arrived at `arrivalMs` (Kafka time).
     public mutating func arrived(_ type: RecordType, school: String, day: Int32, arrivalMs: Int64) {
-        guard arrivalMs > 0 else { return }
+        guard let arrivalMs = MessageTime.known(arrivalMs) else { return }
         let k = ActivityKey(recordType: type, school: school, day: day)
         var a = activity[k, default: Activity()]
         a.firstArrivalMs = a.firstArrivalMs == 0 ? arrivalMs : min(a.firstArrivalMs, arrivalMs)

@@ -13,9 +13,10 @@ extension PGCopyWriter {
         if let day { field(day: day) } else { field(nil as String?) }
     }
 
-    /// A `timestamptz` field from milliseconds since the epoch (UTC), or NULL.
-    mutating func field(timestampMs ms: Int64?) {
-        guard let ms else {
+    /// A `timestamptz` field from a Kafka timestamp in milliseconds since the epoch (UTC); NULL
+    /// when there is none or it is not a known time (``MessageTime``).
+    mutating func field(timestampMs: Int64?) {
+        guard let ms = timestampMs.flatMap(MessageTime.known) else {
             field(nil as String?)
             return
         }

@@ -21,11 +21,13 @@ extension SinkStore {
     func countQuarantined(_ units: [QuarantineUnit], into quality: inout QualityDeltas) {
         for u in units {
             guard let type = u.recordType, let stream = topology.stream(for: type) else { continue }
-            let day = CalendarDate.dayNumber(epochSeconds: u.timestampMs / 1000)
+            let day = MessageTime.beijingDay(u.timestampMs)
+            // Only a school code is a dimension; anything else typed into the field is shown as the placeholder.
+            let school = SchoolCode.dimension(u.schoolCode) ?? ""
             for m in stream.monitors {
                 guard case .quarantine(let reasons) = m.rule, reasons.contains(u.reason) else { continue }
                 let p = u.position
-                quality.count(QualityRowKey(monitor: m.name, school: u.schoolCode ?? "", day: day), checked: 1, failed: 1,
+                quality.count(QualityRowKey(monitor: m.name, school: school, day: day), checked: 1, failed: 1,
                               example: "\(p.topic):\(p.partition):\(p.offset):\(p.row)")
             }
         }
@@ -80,7 +82,7 @@ extension SinkStore {
                 w.field(k.school)
                 w.field(day: k.day)
                 w.field(a.records)
-                w.field(timestampMs: a.firstArrivalMs > 0 ? a.firstArrivalMs : nil)
+                w.field(timestampMs: a.firstArrivalMs)
                 w.endRow()
             }
         }
@@ -109,16 +111,19 @@ extension SinkStore {
         }
         guard !numbers.isEmpty else { return }
         try db.query("SELECT pg_advisory_xact_lock(hashtext($1))", ["eduhub.quality.\(s).\(claims.monitor.name)"])
-        // The other holders: rows this transaction did not write (those are the batch's own
-        // changes, already above as they were).
+        // The other holders: entities this batch did not change (the changed ones are above,
+        // as they were). Told apart by key, not by the transaction that wrote the row, so a
+        // batch applied in parts (poison isolation) reads earlier parts' rows as stored.
         let rows = try probingByKey {
             try db.query("""
                 SELECT \(StateRow.columns.joined(separator: ", ")) FROM \(s).current_state
-                WHERE record_type = $1 AND local_id_code = ANY($2::text[]) AND xmin <> pg_current_xact_id()::xid
+                WHERE record_type = $1 AND local_id_code = ANY($2::text[])
                 """, [type.rawValue, PGArrayLiteral.text(Array(numbers))])
         }
         for i in 0..<rows.rowCount {
-            if let c = claims.claim(of: try StateRow.decode(rows, i)) { holders.append(c) }
+            let holder = try StateRow.decode(rows, i)
+            guard changes.after[EntityKey(type: holder.type, key: holder.key)] == nil else { continue }
+            if let c = claims.claim(of: holder) { holders.append(c) }
         }
         _ = claims.apply(stored: UniquenessClaims.markingConflicts(holders), into: &quality)
     }

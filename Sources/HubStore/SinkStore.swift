@@ -1,4 +1,5 @@
 import Aggregation
+import FailureIsolation
 import HubCore
 import Postgres
 import Topology
@@ -25,6 +26,22 @@ public struct SinkCommitSummary: Sendable {
     public var alerts: [QualityAlert] = []
     /// Per monitor, units that newly failed (positive changes only, for metrics).
     public var newlyFailed: [String: Int64] = [:]
+    /// Units this commit isolated because they failed deterministically; they are in the
+    /// quarantine now (standard records as units without raw bytes).
+    public var isolated: [QuarantineUnit] = []
+    /// Attempts the isolation made (0 when the batch committed at once).
+    public var isolationAttempts = 0
+
+    /// Adds what another part of the same commit did.
+    mutating func add(_ other: SinkCommitSummary) {
+        stateChanges += other.stateChanges
+        staleVersions += other.staleVersions
+        newQuarantined += other.newQuarantined
+        aggregateRows += other.aggregateRows
+        alerts += other.alerts
+        for (monitor, n) in other.newlyFailed { newlyFailed[monitor, default: 0] += n }
+        isolated += other.isolated
+    }
 }
 
 /// An entity of the current state: its record type and key.
@@ -100,6 +117,14 @@ public final class SinkStore {
         prepared = true
     }
 
+    /// Empties the staging tables between the parts of an isolating commit (a normal commit
+    /// has one part, and `ON COMMIT DELETE ROWS` empties them after it).
+    func clearStaging() throws {
+        let tables = ["stage_state", "stage_quarantine", "stage_quarantine_raw", "stage_quality", "stage_activity", "stage_claims"]
+            + aggregates.map { "stage_\($0.definition.table)" }
+        try db.execute("TRUNCATE " + tables.joined(separator: ", "))
+    }
+
     /// Runs `body`'s statements (lookups of a batch's keys in `current_state`) with index
     /// probes only. A probe per key costs the same at any table size; the planner, seeing
     /// thousands of keys, prefers to scan the whole table, whose cost grows with it (at 1M
@@ -134,105 +159,121 @@ public final class SinkStore {
         }
     }
 
+    /// Commits `batch` exactly once: its state changes, aggregate deltas, quarantine rows and
+    /// quality results with its offsets, in one transaction. When that fails deterministically
+    /// (a unit the database refuses, a sum that would overflow), the batch is committed again
+    /// with its poison units isolated (``commitIsolating(group:_:failure:)``); a transient
+    /// failure is thrown for the caller to retry.
     public func commit(group: String, _ batch: SinkBatch) throws -> SinkCommitSummary {
         try prepareSession()
-        return try db.transaction { db in
-            var summary = SinkCommitSummary()
-            try fence(group: group, batch.offsets)
-            var quality = QualityDeltas(topology: topology)
-            var claims = uniquenessMonitors.map(UniquenessClaims.init)
-            for r in batch.records {
-                quality.arrived(r.type, school: r.schoolCode, day: r.qualityDay, arrivalMs: r.sourceTimestampMs)
-                for i in claims.indices { claims[i].observe(r) }
+        do {
+            return try db.transaction { _ in
+                try fence(group: group, batch.offsets)
+                return try apply(batch.records, batch.quarantine)
             }
-
-            let records = batch.records
-            var changes = StateChanges(records: records)
-            // Latest version per entity within the batch (indices: records are not copied).
-            var incoming: [EntityKey: Int] = [:]
-            incoming.reserveCapacity(records.count)
-            for (i, r) in records.enumerated() {
-                let k = EntityKey(type: r.type, key: r.key)
-                if let other = incoming[k], !(records[other].version < r.version) { continue }
-                incoming[k] = i
-            }
-            if !incoming.isEmpty {
-                // The stored versions, locked: one primary-key probe per key, per record type.
-                var keysByType: [RecordType: [String]] = [:]
-                for k in incoming.keys { keysByType[k.type, default: []].append(k.key) }
-                changes.before.reserveCapacity(incoming.count)
-                for (type, keys) in keysByType.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
-                    let current = try probingByKey {
-                        try db.query("""
-                            SELECT \(StateRow.columns.joined(separator: ", ")) FROM \(s).current_state
-                            WHERE record_type = $1 AND entity_key = ANY($2::text[])
-                            ORDER BY entity_key FOR UPDATE
-                            """, [type.rawValue, PGArrayLiteral.text(keys)])
-                    }
-                    for i in 0..<current.rowCount {
-                        let r = try StateRow.decode(current, i)
-                        changes.before[EntityKey(type: r.type, key: r.key)] = r
-                    }
-                }
-                var deltas = AggregateDeltas(definitions: definitions)
-                var created: [Int] = []
-                var replaced: [Int] = []
-                changes.after.reserveCapacity(incoming.count)
-                for (k, i) in incoming {
-                    let r = records[i]
-                    let old = changes.before[k]
-                    if let old, !(old.version < r.version) {
-                        summary.staleVersions += 1
-                        continue
-                    }
-                    deltas.replace(old, with: r)
-                    quality.replace(old, with: r)
-                    for i in claims.indices { claims[i].replace(old, with: r) }
-                    if old == nil { created.append(i) } else { replaced.append(i) }
-                    changes.after[k] = i
-                }
-                summary.stateChanges = created.count + replaced.count
-                // New entities go straight in; this instance owns their partition, and a
-                // zombie writing the same key would fail its offset fence first.
-                if !created.isEmpty {
-                    try db.copyIn("COPY \(s).current_state (\(StateRow.columns.joined(separator: ", "))) FROM STDIN") { w in
-                        for i in created { StateRow.write(records[i], &w) }
-                    }
-                }
-                if !replaced.isEmpty {
-                    try db.copyIn("COPY stage_state (\(StateRow.columns.joined(separator: ", "))) FROM STDIN") { w in
-                        for i in replaced { StateRow.write(records[i], &w) }
-                    }
-                    let updates = StateRow.columns.dropFirst(2).map { "\($0) = st.\($0)" } + ["stored_at = clock_timestamp()"]
-                    try db.execute("""
-                        UPDATE \(s).current_state cs SET \(updates.joined(separator: ", "))
-                        FROM stage_state st WHERE cs.record_type = st.record_type AND cs.entity_key = st.entity_key
-                        """)
-                }
-                summary.aggregateRows = try applyDeltas(deltas)
-                try recordSchoolRegions(batch.records)
-                for r in batch.records where r.replayed {
-                    try db.query("""
-                        UPDATE \(s).quarantine SET resolved_at = coalesce(resolved_at, now())
-                        WHERE src_topic = $1 AND src_partition = $2 AND src_offset = $3 AND src_row = $4
-                        """, [r.position.topic, String(r.position.partition), String(r.position.offset), String(r.position.row)])
-                }
-            }
-            if !batch.quarantine.isEmpty {
-                let inserted = try insertQuarantine(batch.quarantine)
-                summary.newQuarantined = inserted.count
-                countQuarantined(inserted, into: &quality)
-            }
-            for (k, c) in quality.rows where c.failed > 0 { summary.newlyFailed[k.monitor, default: 0] += c.failed }
-            summary.alerts = try commitQuality(&quality, claims: claims, changes: changes)
-            return summary
+        } catch where FailureClass.of(error) == .deterministic {
+            return try commitIsolating(group: group, batch, failure: error)
         }
+    }
+
+    /// Applies standard records and quarantine units inside the open transaction. Applying a
+    /// batch in parts, one after the other, gives the same state, aggregates and quality
+    /// counts as applying it at once (each part sees what the earlier ones wrote), which is
+    /// what poison isolation relies on.
+    func apply(_ records: [StandardRecord], _ quarantine: [QuarantineUnit]) throws -> SinkCommitSummary {
+        var summary = SinkCommitSummary()
+        var quality = QualityDeltas(topology: topology)
+        var claims = uniquenessMonitors.map(UniquenessClaims.init)
+        for r in records {
+            quality.arrived(r.type, school: r.schoolCode, day: r.qualityDay, arrivalMs: r.sourceTimestampMs)
+            for i in claims.indices { claims[i].observe(r) }
+        }
+
+        var changes = StateChanges(records: records)
+        // Latest version per entity within the batch (indices: records are not copied).
+        var incoming: [EntityKey: Int] = [:]
+        incoming.reserveCapacity(records.count)
+        for (i, r) in records.enumerated() {
+            let k = EntityKey(type: r.type, key: r.key)
+            if let other = incoming[k], !(records[other].version < r.version) { continue }
+            incoming[k] = i
+        }
+        if !incoming.isEmpty {
+            // The stored versions, locked: one primary-key probe per key, per record type.
+            var keysByType: [RecordType: [String]] = [:]
+            for k in incoming.keys { keysByType[k.type, default: []].append(k.key) }
+            changes.before.reserveCapacity(incoming.count)
+            for (type, keys) in keysByType.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                let current = try probingByKey {
+                    try db.query("""
+                        SELECT \(StateRow.columns.joined(separator: ", ")) FROM \(s).current_state
+                        WHERE record_type = $1 AND entity_key = ANY($2::text[])
+                        ORDER BY entity_key FOR UPDATE
+                        """, [type.rawValue, PGArrayLiteral.text(keys)])
+                }
+                for i in 0..<current.rowCount {
+                    let r = try StateRow.decode(current, i)
+                    changes.before[EntityKey(type: r.type, key: r.key)] = r
+                }
+            }
+            var deltas = AggregateDeltas(definitions: definitions)
+            var created: [Int] = []
+            var replaced: [Int] = []
+            changes.after.reserveCapacity(incoming.count)
+            for (k, i) in incoming {
+                let r = records[i]
+                let old = changes.before[k]
+                if let old, !(old.version < r.version) {
+                    summary.staleVersions += 1
+                    continue
+                }
+                try deltas.replace(old, with: r)
+                quality.replace(old, with: r)
+                for i in claims.indices { claims[i].replace(old, with: r) }
+                if old == nil { created.append(i) } else { replaced.append(i) }
+                changes.after[k] = i
+            }
+            summary.stateChanges = created.count + replaced.count
+            // New entities go straight in; this instance owns their partition, and a
+            // zombie writing the same key would fail its offset fence first.
+            if !created.isEmpty {
+                try db.copyIn("COPY \(s).current_state (\(StateRow.columns.joined(separator: ", "))) FROM STDIN") { w in
+                    for i in created { StateRow.write(records[i], &w) }
+                }
+            }
+            if !replaced.isEmpty {
+                try db.copyIn("COPY stage_state (\(StateRow.columns.joined(separator: ", "))) FROM STDIN") { w in
+                    for i in replaced { StateRow.write(records[i], &w) }
+                }
+                let updates = StateRow.columns.dropFirst(2).map { "\($0) = st.\($0)" } + ["stored_at = clock_timestamp()"]
+                try db.execute("""
+                    UPDATE \(s).current_state cs SET \(updates.joined(separator: ", "))
+                    FROM stage_state st WHERE cs.record_type = st.record_type AND cs.entity_key = st.entity_key
+                    """)
+            }
+            summary.aggregateRows = try applyDeltas(deltas)
+            try recordSchoolRegions(records)
+            for r in records where r.replayed {
+                try db.query("""
+                    UPDATE \(s).quarantine SET resolved_at = coalesce(resolved_at, now())
+                    WHERE src_topic = $1 AND src_partition = $2 AND src_offset = $3 AND src_row = $4
+                    """, [r.position.topic, String(r.position.partition), String(r.position.offset), String(r.position.row)])
+            }
+        }
+        if !quarantine.isEmpty {
+            let inserted = try insertQuarantine(quarantine)
+            summary.newQuarantined = inserted.count
+            countQuarantined(inserted, into: &quality)
+        }
+        for (k, c) in quality.rows where c.failed > 0 { summary.newlyFailed[k.monitor, default: 0] += c.failed }
+        summary.alerts = try commitQuality(&quality, claims: claims, changes: changes)
+        return summary
     }
 
     /// Advances every partition's stored offset from `expected` to `next` in one statement;
     /// any partition whose stored offset is not `expected` any more means another instance
     /// owns it now, and the whole batch is refused.
-    private func fence(group: String, _ offsets: [(topic: String, partition: Int32, expected: Int64, next: Int64)]) throws {
+    func fence(group: String, _ offsets: [(topic: String, partition: Int32, expected: Int64, next: Int64)]) throws {
         guard !offsets.isEmpty else { return }
         try db.copyIn("COPY stage_offsets (topic, partition, expected, next) FROM STDIN") { w in
             for o in offsets {
@@ -315,8 +356,8 @@ public final class SinkStore {
                 w.field(u.field)
                 w.field(u.detail)
                 w.field(u.recordType?.rawValue)
-                w.field(u.schoolCode)
-                w.field(timestampMs: u.timestampMs > 0 ? u.timestampMs : nil)
+                w.field(SchoolCode.dimension(u.schoolCode))
+                w.field(timestampMs: u.timestampMs)
                 w.endRow()
             }
         }

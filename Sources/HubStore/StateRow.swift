@@ -28,7 +28,7 @@ enum StateRow {
         w.field(r.present)
         w.field(day: r.birthDay)
         w.field(r.localIdCode)
-        w.field(timestampMs: r.sourceTimestampMs > 0 ? r.sourceTimestampMs : nil)
+        w.field(timestampMs: r.sourceTimestampMs)
         w.field(Int64(bitPattern: r.qualityChecked))
         w.field(Int64(bitPattern: r.qualityFailed))
         w.endRow()

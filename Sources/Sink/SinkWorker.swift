@@ -53,6 +53,7 @@ struct SinkWorker: PollLoopWorker {
         let commitTime = Timer(label: "hub_commit_seconds", dimensions: [("stage", "sink")])
         let batchSize = Recorder(label: "hub_batch_size", dimensions: [("stage", "sink")])
         var backoff = Backoff()
+        let poison = PoisonReporter(stage: "sink", logger: logger)
 
         let lag = ConsumerLagReporter(stage: "sink")
         var outboxCheckedAt = ContinuousClock.now
@@ -118,6 +119,7 @@ struct SinkWorker: PollLoopWorker {
                 recordsIn.increment(by: batch.records.count + batch.quarantine.count)
                 batchSize.record(polled)
                 commitTime.record(since: started)
+                for unit in summary.isolated { poison.isolated(unit) }
                 for (monitor, n) in summary.newlyFailed {
                     Counter(label: "hub_quality_failed_units_total", dimensions: [("monitor", monitor)]).increment(by: Int(n))
                 }

@@ -51,7 +51,13 @@ public struct TopologyTestRunner: Sendable {
                         switch standardizer.standardize(record, source: p, registryAsOfMs: m.timestampMs, registry: registry) {
                         case .standard(let std):
                             lines.append(Self.render(std))
-                            if let replaced = state.apply(std) { deltas.replace(replaced, with: std) }
+                            if let replaced = state.apply(std) {
+                                do {
+                                    try deltas.replace(replaced, with: std)
+                                } catch {
+                                    lines.append("error \(error) from=\(p)")
+                                }
+                            }
                         case .quarantine(let reason, let field, _, _):
                             lines.append("quarantine \(reason.rawValue) field=\(field ?? "-") from=\(p)")
                         }

@@ -125,7 +125,9 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     /// The sink's commit: `records` new students in transactions of `sinkBatch`, then a newer
-    /// version of each (every one a replacement: retraction and addition).
+    /// version of each (every one a replacement: retraction and addition), then another newer
+    /// version with one poison record (a NUL in its class) in the middle of every transaction:
+    /// the cost of isolating it by bisection.
     func benchSinkCommit(conninfo: String, topology: Topology,
                          measure: (String, Int, () throws -> Int) throws -> Void) throws {
         let db = try PGConnection(conninfo: conninfo)
@@ -136,25 +138,33 @@ struct BenchCommand: AsyncParsableCommand {
         let topic = "bench.std.student"
         _ = try store.loadOffsets(group: "bench", partitions: [(topic, 0)])
         var next: Int64 = 0
-        func commitAll(version: Int64) throws -> Int {
+        func commitAll(version: Int64, poisoned: Bool = false) throws -> Int {
             var changed = 0
             for start in stride(from: 0, to: records, by: sinkBatch) {
                 var batch = SinkBatch()
-                for n in start..<min(start + sinkBatch, records) {
+                let end = min(start + sinkBatch, records)
+                let poison = poisoned ? (start + end) / 2 : -1
+                for n in start..<end {
+                    let className: String? = n == poison ? "1\u{0}班" : nil
+                    let gender = Int16(1 + n % 2), grade = Int16(11 + n % 6), birthDay = 17_900 + Int32(n % 365)
+                    let position = SourcePosition(topic: topic, partition: 0, offset: next, row: 0)
                     batch.records.append(StandardRecord(
                         type: .student, key: "bench-\(n)", schoolCode: Self.school(n), countyCode: "330106",
-                        updatedAtMicros: 1_788_228_000_000_000 + version, position: SourcePosition(topic: topic, partition: 0, offset: next, row: 0),
-                        gender: Int16(1 + n % 2), grade: Int16(11 + n % 6), status: 1, birthDay: 17_900 + Int32(n % 365),
-                        localIdCode: "G\(n)"))
+                        updatedAtMicros: 1_788_228_000_000_000 + version, position: position,
+                        gender: gender, grade: grade, status: 1, className: className, birthDay: birthDay, localIdCode: "G\(n)"))
                 }
                 batch.offsets = [(topic, 0, next, next + 1)]
                 next += 1
-                changed += try store.commit(group: "bench", batch).stateChanges
+                let summary = try store.commit(group: "bench", batch)
+                changed += summary.stateChanges + summary.isolated.count
             }
             return changed
         }
         try measure("sink commit, new (\(sinkBatch)/transaction)", records) { try commitAll(version: 1) }
         try measure("sink commit, replaced (\(sinkBatch)/transaction)", records) { try commitAll(version: 2) }
+        try measure("sink commit, one poison (\(sinkBatch)/transaction)", records) {
+            try commitAll(version: 3, poisoned: true)
+        }
     }
 
     static func school(_ i: Int) -> String { "31330001" + String(format: "%02d", i % 100) }

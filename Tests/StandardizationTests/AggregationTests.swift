@@ -12,7 +12,7 @@ struct AggregationTests {
         ]
         guard case .standard(let r) = Fixtures.run(.student, fields) else { Issue.record("quarantined"); return }
         var deltas = AggregateDeltas(definitions: Fixtures.topology.stream(for: .student)!.aggregates)
-        deltas.replace(nil, with: r)
+        try deltas.replace(nil, with: r)
         let rows = deltas.nonZero
         #expect(rows.count == 4)
         #expect(rows.allSatisfy { $0.deltas == [1] && $0.key.groups == [11, 1] })
@@ -30,7 +30,7 @@ struct MixedAggregationTests {
         ]
         guard case .standard(let r) = Fixtures.run(.student, fields) else { Issue.record("quarantined"); return }
         var deltas = AggregateDeltas(definitions: all)
-        deltas.replace(nil, with: r)
+        try deltas.replace(nil, with: r)
         #expect(Set(deltas.nonZero.map(\.key.table)) == ["enrollment_agg"])
         #expect(deltas.nonZero.count == 4)
     }

@@ -1,0 +1,27 @@
+import HubCore
+import Logging
+import Metrics
+
+/// Makes every isolated poison unit visible to operators: `hub_poison_isolated_total{stage,
+/// reason}` and one log line with its source position and the content-free reason — never
+/// the unit's content. (Units the ordinary checks quarantine are counted by
+/// `hub_quarantined_total`; these are the ones whose processing failed deterministically.)
+public struct PoisonReporter: Sendable {
+    let stage: String
+    let logger: Logger
+
+    public init(stage: String, logger: Logger) {
+        self.stage = stage
+        self.logger = logger
+    }
+
+    public func isolated(_ unit: QuarantineUnit) {
+        Counter(label: "hub_poison_isolated_total", dimensions: [("stage", stage), ("reason", unit.reason.rawValue)]).increment()
+        let p = unit.position
+        logger.warning("poison unit isolated and quarantined", metadata: [
+            "stage": "\(stage)", "reason": "\(unit.reason.rawValue)", "field": "\(unit.field ?? "-")",
+            "topic": "\(p.topic)", "partition": "\(p.partition)", "offset": "\(p.offset)", "row": "\(p.row)",
+            "detail": "\(unit.detail)",
+        ])
+    }
+}
