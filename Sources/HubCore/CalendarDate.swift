@@ -80,6 +80,16 @@ extension CalendarDate {
         return Int32((local >= 0 ? local : local - 86_399) / 86_400)
     }
 
+    /// Days since 1970-01-01 of 0001-01-01 and 9999-12-31: the dates the hub represents (and
+    /// PostgreSQL's `date` holds).
+    public static let supportedDays: ClosedRange<Int32> = -719_162...2_932_896
+
+    /// Whether a time (microseconds since the epoch) falls on a supported Beijing day, so its
+    /// quality day is a real date.
+    public static func isSupported(micros: Int64) -> Bool {
+        supportedDays.contains(dayNumber(epochSeconds: micros / 1_000_000))
+    }
+
     /// ISO weekday (1 = Monday … 7 = Sunday) of a day since 1970-01-01, a Thursday.
     public static func isoWeekday(daysSinceEpoch day: Int) -> Int {
         (day % 7 + 7 + 3) % 7 + 1

@@ -1,4 +1,5 @@
 import Aggregation
+import Foundation
 import HubCore
 import Postgres
 import Topology
@@ -16,12 +17,22 @@ public struct QualityAlert: Sendable, Equatable {
     public var threshold: Double
 
     /// The alerts topic's message key: one breach, one key.
-    public var key: String { "\(monitor)|\(school)|\(day)" }
+    public var key: String { "\(monitor)|\(shownSchool)|\(day)" }
 
-    /// The alerts topic's JSON value (codes only; no personal data).
+    /// The school as alerts and logs show it: a school code, empty, or the placeholder.
+    public var shownSchool: String { SchoolCode.dimension(school) ?? "" }
+
+    /// The alerts topic's JSON value (codes only; no personal data), written by a JSON
+    /// encoder: whatever a field holds, the message parses.
     public var json: String {
-        "{\"monitor\":\"\(monitor)\",\"severity\":\"\(severity)\",\"dimension\":\"\(dimension)\",\"school_code\":\"\(school)\","
-            + "\"day\":\"\(day)\",\"checked\":\(checked),\"failed\":\(failed),\"threshold\":\(threshold)}"
+        struct Message: Encodable {
+            var monitor, severity, dimension, school_code, day: String
+            var checked, failed: Int64
+            var threshold: Double
+        }
+        let message = Message(monitor: monitor, severity: severity, dimension: dimension, school_code: shownSchool, day: day,
+                              checked: checked, failed: failed, threshold: threshold.isFinite ? threshold : 0)
+        return (try? String(decoding: JSONEncoder.sorted.encode(message), as: UTF8.self)) ?? "{}"
     }
 }
 
@@ -36,7 +47,7 @@ public enum QualityAlerts {
         for r in rows {
             guard let m = topology.monitor(r.key.monitor), m.breaches(checked: r.checked, failed: r.failed) else { continue }
             candidates.append(QualityAlert(monitor: m.name, severity: m.severity.rawValue, dimension: m.dimension.rawValue,
-                                           school: r.key.school, day: CalendarDate(daysSinceEpoch: Int(r.key.day)).description,
+                                           school: SchoolCode.dimension(r.key.school) ?? "", day: CalendarDate(daysSinceEpoch: Int(r.key.day)).description,
                                            checked: r.checked, failed: r.failed, threshold: m.threshold))
         }
         guard !candidates.isEmpty else { return [] }
@@ -46,7 +57,8 @@ public enum QualityAlerts {
             SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::text[], $5::bigint[], $6::bigint[]) ORDER BY 1, 2, 3
             ON CONFLICT DO NOTHING RETURNING monitor, school_code, day::text
             """, [
-                PGArrayLiteral.codes(candidates.map(\.monitor), allowing: ["_"]), PGArrayLiteral.codes(candidates.map(\.school)),
+                PGArrayLiteral.codes(candidates.map(\.monitor), allowing: ["_"]),
+                PGArrayLiteral.codes(candidates.map(\.school), allowing: SchoolCode.placeholderCharacters),
                 PGArrayLiteral.codes(candidates.map(\.day), allowing: ["-"]), PGArrayLiteral.codes(candidates.map(\.severity)),
                 PGArrayLiteral.integers(candidates.map(\.checked)),
                 PGArrayLiteral.integers(candidates.map(\.failed)),
@@ -76,7 +88,8 @@ public enum QualityAlerts {
             UPDATE \(schema.name).quality_alerts a SET published_at = now()
             FROM unnest($1::text[], $2::text[], $3::date[]) AS p(monitor, school_code, day)
             WHERE a.monitor = p.monitor AND a.school_code = p.school_code AND a.day = p.day
-            """, [PGArrayLiteral.codes(alerts.map(\.monitor), allowing: ["_"]), PGArrayLiteral.codes(alerts.map(\.school)),
+            """, [PGArrayLiteral.codes(alerts.map(\.monitor), allowing: ["_"]),
+                  PGArrayLiteral.codes(alerts.map(\.school), allowing: SchoolCode.placeholderCharacters),
                   PGArrayLiteral.codes(alerts.map(\.day), allowing: ["-"])])
     }
 }

@@ -140,12 +140,14 @@ public final class RawZoneStore {
         }
     }
 
-    /// Headers as a JSON array of `{name, value}` (value as UTF-8 text, or `hex:` + hex when not UTF-8).
+    /// Headers as a JSON array of `{name, value}` (value as UTF-8 text, or `hex:` + hex when not
+    /// UTF-8 or holding a NUL byte).
     static func headersJSON(_ headers: [(name: String, value: [UInt8]?)]) -> String {
         struct Header: Encodable { var name: String; var value: String? }
         let list = headers.map { h in
             Header(name: h.name, value: h.value.map { v in
-                String(validating: v, as: UTF8.self) ?? "hex:" + v.map { String(format: "%02x", $0) }.joined()
+                // jsonb holds no U+0000: a value with a NUL byte is kept in hex too.
+                (v.contains(0) ? nil : String(validating: v, as: UTF8.self)) ?? "hex:" + v.map { String(format: "%02x", $0) }.joined()
             })
         }
         return (try? String(decoding: JSONEncoder.sorted.encode(list), as: UTF8.self)) ?? "[]"

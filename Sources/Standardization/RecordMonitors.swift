@@ -95,7 +95,9 @@ struct RecordMonitors: Sendable {
                   let birth = IdNumber.birthDate(ofCanonical: id) else { return nil }
             let today = CalendarDate(daysSinceEpoch: Int(r.qualityDay))
             let schoolYear = today.month >= 9 ? today.year : today.year - 1
-            let age = years(from: birth, to: CalendarDate(year: schoolYear, month: 9, day: 1)!)
+            // A record of year 1 has no previous school year: the rule does not apply.
+            guard let schoolStart = CalendarDate(year: schoolYear, month: 9, day: 1) else { return nil }
+            let age = years(from: birth, to: schoolStart)
             return abs(age - (ordinal + 5)) <= tolerance
         case .ageRange(let lo, let hi):
             guard let id = v.canonicalId, let birth = IdNumber.birthDate(ofCanonical: id) else { return nil }
@@ -105,8 +107,9 @@ struct RecordMonitors: Sendable {
             guard let i, let text = v.present[i] else { return nil }
             return text == r.countyCode
         case .arrivalLag(let maxLag, let maxAhead):
-            guard r.sourceTimestampMs > 0 else { return nil }
-            let lag = r.sourceTimestampMs * 1000 - r.updatedAtMicros
+            // Only a known Kafka time is judged (MessageTime); then the arithmetic cannot overflow.
+            guard let arrivalMs = MessageTime.known(r.sourceTimestampMs) else { return nil }
+            let lag = arrivalMs * 1000 - r.updatedAtMicros
             return lag <= maxLag && lag >= -maxAhead
         case .alwaysPasses:
             return true

@@ -28,6 +28,8 @@ public struct Standardizer: Sendable {
         let fromUTF8: [UInt8]
         let codes: CodeTable?
         let format: DateTimePattern?
+        /// The topology's plausible maximum of a count.
+        let maximum: Int64
         let target: Target
         /// The pseudonym domain prefix for `.pseudonym` fields, e.g. `student.registry_no:`.
         let pseudonymPrefix: String
@@ -40,6 +42,7 @@ public struct Standardizer: Sendable {
             fromUTF8 = Array(mapping.from.utf8)
             codes = mapping.codes
             format = mapping.format
+            maximum = definition.maximum ?? Int64.max
             pseudonymPrefix = "\(recordType.rawValue).\(definition.name):"
             switch (definition.kind, definition.name) {
             case (.code, "gender"): target = .gender
@@ -95,6 +98,16 @@ public struct Standardizer: Sendable {
         var texts: [String?] = raws.map { $0.flatMap(Self.text(of:)) }
         let schoolCode = plan.schoolIndex.flatMap { texts[$0] }
 
+        // 0. Text that is stored must be text PostgreSQL can hold and index.
+        for j in fields.indices where fields[j].kind == .text {
+            guard let text = texts[j], let problem = StoredText.problem(text) else { continue }
+            if fields[j].required {
+                return .quarantine(reason: .malformed, field: fields[j].from, detail: "\(fields[j].name) \(problem)",
+                                   schoolCode: schoolCode)
+            }
+            texts[j] = nil
+        }
+
         // 1. Required fields present.
         for j in fields.indices where fields[j].required && texts[j] == nil {
             return .quarantine(reason: .missingField, field: fields[j].from,
@@ -138,7 +151,12 @@ public struct Standardizer: Sendable {
                     invalid = "\(f.name) value not in code table \(f.codes?.name ?? "?")"
                 }
             case .count:
-                if let n = Self.count(raw, text) { assign(Int64(n), to: f.target, &out) } else { invalid = "\(f.name) is not a non-negative integer" }
+                if let n = Self.count(raw, text), n <= f.maximum {
+                    assign(n, to: f.target, &out)
+                } else {
+                    invalid = f.maximum == Int64.max ? "\(f.name) is not a non-negative integer"
+                        : "\(f.name) is not a non-negative integer up to \(f.maximum)"
+                }
             case .date:
                 if !Self.isNumberLike(raw), let d = f.format?.date(text) {
                     if f.target == .day { out.day = Int32(d.daysSinceEpoch) } else { out.birthDay = Int32(d.daysSinceEpoch) }
@@ -146,7 +164,7 @@ public struct Standardizer: Sendable {
                     invalid = "\(f.name) is not a real date in layout \(f.format?.description ?? "?")"
                 }
             case .timestamp:
-                if !Self.isNumberLike(raw), let t = f.format?.timestampMicros(text) {
+                if !Self.isNumberLike(raw), let t = f.format?.timestampMicros(text), CalendarDate.isSupported(micros: t) {
                     out.updatedAtMicros = t
                 } else {
                     invalid = "\(f.name) is not a real time in layout \(f.format?.description ?? "?")"

@@ -75,6 +75,9 @@ public struct FieldDefinition: Sendable {
     public var meaning: String
     /// For `.code` fields: the code list the dialects' tables must map into.
     public var domain: String?
+    /// For `.count` fields: the largest plausible value (`max:`); a larger one is
+    /// `invalid_code`, so sums stay far from what 64 bits hold.
+    public var maximum: Int64?
 }
 
 /// How one dialect spells the standard fields.

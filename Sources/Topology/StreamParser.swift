@@ -42,7 +42,7 @@ struct StreamParser {
                 reader.issue(keyNode, "\"\(name)\" is not a standard field of \(type.rawValue) records (known: \(known.keys.sorted().joined(separator: ", ")))")
                 continue
             }
-            let entries = reader.mapping(value, "field \"\(name)\"", allowedKeys: ["kind", "required", "meaning", "domain"])
+            let entries = reader.mapping(value, "field \"\(name)\"", allowedKeys: ["kind", "required", "meaning", "domain", "max"])
             if let k = entries["kind"] {
                 if let parsed = k.scalar.flatMap({ FieldKind(rawValue: $0.string) }) {
                     // Keep the expected kind so one wrong word is one issue, not one per use.
@@ -54,7 +54,18 @@ struct StreamParser {
             let required = entries["required"].flatMap { reader.bool($0, "required") } ?? false
             let meaning = entries["meaning"].flatMap { reader.string($0, "meaning") } ?? ""
             let domain = entries["domain"].flatMap { reader.string($0, "domain") }
-            fields.append(FieldDefinition(name: name, kind: expected, required: required, meaning: meaning, domain: domain))
+            var maximum: Int64?
+            if let maxNode = entries["max"] {
+                if expected != .count {
+                    reader.issue(maxNode, "field \"\(name)\" is not a count; max applies to counts only")
+                } else if let text = reader.string(maxNode, "max"), let n = Int64(text), n >= 0, n <= 1_000_000_000 {
+                    maximum = n
+                } else {
+                    reader.issue(maxNode, "max must be an integer from 0 to 1000000000")
+                }
+            }
+            fields.append(FieldDefinition(name: name, kind: expected, required: required, meaning: meaning, domain: domain,
+                                          maximum: maximum))
         }
         for essential in StandardFields.essential(for: type) where !fields.contains(where: { $0.name == essential }) {
             reader.issue(node, "\(type.rawValue) streams need the field \"\(essential)\"")

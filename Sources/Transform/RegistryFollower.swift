@@ -71,7 +71,7 @@ final class RegistryFollower {
                            metadata: ["topic": "\(m.topic)", "partition": "\(m.partition)", "offset": "\(m.offset)"])
         }
         guard let school = message.school else {
-            logger.warning("registry message without a school code ignored",
+            logger.warning("registry message without a 10-digit school code ignored",
                            metadata: ["topic": "\(m.topic)", "partition": "\(m.partition)", "offset": "\(m.offset)"])
             return
         }

@@ -47,7 +47,7 @@ public struct QualityAlertPublisher {
                 try producer.send(topic: topic, key: Array(a.key.utf8), value: Array(a.json.utf8),
                                   headers: [KafkaHeader(name: "content-type", string: "application/json")])
                 logger.warning("quality alert", metadata: [
-                    "monitor": "\(a.monitor)", "severity": "\(a.severity)", "school": "\(a.school)", "day": "\(a.day)",
+                    "monitor": "\(a.monitor)", "severity": "\(a.severity)", "school": "\(a.shownSchool)", "day": "\(a.day)",
                     "failed": "\(a.failed)", "checked": "\(a.checked)"])
                 Counter(label: "hub_quality_alerts_total", dimensions: [("monitor", a.monitor), ("severity", a.severity)]).increment()
             }

@@ -37,6 +37,17 @@ struct RegistryMessageTests {
         #expect(m.county == nil && m.isMalformedDelete && m.school == "3133001234")
     }
 
+    @Test("only a 10-digit code names a school; a name PostgreSQL cannot store is dropped")
+    func hostileKeysAndNames() {
+        for key in ["313300123", "31330012345", "11010519491231002X", "张三", "3133001234\u{0}"] {
+            #expect(read(key, #"{"county_code":"330106"}"#).school == nil, "\(key.debugDescription)")
+            #expect(read(key, nil).school == nil)
+        }
+        #expect(read(nil, #"{"school_code":"31330012345","county_code":"330106"}"#).school == nil)
+        let m = read("3133001234", #"{"name":"西湖\u0000小学","stage":"\u0000","county_code":"330106"}"#)
+        #expect(m == RegistryMessage(school: "3133001234", county: "330106"))
+    }
+
     @Test func noSchoolAnywhere() {
         #expect(read(nil, #"{"county_code":"330106"}"#).school == nil)
         #expect(read("", nil).school == nil)

@@ -4,7 +4,8 @@ import HubCore
 /// transform's lookup table, the archive's `school_registry`), so they never disagree.
 ///
 /// The key is the school code (trimmed); when the key is absent or blank the value's
-/// `school_code` is used. A value that is one JSON object with a 6-digit `33xxxx`
+/// `school_code` is used. Only a 10-digit code names a school (SPEC §1): a message naming
+/// anything else is ignored, so every school a standard record or a region names is one. A value that is one JSON object with a 6-digit `33xxxx`
 /// `county_code` registers the school; a null or zero-length value deletes it, and so does any
 /// other value (``isMalformedDelete`` tells the two apart for logging). `name` and `stage` are
 /// taken when they are text, trimmed; they never change what the message means.
@@ -30,7 +31,9 @@ public struct RegistryMessage: Sendable, Hashable {
     public static func read(key: [UInt8]?, value: [UInt8]?) -> RegistryMessage {
         var school = key.map { String(decoding: $0, as: UTF8.self).trimmingASCIIWhitespace() }
         if school?.isEmpty == true { school = nil }
-        guard let value, !value.isEmpty else { return RegistryMessage(school: school, county: nil) }
+        guard let value, !value.isEmpty else {
+            return RegistryMessage(school: school.flatMap { SchoolCode.isValid($0) ? $0 : nil }, county: nil)
+        }
         var county: String?
         var name: String?
         var stage: String?
@@ -55,6 +58,10 @@ public struct RegistryMessage: Sendable, Hashable {
                 }
             }
         }
+        if let s = school, !SchoolCode.isValid(s) { school = nil }
+        // Text PostgreSQL cannot store is not a name (the archive keeps names).
+        if name?.utf8.contains(0) == true { name = nil }
+        if stage?.utf8.contains(0) == true { stage = nil }
         guard let county else { return RegistryMessage(school: school, county: nil, isMalformedDelete: true) }
         return RegistryMessage(school: school, county: county, name: name.flatMap { $0.isEmpty ? nil : $0 },
                                stage: stage.flatMap { $0.isEmpty ? nil : $0 })
