@@ -30,6 +30,11 @@ public struct BinaryWriter: Sendable {
         unsigned(UInt64(bitPattern: (v << 1) ^ (v >> 63)))
     }
 
+    /// Appends bytes as they are (no length prefix): an encoding made by another writer.
+    public mutating func append(_ b: [UInt8]) {
+        bytes.append(contentsOf: b)
+    }
+
     public mutating func bytes<C: Collection>(_ b: C) where C.Element == UInt8 {
         unsigned(UInt64(b.count))
         bytes.append(contentsOf: b)

@@ -22,15 +22,64 @@ public struct IngestedMessage: Sendable, Hashable {
 
     public func encoded() -> [UInt8] {
         var w = BinaryWriter(capacity: 64 + records.reduce(0) { $0 + $1.text.count * 2 })
+        encodeHeader(into: &w)
+        w.unsigned(UInt64(records.count))
+        for r in records { r.encode(into: &w) }
+        return w.bytes
+    }
+
+    private func encodeHeader(into w: inout BinaryWriter) {
         w.byte(Self.version)
         w.string(source.topic)
         w.signed(Int64(source.partition))
         w.signed(source.offset)
         w.signed(timestampMs)
         w.optionalSigned(registryAsOfMs)
-        w.unsigned(UInt64(records.count))
-        for r in records { r.encode(into: &w) }
-        return w.bytes
+    }
+
+    /// This message's records as one or more encoded messages (same source, timestamp and
+    /// registry instant; records whole, in order, each keeping its row), so that no message
+    /// is longer than `limit` bytes: records are packed while a message stays within `target`,
+    /// and a record that alone exceeds `target` travels alone. Almost every raw message gives
+    /// one message. A record whose own message would exceed `limit` is returned in
+    /// `oversized` with that size, for the caller to quarantine.
+    public func encodedParts(target: Int, limit: Int) -> (parts: [[UInt8]], oversized: [(record: RawRecord, bytes: Int)]) {
+        var header = BinaryWriter(capacity: 64 + source.topic.utf8.count)
+        encodeHeader(into: &header)
+        // An upper bound of the whole encoding, without encoding: most messages stop here.
+        var bound = header.bytes.count + 10
+        for r in records { bound += r.encodedSizeBound }
+        if bound <= min(target, limit) { return ([encoded()], []) }
+
+        var parts: [[UInt8]] = []
+        var oversized: [(record: RawRecord, bytes: Int)] = []
+        var body: [UInt8] = []
+        var count = 0
+        func close() {
+            guard count > 0 else { return }
+            var w = BinaryWriter(capacity: header.bytes.count + 10 + body.count)
+            w.append(header.bytes)
+            w.unsigned(UInt64(count))
+            w.append(body)
+            parts.append(w.bytes)
+            body.removeAll(keepingCapacity: true)
+            count = 0
+        }
+        let framing = header.bytes.count + 10
+        for r in records {
+            var w = BinaryWriter(capacity: r.encodedSizeBound)
+            r.encode(into: &w)
+            let size = w.bytes.count
+            if framing + size > limit {
+                oversized.append((r, framing + size))
+                continue
+            }
+            if count > 0 && framing + body.count + size > target { close() }
+            body.append(contentsOf: w.bytes)
+            count += 1
+        }
+        close()
+        return (parts, oversized)
     }
 
     public init(decoding bytes: [UInt8]) throws {
@@ -50,6 +99,19 @@ public struct IngestedMessage: Sendable, Hashable {
 }
 
 extension RawRecord {
+    /// At least the length of this record's encoding (varints counted at their longest).
+    var encodedSizeBound: Int {
+        var n = 30 + text.count
+        for f in fields {
+            n += 21 + f.name.utf8.count
+            switch f.value {
+            case .string(let s), .integer(let s), .number(let s), .composite(let s): n += s.utf8.count
+            case .null, .bool: break
+            }
+        }
+        return n
+    }
+
     public func encode(into w: inout BinaryWriter) {
         w.signed(Int64(row))
         w.bytes(text)

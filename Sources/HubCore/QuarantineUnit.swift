@@ -55,6 +55,34 @@ public struct QuarantineUnit: Sendable, Hashable {
         return w.bytes
     }
 
+    /// This unit as it can travel in a message of at most `maxBytes` bytes: unchanged when it
+    /// fits; otherwise first without its parsed record, then with its raw bytes cut to what
+    /// fits. The detail says what was left out, so an operator knows to look in the raw zone,
+    /// which keeps every raw message whole. Position, reason and field are always kept.
+    public func fitted(to maxBytes: Int) -> QuarantineUnit {
+        let bound = 128 + position.topic.utf8.count + detail.utf8.count + (field?.utf8.count ?? 0)
+            + (schoolCode?.utf8.count ?? 0) + raw.count + (record?.encodedSizeBound ?? 0)
+        guard bound > maxBytes, encoded().count > maxBytes else { return self }
+        var out = self
+        if record != nil {
+            out.record = nil
+            out.detail += "; parsed record not kept (over the internal message limit of \(maxBytes) bytes)"
+            if out.encoded().count <= maxBytes { return out }
+        }
+        let originalCount = raw.count
+        out.detail += "; raw bytes cut to the first "
+        let note = " of \(originalCount) (over the internal message limit of \(maxBytes) bytes; the raw zone keeps the whole message)"
+        // Everything but the raw bytes, with room for the kept count and the varints' growth.
+        var probe = out
+        probe.raw = []
+        probe.detail += String(originalCount) + note
+        let overhead = probe.encoded().count + 32
+        let kept = max(0, min(originalCount, maxBytes - overhead))
+        out.raw = Array(raw.prefix(kept))
+        out.detail += String(kept) + note
+        return out
+    }
+
     public init(decoding bytes: [UInt8]) throws {
         var r = BinaryReader(bytes)
         guard try r.byte() == Self.version else { throw WireFormatError("unknown quarantine-unit version") }

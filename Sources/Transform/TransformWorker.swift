@@ -1,3 +1,4 @@
+import FailureIsolation
 import Foundation
 import HubCore
 import Kafka
@@ -11,7 +12,9 @@ import WorkerRuntime
 /// standardise every record, produce the standard-zone records in batches (one message per
 /// destination partition, chosen by entity key, so one entity's versions meet in one sink
 /// partition) and the quarantine units one message each, wait for the acknowledgements,
-/// then commit. At-least-once; the sink makes redelivery harmless.
+/// then commit. At-least-once; the sink makes redelivery harmless. A batch that fails
+/// transiently (broker unreachable, a timeout) is read again from the committed offsets after
+/// a backoff.
 struct TransformWorker: PollLoopWorker {
     /// Messages taken per poll while filling a batch.
     static let pollChunk = 16
@@ -43,7 +46,9 @@ struct TransformWorker: PollLoopWorker {
         let producer = try KafkaProducer(config: WorkerMain.kafkaConfig(settings, [
             "linger.ms": "5",
             "compression.type": "lz4",
+            "message.max.bytes": String(settings.maxMessageBytes),
         ], logger: logger))
+        let valueLimit = settings.maxInternalValueBytes
         var publisher = TransformPublisher(producer: producer, quarantineTopic: settings.quarantineTopic, logger: logger)
         try consumer.subscribe([settings.ingestedTopic])
         health.set("broker", true)
@@ -59,6 +64,8 @@ struct TransformWorker: PollLoopWorker {
             quarantined[r] = Counter(label: "hub_quarantined_total", dimensions: [("stage", "transform"), ("reason", r.rawValue)])
         }
         let batchTime = Timer(label: "hub_batch_seconds", dimensions: [("stage", "transform")])
+        let retries = Counter(label: "hub_batch_retries_total", dimensions: [("stage", "transform")])
+        var backoff = Backoff()
 
         let lag = ConsumerLagReporter(stage: "transform")
         // An ingested message carries up to a whole raw value's records (often hundreds): a
@@ -70,58 +77,72 @@ struct TransformWorker: PollLoopWorker {
             lag.update(consumer)
             if batch.isEmpty { continue }
             let started = ContinuousClock.now
-            try registryFollower.catchUp()
-            var next: [TopicPartition: Int64] = [:]
             var count = 0
-            var polled = 0
-            var output = TransformOutput()
             var quarantinedNow: [QuarantineReason: Int] = [:]
-            while !batch.isEmpty {
-                polled += batch.count
-                for message in batch {
-                    next[message.topicPartition] = max(next[message.topicPartition] ?? 0, message.offset + 1)
-                    guard let value = message.value, let ingested = try? IngestedMessage(decoding: value) else {
-                        logger.error("unreadable internal message skipped", metadata: [
-                            "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)"])
-                        continue
-                    }
-                    guard let standardizer = standardizers[ingested.source.topic] else {
-                        logger.error("no stream for source topic; message skipped", metadata: ["source": "\(ingested.source.topic)"])
-                        continue
-                    }
-                    let outputTopic = settings.topic(standardizer.stream.outputTopic)
-                    let asOf = ingested.registryAsOfMs ?? ingested.timestampMs
-                    for record in ingested.records {
-                        count += 1
-                        var position = ingested.source
-                        position.row = record.row
-                        let outcome = standardizer.standardize(record, source: position, registryAsOfMs: asOf,
-                                                               registry: registryFollower.registry,
-                                                               replayed: ingested.registryAsOfMs != nil,
-                                                               sourceTimestampMs: ingested.timestampMs)
-                        switch outcome {
-                        case .standard(let std):
-                            output.standard[outputTopic, default: []].append(std)
-                        case .quarantine(let reason, let field, let detail, let school):
-                            let unit = QuarantineUnit(position: position, timestampMs: ingested.timestampMs,
-                                                      recordType: standardizer.stream.recordType, reason: reason, field: field,
-                                                      detail: detail, schoolCode: school, raw: record.text, record: record)
-                            output.quarantine.append((unit.key, unit.encoded()))
-                            quarantinedNow[reason, default: 0] += 1
+            var output = TransformOutput()
+            do {
+                try registryFollower.catchUp()
+                var next: [TopicPartition: Int64] = [:]
+                var polled = 0
+                while !batch.isEmpty {
+                    polled += batch.count
+                    for message in batch {
+                        next[message.topicPartition] = max(next[message.topicPartition] ?? 0, message.offset + 1)
+                        guard let value = message.value, let ingested = try? IngestedMessage(decoding: value) else {
+                            logger.error("unreadable internal message skipped", metadata: [
+                                "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)"])
+                            continue
+                        }
+                        guard let standardizer = standardizers[ingested.source.topic] else {
+                            logger.error("no stream for source topic; message skipped", metadata: ["source": "\(ingested.source.topic)"])
+                            continue
+                        }
+                        let outputTopic = settings.topic(standardizer.stream.outputTopic)
+                        let asOf = ingested.registryAsOfMs ?? ingested.timestampMs
+                        for record in ingested.records {
+                            count += 1
+                            var position = ingested.source
+                            position.row = record.row
+                            let outcome = standardizer.standardize(record, source: position, registryAsOfMs: asOf,
+                                                                   registry: registryFollower.registry,
+                                                                   replayed: ingested.registryAsOfMs != nil,
+                                                                   sourceTimestampMs: ingested.timestampMs)
+                            switch outcome {
+                            case .standard(let std):
+                                output.standard[outputTopic, default: []].append(std)
+                            case .quarantine(let reason, let field, let detail, let school):
+                                // The school field may hold anything (a name, an ID number): only a
+                                // school code is kept; the raw bytes keep the rest.
+                                let unit = QuarantineUnit(position: position, timestampMs: ingested.timestampMs,
+                                                          recordType: standardizer.stream.recordType, reason: reason, field: field,
+                                                          detail: detail, schoolCode: SchoolCode.dimension(school), raw: record.text,
+                                                          record: record).fitted(to: valueLimit)
+                                output.quarantine.append((unit.key, unit.encoded()))
+                                quarantinedNow[reason, default: 0] += 1
+                            }
                         }
                     }
+                    guard count < recordBudget, polled < settings.batchSize else { break }
+                    batch = try consumer.poll(maxMessages: min(Self.pollChunk, settings.batchSize - polled), timeout: .zero)
                 }
-                guard count < recordBudget, polled < settings.batchSize else { break }
-                batch = try consumer.poll(maxMessages: min(Self.pollChunk, settings.batchSize - polled), timeout: .zero)
+                try publisher.publish(output)
+                // A rebalance during a later poll of the batch may have taken partitions away:
+                // their new owner starts from the last commit (their output is sent again, which
+                // is harmless downstream), so only offsets of partitions still owned are committed.
+                let owned = Set(try consumer.assignment())
+                try consumer.commit(next.filter { owned.contains($0.key) }.map { TopicPartitionOffset($0.key, offset: $0.value) })
+            } catch let error as KafkaError where !error.isFatal && FailureClass.of(error) == .transient && !stop.isStopping {
+                retries.increment()
+                let delay = backoff.next()
+                logger.warning("batch failed; reading it again from the committed offsets",
+                               metadata: ["error": "\(error)", "retry_in": "\(delay)"])
+                sleep(delay, unless: stop)
+                try consumer.rewindToCommitted()
+                continue
             }
-            try publisher.publish(output)
+            backoff.reset()
             for (topic, records) in output.standard { recordsOut[topic]?.increment(by: records.count) }
             for (reason, n) in quarantinedNow { quarantined[reason]?.increment(by: n) }
-            // A rebalance during a later poll of the batch may have taken partitions away:
-            // their new owner starts from the last commit (their output is sent again, which
-            // is harmless downstream), so only offsets of partitions still owned are committed.
-            let owned = Set(try consumer.assignment())
-            try consumer.commit(next.filter { owned.contains($0.key) }.map { TopicPartitionOffset($0.key, offset: $0.value) })
             recordsIn.increment(by: count)
             batchTime.record(since: started)
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Kafka
 
 /// Options every worker shares. Each can be given as a flag or an environment variable (the
 /// flag wins); the help text names both and the default.
@@ -84,6 +85,15 @@ public struct WorkerSettings: Sendable {
     public var batchSize: Int
     public var batchWait: Duration
     public var checkConfig: Bool
+    /// The largest message the workers produce: librdkafka's `message.max.bytes`
+    /// (`--kafka-property message.max.bytes=N`, default 20 MiB). The broker and the internal
+    /// topics (`max.message.bytes`) must accept it.
+    public var maxMessageBytes: Int
+
+    /// Room kept in a message for its key, headers and the broker's framing.
+    public static let messageFramingBytes = 64 * 1024
+    /// The largest value of an internal message (`hub.ingested`, `hub.quarantine`, `std.*`).
+    public var maxInternalValueBytes: Int { maxMessageBytes - Self.messageFramingBytes }
 
     public enum LogFormat: String, Sendable { case text, json }
 
@@ -150,6 +160,15 @@ public struct WorkerSettings: Sendable {
             props[String(p[..<eq]).trimmingCharacters(in: .whitespaces)] = String(p[p.index(after: eq)...])
         }
         kafkaProperties = props
+        let minimumMessage = (1 << 20) + 2 * Self.messageFramingBytes
+        if let text = props["message.max.bytes"] {
+            guard let n = Int(text), n >= minimumMessage, n <= 1_000_000_000 else {
+                throw ConfigurationError("Kafka property message.max.bytes must be an integer from \(minimumMessage) to 1000000000, not \"\(text)\"")
+            }
+            maxMessageBytes = n
+        } else {
+            maxMessageBytes = KafkaConfig.defaultMaxMessageBytes
+        }
         let port = o.httpPort ?? env["HUB_HTTP_PORT"].flatMap(Int.init) ?? defaultHTTPPort
         guard (0...65535).contains(port) else { throw ConfigurationError("HTTP port \(port) is out of range") }
         httpPort = port
