@@ -9,7 +9,7 @@ import WorkerRuntime
 struct QuarantineCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "quarantine", abstract: "Inspect and replay quarantined units (operators only).",
-        subcommands: [Summary.self, Replay.self])
+        subcommands: [Summary.self, List.self, Replay.self])
 
     struct Summary: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Quarantined units per reason, record type and field.")
@@ -25,6 +25,40 @@ struct QuarantineCommand: AsyncParsableCommand {
                 """)
             say("reason  record_type  field  units  resolved_by_replay")
             for i in 0..<r.rowCount { say((0..<5).map { r.value(i, $0) ?? "" }.joined(separator: "  ")) }
+        }
+    }
+
+    /// The units themselves, newest first: position, reason, field, school, Kafka time and the
+    /// content-free detail (raw bytes stay in the private schema). Shows what the stages
+    /// isolated as poison too (`--isolated`: details written by the sink's isolation or cut to
+    /// fit an internal message).
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List quarantined units (position, reason, field, school, detail).")
+        @OptionGroup var common: CommonOptions
+        @Option(name: .long, help: "Only this reason.") var reason: String?
+        @Flag(name: .long, help: "Only units isolated as poison (sink isolation, records too large for an internal message).")
+        var isolated = false
+        @Option(name: .long, help: "At most this many units. Default 50.") var limit = 50
+
+        func run() async throws {
+            let ctx = try Context(common)
+            if let reason, QuarantineReason(rawValue: reason) == nil {
+                throw ValidationError("unknown reason \"\(reason)\"; use one of: " + QuarantineReason.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            guard limit > 0 else { throw ValidationError("--limit must be positive") }
+            let db = try ctx.database()
+            let r = try db.query("""
+                SELECT src_topic || '/' || src_partition || '@' || src_offset || '#' || src_row, reason, coalesce(field, '-'),
+                       coalesce(school_code, '-'), coalesce(to_char(message_time AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS'), '-'),
+                       coalesce(detail, '')
+                FROM \(ctx.settings.schema).quarantine
+                WHERE ($1::text IS NULL OR reason = $1)
+                  AND (NOT $2 OR detail LIKE 'isolated by the sink%' OR detail LIKE 'stored without%'
+                       OR detail LIKE '%over the internal message limit%')
+                ORDER BY quarantined_at DESC, 1 LIMIT $3
+                """, [reason, isolated ? "true" : "false", String(limit)])
+            say("position  reason  field  school  message_time  detail")
+            for i in 0..<r.rowCount { say((0..<6).map { r.value(i, $0) ?? "" }.joined(separator: "  ")) }
         }
     }
 

@@ -120,15 +120,24 @@ extension PipelineHarness {
         // Guard against a vacuous check: the places searched must hold something.
         if std.isEmpty { leaks.append("no std.* messages were read") }
         if rows.isEmpty || logText.isEmpty { leaks.append("no hub.* rows or no worker logs were read") }
+        // C string searches over one text per place (String.contains over many rows is slow);
+        // neither PostgreSQL text nor the logs hold a NUL, so the C strings are whole.
+        let rowText = rows.joined(separator: "\n")
         for s in secrets {
-            if let row = rows.first(where: { $0.contains(s) }) { leaks.append("table row holds \(s): \(row)") }
-            if logText.contains(s) { leaks.append("worker log holds \(s)") }
             let needle = Array(s.utf8)
+            if cContains(rowText, s) {
+                leaks.append("table row holds \(s): \(rows.first { $0.contains(s) } ?? "?")")
+            }
+            if cContains(logText, s) { leaks.append("worker log holds \(s)") }
             for m in std where contains(m.value ?? [], needle) || contains(m.key ?? [], needle) {
                 leaks.append("\(m.topic)[\(m.partition)]@\(m.offset) holds \(s)")
             }
         }
         return leaks
+    }
+
+    private func cContains(_ haystack: String, _ needle: String) -> Bool {
+        haystack.withCString { h in needle.withCString { n in strstr(h, n) != nil } }
     }
 
     private func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
