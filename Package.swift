@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        // Tests only: property-based checks of the decoders and HubCore's value rules.
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         // C libraries, each behind a small safe Swift layer.
@@ -69,11 +71,13 @@ let package = Package(
         ], linkerSettings: rdkafkaRpath),
 
         .target(name: "TestSupport", dependencies: ["Kafka", "Postgres", "HubCore"], path: "Tests/TestSupport"),
-        .testTarget(name: "HubCoreTests", dependencies: ["HubCore"]),
+        .testTarget(name: "HubCoreTests", dependencies: ["HubCore", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(name: "FailureIsolationTests", dependencies: ["FailureIsolation"]),
         .testTarget(name: "QualityReportTests", dependencies: ["QualityReport"]),
         .testTarget(name: "TopologyTests", dependencies: ["Topology", "Standardization"]),
-        .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Zstd"]),
+        .testTarget(name: "DecodingTests", dependencies: [
+            "Decoding", "Zstd", .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
         .testTarget(name: "StandardizationTests", dependencies: ["Standardization", "Decoding", "Aggregation"]),
         .testTarget(name: "TopologyTestingTests", dependencies: ["TopologyTesting", "Topology"]),
         .testTarget(name: "SchedulerTests", dependencies: ["SchedulerCore", "Topology", "TestSupport", "Postgres"], linkerSettings: rdkafkaRpath),
@@ -87,3 +91,36 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Fuzz targets (scripts/fuzz.sh): declared only when HUB_FUZZ=1 and built in their own scratch
+// path (.build-fuzz), with libFuzzer and AddressSanitizer on the fuzz targets and on the
+// modules under test (coverage guides the fuzzer through them). The default build and the
+// test suite never see any of this.
+if Context.environment["HUB_FUZZ"] == "1" {
+    let sanitizers = ["-sanitize=fuzzer,address"]
+    let underTest: Set<String> = ["HubCore", "Topology", "Decoding", "Standardization", "Zstd"]
+    for target in package.targets where underTest.contains(target.name) {
+        // -enable-testing: a target may reach a decoder's internals (@testable) for a sharper oracle.
+        target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(sanitizers + ["-enable-testing"])]
+    }
+    // SwiftPM gives every executable its own entry point, which clashes with the main() that
+    // -sanitize=fuzzer links in; so fuzz executables link libFuzzer without its main
+    // (HUB_FUZZ_NO_MAIN, found by scripts/fuzz.sh in the toolchain) and call its driver.
+    let libFuzzer = Context.environment["HUB_FUZZ_NO_MAIN"] ?? "libclang_rt.fuzzer_no_main-x86_64.a"
+    let fuzzLink: [LinkerSetting] = [.unsafeFlags([
+        "-sanitize=address", "-Xlinker", "--whole-archive", "-Xlinker", libFuzzer, "-Xlinker", "--no-whole-archive", "-lstdc++",
+    ])]
+    package.targets.append(.systemLibrary(name: "CFuzzer", path: "Fuzz/CFuzzer"))
+    package.targets.append(.target(name: "FuzzSupport", dependencies: ["CFuzzer", "Decoding", "HubCore"], path: "Fuzz/Support",
+                                   swiftSettings: [.unsafeFlags(sanitizers)]))
+    let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
+        ("FuzzJSON", ["Decoding"]), ("FuzzNDJSON", ["Decoding"]), ("FuzzCSV", ["Decoding"]),
+        ("FuzzCharset", ["Decoding"]), ("FuzzZstd", ["Decoding", "Zstd"]), ("FuzzMessage", ["Decoding", "Zstd"]),
+        ("FuzzStandardize", ["Decoding", "Standardization", "Topology"]), ("FuzzWire", []),
+    ]
+    for fuzz in fuzzTargets {
+        package.targets.append(.executableTarget(
+            name: fuzz.name, dependencies: ["FuzzSupport", "HubCore"] + fuzz.dependencies, path: "Fuzz/Targets/\(fuzz.name)",
+            swiftSettings: [.unsafeFlags(sanitizers)], linkerSettings: fuzzLink))
+    }
+}
