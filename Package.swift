@@ -116,7 +116,7 @@ if Context.environment["HUB_FUZZ"] == "1" {
     let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
         ("FuzzJSON", ["Decoding"]), ("FuzzNDJSON", ["Decoding"]), ("FuzzCSV", ["Decoding"]),
         ("FuzzCharset", ["Decoding"]), ("FuzzZstd", ["Decoding", "Zstd"]), ("FuzzMessage", ["Decoding", "Zstd"]),
-        ("FuzzStandardize", ["Decoding", "Standardization", "Topology"]), ("FuzzWire", []),
+        ("FuzzStandardize", ["Decoding", "Standardization", "Topology"]), ("FuzzWire", []), ("FuzzRegistry", ["Decoding"]),
     ]
     for fuzz in fuzzTargets {
         package.targets.append(.executableTarget(

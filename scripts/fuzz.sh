@@ -4,7 +4,7 @@
 # the seed corpus in Fuzz/corpus/<target>/.
 #   scripts/fuzz.sh [--runs N] [--time SECONDS] [--target NAME]... [--out DIR] [--build-only] [-- libFuzzer flags]
 #     --runs N        executions per target (default 100000); --time S stops a target after S seconds
-#     --target NAME   json, ndjson, csv, charset, zstd, message, standardize, wire (default: all; repeatable)
+#     --target NAME   json, ndjson, csv, charset, zstd, message, standardize, wire, registry (default: all; repeatable)
 #     --out DIR       crash files and the growing working corpus (default /tmp/eduhub-fuzz, outside git)
 # Exits non-zero when any target crashed, hung (>10 s on one input), ran out of memory, or one
 # of its oracles failed; the crash file's path and the command that replays it are printed.
@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/env.sh
 
-all_targets=(json ndjson csv charset zstd message standardize wire)
+all_targets=(json ndjson csv charset zstd message standardize wire registry)
 runs=100000
 max_time=0
 out="${HUB_FUZZ_OUT:-/tmp/eduhub-fuzz}"
@@ -37,6 +37,7 @@ product() {
   case "$1" in
     json) echo FuzzJSON ;; ndjson) echo FuzzNDJSON ;; csv) echo FuzzCSV ;; charset) echo FuzzCharset ;;
     zstd) echo FuzzZstd ;; message) echo FuzzMessage ;; standardize) echo FuzzStandardize ;; wire) echo FuzzWire ;;
+    registry) echo FuzzRegistry ;;
     *) echo "fuzz.sh: unknown target $1 (one of: ${all_targets[*]})" >&2; exit 2 ;;
   esac
 }
