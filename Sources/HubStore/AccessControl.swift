@@ -5,9 +5,9 @@ import Topology
 /// Per-level read access in PostgreSQL.
 ///
 /// Two group roles per schema: `<schema>_reader` (every role made by `hubctl access grant`
-/// for a region) may read the published datasets of the catalog — the aggregate tables and
-/// views built only on them — and row-level security limits each login to its region and the
-/// regions beneath it; `<schema>_operator` (NOLOGIN, granted to operator logins) reads the
+/// for a region) may read the published datasets of the catalog — the aggregate tables, the
+/// monitoring scenarios' results and views built only on aggregates — and row-level security
+/// limits each login to its region and the regions beneath it; `<schema>_operator` (NOLOGIN, granted to operator logins) reads the
 /// quarantine, the private schema (raw bytes) and every aggregate row. Both read the reference
 /// data: region names (`regions`) and the current school registry (`schools`). Neither reads
 /// the state, the offsets or `school_regions`. The policies ask `region_visible`, a security-definer
@@ -41,7 +41,9 @@ public enum AccessControl {
         let qReader = try db.quoteIdentifier(reader)
         let qOperator = try db.quoteIdentifier(op)
 
-        for table in aggregateTables {
+        // Tables with a (level, region_code) row per region: each login reads its region and beneath.
+        let regionTables = aggregateTables + ["\(s).scenario_results"]
+        for table in regionTables {
             let owner = try db.query("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = $1::regclass", [table])
             var sql = """
                 ALTER TABLE \(table) ENABLE ROW LEVEL SECURITY;
@@ -88,8 +90,9 @@ public enum AccessControl {
                 GRANT SELECT ON \(s).quality_monitors, \(s).quality_results, \(s).quality_alerts, \(s).quality_activity,
                                 \(s).quality_rollup, \(s).quality_scores, \(s).school_regions TO \(qOperator);
                 GRANT SELECT ON \(s).regions, \(s).schools, \(s).school_registry TO \(qOperator);
+                GRANT SELECT ON \(s).scenarios TO \(qOperator);
                 """
-            for table in aggregateTables { sql += "\nGRANT SELECT ON \(table) TO \(qOperator);" }
+            for table in regionTables { sql += "\nGRANT SELECT ON \(table) TO \(qOperator);" }
             try db.execute(sql)
         }
     }

@@ -61,6 +61,7 @@ public struct Catalog: Sendable, Codable {
         }
         out += Self.quarantineDatasets(topology, schema)
         out += Self.referenceDatasets(schema)
+        out += Self.monitoringDatasets(topology, schema)
         datasets = out
     }
 
@@ -204,6 +205,36 @@ public struct Catalog: Sendable, Codable {
                 lineage: raw.joined(separator: ", ") + " → hub-archive → \(schema.privateName).raw_zone",
                 fields: [f("school_code", "school", "school code (message key)"), f("county_code", "text", "county code (key or registry)"),
                          f("bytes", "bytes", "zstd-compressed raw value"), f("headers", "text", "Kafka headers")]),
+        ]
+    }
+
+    /// The monitoring scenarios and their results per region (row-level security like the aggregates).
+    private static func monitoringDatasets(_ topology: Topology, _ schema: HubSchema) -> [CatalogDataset] {
+        let s = schema.name
+        func f(_ name: String, _ kind: String, _ meaning: String) -> CatalogField {
+            CatalogField(name: name, kind: kind, meaning: meaning, classification: .public, codeTables: [], sources: [])
+        }
+        let standard = topology.streams.map(\.outputTopic)
+        return [
+            CatalogDataset(
+                name: "\(s).scenarios", kind: "table", zone: "reference", classification: .public, owner: "hub operators",
+                description: "The education business monitoring scenarios: title and definition (zh, en), unit, thresholds, owner.",
+                location: "table \(s).scenarios", stream: nil, upstream: ["topology scenarios:"],
+                lineage: "Topologies (scenarios:) → hubctl db migrate → \(s).scenarios",
+                fields: [f("scenario", "text", "scenario name"), f("title_zh", "text", "title in Chinese"),
+                         f("definition_zh", "text", "what is counted, in Chinese"), f("thresholds", "json", "thresholds per level and stage")]),
+            CatalogDataset(
+                name: "\(s).scenario_results", kind: "table", zone: "published", classification: .public,
+                owner: topology.scenarios.first?.owner ?? "hub operators",
+                description: "Each monitoring scenario's value per period (month or term) and region, its threshold and status.",
+                location: "table \(s).scenario_results (row-level security per region)", stream: nil,
+                upstream: standard + ["\(s).schools"],
+                lineage: standard.joined(separator: ", ") + " → hub-sink (standard zone) → monitor_evaluate / hubctl monitor evaluate → \(s).scenario_results",
+                fields: [f("scenario", "text", "scenario name"), f("period", "text", "YYYY-MM or YYYY-YYYY-N (term)"),
+                         f("level", "text", "province, city, county or school"), f("region_code", "text", "region code at that level"),
+                         f("value", "number", "the indicator's value"), f("numerator", "number", "numerator"),
+                         f("denominator", "number", "denominator"), f("threshold_low", "number", "lower threshold"),
+                         f("threshold_high", "number", "upper threshold"), f("status", "code", "ok, warning or no_data")]),
         ]
     }
 

@@ -24,21 +24,50 @@ public struct QualityAlert: Sendable, Equatable {
 
     /// The alerts topic's JSON value (codes only; no personal data), written by a JSON
     /// encoder: whatever a field holds, the message parses.
-    public var json: String {
+    public var json: [UInt8] {
         struct Message: Encodable {
+            var source = "quality"
             var monitor, severity, dimension, school_code, day: String
             var checked, failed: Int64
             var threshold: Double
         }
-        let message = Message(monitor: monitor, severity: severity, dimension: dimension, school_code: shownSchool, day: day,
-                              checked: checked, failed: failed, threshold: threshold.isFinite ? threshold : 0)
-        return (try? String(decoding: JSONEncoder.sorted.encode(message), as: UTF8.self)) ?? "{}"
+        return AlertJSON.encode(Message(monitor: monitor, severity: severity, dimension: dimension, school_code: shownSchool, day: day,
+                                        checked: checked, failed: failed, threshold: threshold.isFinite ? threshold : 0))
     }
 }
 
-/// Raising alerts: a (monitor, school, day) whose counts breach the monitor's threshold gets
-/// a row in `quality_alerts` the first time only, in the same transaction as the counts; the
-/// rows not yet published form the outbox the workers publish to the alerts topic.
+/// One row of the alert outbox, whichever raised it.
+public enum OutboxAlert: Sendable, Equatable {
+    case quality(QualityAlert)
+    case scenario(ScenarioAlert)
+
+    public var key: String {
+        switch self {
+        case .quality(let a): a.key
+        case .scenario(let a): a.key
+        }
+    }
+
+    public var json: [UInt8] {
+        switch self {
+        case .quality(let a): a.json
+        case .scenario(let a): a.json
+        }
+    }
+
+    /// The outbox row's primary key: (source, monitor, school_code, day, period).
+    var rowKey: (source: String, name: String, code: String, day: String, period: String) {
+        switch self {
+        case .quality(let a): ("quality", a.monitor, a.school, a.day, "")
+        case .scenario(let a): ("scenario", a.scenario, a.region, a.periodStart, a.period)
+        }
+    }
+}
+
+/// Raising alerts: a (monitor, school, day) whose counts breach the monitor's threshold, or a
+/// (scenario, level, region, period) in warning, gets a row in `quality_alerts` the first time
+/// only, in the same transaction as the figures; the rows not yet published form the outbox
+/// the workers publish to the alerts topic.
 public enum QualityAlerts {
     /// Inserts an alert for each breached row that has none yet; returns the new ones.
     static func raise(_ db: PGConnection, schema: HubSchema, topology: Topology,
@@ -68,28 +97,64 @@ public enum QualityAlerts {
         return candidates.filter { new.contains($0.key) }
     }
 
+    /// Inserts an alert for each scenario warning that has none yet (inside the caller's
+    /// transaction); returns the new ones.
+    public static func raise(_ db: PGConnection, schema: HubSchema, scenarioWarnings warnings: [ScenarioAlert]) throws -> [ScenarioAlert] {
+        guard !warnings.isEmpty else { return [] }
+        func doubles(_ v: [Double?]) -> String { "{" + v.map { $0.map { String($0) } ?? "NULL" }.joined(separator: ",") + "}" }
+        let inserted = try db.query("""
+            INSERT INTO \(schema.name).quality_alerts (source, monitor, school_code, day, period, level, severity, checked, failed,
+                                                       value, comparison, threshold_low, threshold_high)
+            SELECT 'scenario', scenario, region, day, period, level, severity, 0, 0, value, comparison, low, high
+            FROM unnest($1::text[], $2::text[], $3::date[], $4::text[], $5::text[], $6::text[], $7::float8[], $8::text[],
+                        $9::float8[], $10::float8[]) AS w(scenario, region, day, period, level, severity, value, comparison, low, high)
+            ORDER BY scenario, region, day, period
+            ON CONFLICT DO NOTHING RETURNING monitor, school_code, period
+            """, [
+                PGArrayLiteral.text(warnings.map(\.scenario)), PGArrayLiteral.text(warnings.map(\.region)),
+                PGArrayLiteral.text(warnings.map(\.periodStart)), PGArrayLiteral.text(warnings.map(\.period)),
+                PGArrayLiteral.text(warnings.map(\.level)), PGArrayLiteral.text(warnings.map(\.severity)),
+                doubles(warnings.map(\.value)), PGArrayLiteral.text(warnings.map(\.comparison)),
+                doubles(warnings.map(\.thresholdLower)), doubles(warnings.map(\.thresholdUpper)),
+            ])
+        var new: Set<String> = []
+        for i in 0..<inserted.rowCount { new.insert("\(inserted.value(i, 0) ?? "")|\(inserted.value(i, 1) ?? "")|\(inserted.value(i, 2) ?? "")") }
+        return warnings.filter { new.contains("\($0.scenario)|\($0.region)|\($0.period)") }
+    }
+
     /// Alerts raised but not yet published, oldest first.
-    public static func unpublished(_ db: PGConnection, schema: HubSchema, topology: Topology, limit: Int = 1000) throws -> [QualityAlert] {
+    public static func unpublished(_ db: PGConnection, schema: HubSchema, topology: Topology, limit: Int = 1000) throws -> [OutboxAlert] {
         let r = try db.query("""
-            SELECT monitor, severity, school_code, day::text, checked, failed FROM \(schema.name).quality_alerts
-            WHERE published_at IS NULL ORDER BY raised_at, monitor, school_code, day LIMIT \(limit)
+            SELECT source, monitor, severity, school_code, day::text, checked, failed, level, period, value, comparison,
+                   threshold_low, threshold_high
+            FROM \(schema.name).quality_alerts
+            WHERE published_at IS NULL ORDER BY raised_at, source, monitor, school_code, day, period LIMIT \(limit)
             """)
         return (0..<r.rowCount).map { i in
-            let m = topology.monitor(r.value(i, 0) ?? "")
-            return QualityAlert(monitor: r.value(i, 0) ?? "", severity: r.value(i, 1) ?? "", dimension: m?.dimension.rawValue ?? "",
-                                school: r.value(i, 2) ?? "", day: r.value(i, 3) ?? "", checked: Int64(r.int(i, 4) ?? 0),
-                                failed: Int64(r.int(i, 5) ?? 0), threshold: m?.threshold ?? 0)
+            let name = r.value(i, 1) ?? ""
+            if r.value(i, 0) == "scenario" {
+                return .scenario(ScenarioAlert(
+                    scenario: name, severity: r.value(i, 2) ?? "", level: r.value(i, 7) ?? "", region: r.value(i, 3) ?? "",
+                    period: r.value(i, 8) ?? "", periodStart: r.value(i, 4) ?? "", value: r.value(i, 9).flatMap(Double.init) ?? 0,
+                    comparison: r.value(i, 10) ?? "", thresholdLower: r.value(i, 11).flatMap(Double.init),
+                    thresholdUpper: r.value(i, 12).flatMap(Double.init)))
+            }
+            let m = topology.monitor(name)
+            return .quality(QualityAlert(monitor: name, severity: r.value(i, 2) ?? "", dimension: m?.dimension.rawValue ?? "",
+                                         school: r.value(i, 3) ?? "", day: r.value(i, 4) ?? "", checked: Int64(r.int(i, 5) ?? 0),
+                                         failed: Int64(r.int(i, 6) ?? 0), threshold: m?.threshold ?? 0))
         }
     }
 
-    public static func markPublished(_ db: PGConnection, schema: HubSchema, _ alerts: [QualityAlert]) throws {
+    public static func markPublished(_ db: PGConnection, schema: HubSchema, _ alerts: [OutboxAlert]) throws {
         guard !alerts.isEmpty else { return }
+        let keys = alerts.map(\.rowKey)
         try db.query("""
             UPDATE \(schema.name).quality_alerts a SET published_at = now()
-            FROM unnest($1::text[], $2::text[], $3::date[]) AS p(monitor, school_code, day)
-            WHERE a.monitor = p.monitor AND a.school_code = p.school_code AND a.day = p.day
-            """, [PGArrayLiteral.codes(alerts.map(\.monitor), allowing: ["_"]),
-                  PGArrayLiteral.codes(alerts.map(\.school), allowing: SchoolCode.placeholderCharacters),
-                  PGArrayLiteral.codes(alerts.map(\.day), allowing: ["-"])])
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::text[]) AS p(source, monitor, school_code, day, period)
+            WHERE a.source = p.source AND a.monitor = p.monitor AND a.school_code = p.school_code AND a.day = p.day
+              AND a.period = p.period
+            """, [PGArrayLiteral.text(keys.map(\.source)), PGArrayLiteral.text(keys.map(\.name)), PGArrayLiteral.text(keys.map(\.code)),
+                  PGArrayLiteral.text(keys.map(\.day)), PGArrayLiteral.text(keys.map(\.period))])
     }
 }

@@ -61,7 +61,7 @@ public struct QualityReportBuilder {
         let a = try db.query("""
             SELECT a.monitor, a.severity, a.school_code, a.day::text, a.checked, a.failed
             FROM \(s).quality_alerts a LEFT JOIN \(s).school_regions sr USING (school_code)
-            WHERE a.day BETWEEN $1::date AND $2::date AND \(condition)
+            WHERE a.source = 'quality' AND a.day BETWEEN $1::date AND $2::date AND \(condition)
             ORDER BY a.day DESC, a.monitor, a.school_code
             """, [from.description, to.description, region])
         let alerts = (0..<a.rowCount).map { i in

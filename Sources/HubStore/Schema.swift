@@ -42,6 +42,7 @@ public struct HubSchema: Sendable {
             }
             try QualityStore.syncMonitors(db, schema: self, topology: topology)
             try SchoolRegistryStore.syncRegions(db, schema: self, topology: topology)
+            try ScenarioDefinitionsStore.sync(db, schema: self, topology: topology)
             try AccessControl.applyPolicies(db, schema: self, topology: topology)
         }
     }
@@ -55,6 +56,7 @@ public struct HubSchema: Sendable {
             QualityMigration(),
             HeldNumbersMigration(),
             RegistryMigration(),
+            ScenarioMigration(),
         ]
     }
 }

@@ -35,13 +35,13 @@ public enum QualityReportRenderer {
 
 /// The colour band of a score: at least 95 is good (green), at least 80 a warning (amber),
 /// anything lower bad (red); no score has no band (grey).
-enum ScoreBand: String, Sendable {
+public enum ScoreBand: String, Sendable {
     case good
     case warn
     case bad
     case none
 
-    init(score: Double?) {
+    public init(score: Double?) {
         guard let score, score.isFinite else {
             self = .none
             return
@@ -54,13 +54,13 @@ enum ScoreBand: String, Sendable {
 }
 
 /// Locale-independent number formatting and text escaping shared by the renderers.
-enum ReportFormat {
+public enum ReportFormat {
     /// Shown in place of a missing or non-finite figure.
-    static let missing = "n/a"
+    public static let missing = "n/a"
 
     /// `value` rounded half away from zero to `decimals` places, e.g. `fixed(2.345, decimals: 1)`
     /// is `2.3`; `n/a` when the value is not finite.
-    static func fixed(_ value: Double, decimals: Int) -> String {
+    public static func fixed(_ value: Double, decimals: Int) -> String {
         guard value.isFinite else { return missing }
         let places = max(decimals, 0)
         let factor = (0..<places).reduce(Int64(1)) { product, _ in product * 10 }
@@ -84,7 +84,7 @@ enum ReportFormat {
     /// element content and inside a quoted attribute.
     ///
     /// Works on Unicode scalars, so a combining mark after `<` cannot hide it inside a grapheme.
-    static func html(_ text: String) -> String {
+    public static func html(_ text: String) -> String {
         var escaped = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
             switch scalar {

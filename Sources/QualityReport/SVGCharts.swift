@@ -1,33 +1,50 @@
-/// Inline SVG charts for the HTML page: plain markup coloured through the page's CSS classes
-/// (see ``ScoreBand``), with every text escaped and no external reference.
-enum SVGCharts {
+/// Inline SVG charts for the HTML pages (the quality report and the monitoring report): plain
+/// markup coloured through the page's CSS classes (see ``ScoreBand``), with every text escaped
+/// and no external reference.
+public enum SVGCharts {
     /// One bar of a horizontal bar chart.
-    struct Bar: Sendable {
+    public struct Bar: Sendable {
         let label: String
         /// nil draws no bar, only the value label.
         let value: Double?
         let valueLabel: String
         let band: ScoreBand
+
+        public init(label: String, value: Double?, valueLabel: String, band: ScoreBand) {
+            self.label = label
+            self.value = value
+            self.valueLabel = valueLabel
+            self.band = band
+        }
     }
 
-    /// One point of the trend chart; a nil value leaves a gap in the line.
-    struct Point: Sendable {
+    /// One point of the trend chart; a nil value leaves a gap in the line. Its marker takes
+    /// `band`, or the band of its value read as a score when none is given.
+    public struct Point: Sendable {
         let label: String
         let value: Double?
+        let band: ScoreBand?
+
+        public init(label: String, value: Double?, band: ScoreBand? = nil) {
+            self.label = label
+            self.value = value
+            self.band = band
+        }
     }
 
     /// A horizontal bar chart, one row per bar, bars scaled so that `maximum` fills the bar area.
-    static func horizontalBars(_ bars: [Bar], maximum: Double, title: String) -> String {
+    public static func horizontalBars(_ bars: [Bar], maximum: Double, title: String) -> String {
         let height = 2 * BarLayout.padding + BarLayout.rowHeight * Double(bars.count)
         let axis = line(x1: BarLayout.labelWidth, y1: 0, x2: BarLayout.labelWidth, y2: height, cssClass: "axis")
         let rows = bars.enumerated().map { index, bar in barRow(bar, index: index, maximum: maximum) }
         return svg(width: BarLayout.width, height: height, title: title, body: [axis] + rows)
     }
 
-    /// A line chart of 0–100 scores over evenly spaced points, each with a "label: score" tooltip.
-    /// No points draw the empty grid; one point sits in the middle.
-    static func trendLine(_ points: [Point], title: String) -> String {
-        let frame = TrendFrame(count: points.count)
+    /// A line chart of values from 0 to `maximum` (default 100, for scores) over evenly spaced
+    /// points, each with a "label: value" tooltip. No points draw the empty grid; one point sits
+    /// in the middle.
+    public static func trendLine(_ points: [Point], title: String, maximum: Double = 100) -> String {
+        let frame = TrendFrame(count: points.count, maximum: maximum.isFinite && maximum > 0 ? maximum : 100)
         let body = grid(frame) + xLabels(points, frame) + lines(points, frame) + markers(points, frame)
         return svg(width: frame.width, height: frame.height, title: title, body: body)
     }
@@ -88,6 +105,8 @@ enum SVGCharts {
     /// The trend chart's geometry: where a point index and a score land.
     private struct TrendFrame {
         let count: Int
+        /// The value at the top of the plot.
+        let maximum: Double
         let width = 640.0
         let height = 260.0
         let left = 44.0
@@ -104,17 +123,20 @@ enum SVGCharts {
             return left + plotWidth * Double(index) / Double(count - 1)
         }
 
-        func y(_ score: Double) -> Double {
-            top + plotHeight * (1 - min(max(score, 0), 100) / 100)
+        func y(_ value: Double) -> Double {
+            top + plotHeight * (1 - min(max(value, 0), maximum) / maximum)
         }
     }
 
+    /// Five grid lines at 0, ¼, ½, ¾ and all of the maximum (0, 25, 50, 75, 100 for scores).
     private static func grid(_ frame: TrendFrame) -> [String] {
-        stride(from: 0, through: 100, by: 25).flatMap { score in
-            let y = frame.y(Double(score))
+        (0...4).flatMap { step in
+            let value = frame.maximum * Double(step) / 4
+            let y = frame.y(value)
+            let label = ReportFormat.fixed(value, decimals: value == value.rounded() ? 0 : 1)
             return [
-                line(x1: frame.left, y1: y, x2: frame.left + frame.plotWidth, y2: y, cssClass: score == 0 ? "axis" : "grid"),
-                text(String(score), x: frame.left - 6, y: y + 4, anchor: "end"),
+                line(x1: frame.left, y1: y, x2: frame.left + frame.plotWidth, y2: y, cssClass: step == 0 ? "axis" : "grid"),
+                text(label, x: frame.left - 6, y: y + 4, anchor: "end"),
             ]
         }
     }
@@ -136,7 +158,8 @@ enum SVGCharts {
     private static func markers(_ points: [Point], _ frame: TrendFrame) -> [String] {
         scoredRuns(points).joined().map { point in
             let tooltip = "\(points[point.index].label): \(QualityReportRenderer.formatScore(point.score))"
-            return "<circle class=\"\(ScoreBand(score: point.score).cssClass)\" cx=\"\(c(frame.x(point.index)))\" "
+            let band = points[point.index].band ?? ScoreBand(score: point.score)
+            return "<circle class=\"\(band.cssClass)\" cx=\"\(c(frame.x(point.index)))\" "
                 + "cy=\"\(c(frame.y(point.score)))\" r=\"4\"><title>\(esc(tooltip))</title></circle>"
         }
     }

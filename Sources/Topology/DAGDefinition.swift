@@ -84,6 +84,7 @@ public enum DAGTaskType {
         "purge": ["older_than_days"],
         "snapshot_export": ["directory"],
         "quality_report": ["directory"],
+        "monitor_evaluate": [],
         "watermark_sensor": [],
     ]
 

@@ -11,6 +11,12 @@ public struct Topology: Sendable {
     public var dags: [DAGDefinition] = []
     /// Names of the province, its cities and counties (`regions:`, GB/T 2260); may be empty.
     public var regions = RegionDirectory()
+    /// School stages as the registry spells them (`school_stages:`), for per-stage thresholds.
+    public var schoolStages: [SchoolStage] = []
+    /// Education business monitoring scenarios (`scenarios:`), in file order.
+    public var scenarios: [ScenarioDefinition] = []
+
+    public func scenario(_ name: String) -> ScenarioDefinition? { scenarios.first { $0.name == name } }
 
     public func dag(_ name: String) -> DAGDefinition? { dags.first { $0.name == name } }
 

@@ -55,9 +55,12 @@ public enum TopologyLoader {
         var streamNodes: [(YAMLReader, Node, [(key: String, keyNode: Node, value: Node)])] = []
         var dags: [DAGDefinition] = []
         let topKeys: Set<String> = ["code_tables", "stream", "description", "owner", "record_type", "source_topic",
-                                    "output_topic", "fields", "dialects", "aggregates", "monitors", "dags", "regions"]
+                                    "output_topic", "fields", "dialects", "aggregates", "monitors", "dags", "regions",
+                                    "school_stages", "scenarios"]
         // Sections that stand on their own in any file; everything else belongs to a stream.
-        let sharedSections: Set<String> = ["code_tables", "dags", "regions"]
+        let sharedSections: Set<String> = ["code_tables", "dags", "regions", "school_stages", "scenarios"]
+        var stages: [SchoolStage] = []
+        var scenarioNodes: [(YAMLReader, Node)] = []
         var regions: [RegionName] = []
         var regionFiles: [String: String] = [:]
         for (reader, root) in parsed {
@@ -87,6 +90,14 @@ public enum TopologyLoader {
                     regionFiles[region.code] = reader.file
                 }
             }
+            for stage in ScenarioParser(reader: reader).parseStages(top["school_stages"]) {
+                if stages.contains(where: { $0.code == stage.code }) {
+                    reader.issue(top["school_stages"], "school stage \"\(stage.code)\" is declared twice")
+                } else {
+                    stages.append(stage)
+                }
+            }
+            if let node = top["scenarios"] { scenarioNodes.append((reader, node)) }
             if top["stream"] != nil {
                 streamNodes.append((reader, root, top))
             } else if top.contains(where: { !sharedSections.contains($0.key) }) {
@@ -103,10 +114,23 @@ public enum TopologyLoader {
             }
         }
         checkAcrossStreams(written)
+        // Scenarios after the stages, which any file may declare.
+        var scenarios: [ScenarioDefinition] = []
+        for (reader, node) in scenarioNodes {
+            for scenario in ScenarioParser(reader: reader).parseScenarios(node, stages: Set(stages.map(\.code))) {
+                if let other = scenarios.first(where: { $0.name == scenario.name }) {
+                    reader.issue(line: scenario.line, column: 3, "scenario \"\(scenario.name)\" is also defined in \(other.file)")
+                } else {
+                    scenarios.append(scenario)
+                }
+            }
+        }
         for (reader, _) in parsed { issues.append(contentsOf: reader.issues) }
         if !issues.isEmpty { throw TopologyError(issues: issues.sorted { ($0.file, $0.line, $0.column) < ($1.file, $1.line, $1.column) }) }
         var topology = Topology(streams: streams, codeTables: tables, files: sources.map(\.file), dags: dags)
         topology.regions = RegionDirectory(regions)
+        topology.schoolStages = stages
+        topology.scenarios = scenarios
         return topology
     }
 

@@ -5,9 +5,10 @@ import Metrics
 import Postgres
 import Topology
 
-/// Publishes raised quality alerts from the `quality_alerts` outbox: each alert goes to the
-/// alerts topic (keyed by monitor|school|day) and to the log, then is marked published. A
-/// crash between the two publishes it again on restart with the same key, which a
+/// Publishes raised alerts from the `quality_alerts` outbox — quality monitors' breaches and
+/// monitoring scenarios' warnings alike: each alert goes to the alerts topic (keyed by
+/// monitor|school|day, or scenario|NAME|level|region|period) and to the log, then is marked
+/// published. A crash between the two publishes it again on restart with the same key, which a
 /// compacted topic or a consumer keyed on it folds into one.
 public struct QualityAlertPublisher {
     let producer: KafkaProducer
@@ -44,12 +45,20 @@ public struct QualityAlertPublisher {
             let alerts = try QualityAlerts.unpublished(db, schema: schema, topology: topology)
             guard !alerts.isEmpty else { return total }
             for a in alerts {
-                try producer.send(topic: topic, key: Array(a.key.utf8), value: Array(a.json.utf8),
+                try producer.send(topic: topic, key: Array(a.key.utf8), value: a.json,
                                   headers: [KafkaHeader(name: "content-type", string: "application/json")])
-                logger.warning("quality alert", metadata: [
-                    "monitor": "\(a.monitor)", "severity": "\(a.severity)", "school": "\(a.shownSchool)", "day": "\(a.day)",
-                    "failed": "\(a.failed)", "checked": "\(a.checked)"])
-                Counter(label: "hub_quality_alerts_total", dimensions: [("monitor", a.monitor), ("severity", a.severity)]).increment()
+                switch a {
+                case .quality(let q):
+                    logger.warning("quality alert", metadata: [
+                        "monitor": "\(q.monitor)", "severity": "\(q.severity)", "school": "\(q.shownSchool)", "day": "\(q.day)",
+                        "failed": "\(q.failed)", "checked": "\(q.checked)"])
+                    Counter(label: "hub_quality_alerts_total", dimensions: [("monitor", q.monitor), ("severity", q.severity)]).increment()
+                case .scenario(let w):
+                    logger.warning("scenario warning", metadata: [
+                        "scenario": "\(w.scenario)", "severity": "\(w.severity)", "level": "\(w.level)", "region": "\(w.region)",
+                        "period": "\(w.period)", "value": "\(w.value)"])
+                    Counter(label: "hub_scenario_alerts_total", dimensions: [("scenario", w.scenario), ("severity", w.severity)]).increment()
+                }
             }
             try producer.flush(timeout: .seconds(30))
             try QualityAlerts.markPublished(db, schema: schema, alerts)

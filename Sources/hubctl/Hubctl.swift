@@ -8,5 +8,5 @@ struct Hubctl: AsyncParsableCommand {
         abstract: "Operate the education data hub: topologies, topics, sample data, pipeline status, aggregates, quarantine.",
         subcommands: [TopologyCommand.self, TopicsCommand.self, DatabaseCommand.self, SampleCommand.self,
                       PipelineCommand.self, ShowCommand.self, QuarantineCommand.self, ReconcileCommand.self, DagCommand.self,
-                      AccessCommand.self, CatalogCommand.self, DataSpaceCommand.self, QualityCommand.self, ReportCommand.self, BenchCommand.self])
+                      AccessCommand.self, CatalogCommand.self, DataSpaceCommand.self, QualityCommand.self, MonitorCommand.self, ReportCommand.self, BenchCommand.self])
 }

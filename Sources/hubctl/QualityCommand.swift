@@ -60,7 +60,7 @@ struct QualityCommand: AsyncParsableCommand {
 /// `hubctl report quality`: the quality evaluation report as HTML, Markdown and JSON.
 struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "report", abstract: "Write reports.", subcommands: [Quality.self])
+        commandName: "report", abstract: "Write reports.", subcommands: [Quality.self, MonitoringReportCommand.self])
 
     struct Quality: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -105,11 +105,15 @@ func isoNow() -> String {
     return f.string(from: Date())
 }
 
-/// Publishes alerts waiting in the outbox (raised by `quality evaluate`).
+/// Publishes alerts waiting in the outbox (raised by `quality evaluate` or `monitor evaluate`).
+/// The command prints how many; the one log line per alert the workers write is left out here
+/// (an evaluation can raise hundreds).
 func publishAlerts(_ ctx: Context, db: PGConnection) throws {
     let producer = try KafkaProducer(config: ctx.kafkaConfig)
+    var logger = Logger(label: "hubctl")
+    logger.logLevel = .error
     let n = try QualityAlertPublisher(producer: producer, db: db, schema: ctx.schema, topology: ctx.topology,
-                                      topic: ctx.settings.alertsTopic, logger: Logger(label: "hubctl")).publishPending()
+                                      topic: ctx.settings.alertsTopic, logger: logger).publishPending()
     if n > 0 { say("published \(n) alert(s) to \(ctx.settings.alertsTopic)") }
 }
 

@@ -17,7 +17,8 @@ struct TopologyCommand: AsyncParsableCommand {
             let dir = topology ?? ProcessInfo.processInfo.environment["HUB_TOPOLOGY_DIR"] ?? "Topologies"
             do {
                 let t = try TopologyLoader.load(directory: dir)
-                say("topology ok: \(t.files.count) files, \(t.streams.count) streams (\(t.streams.map(\.name).joined(separator: ", "))), \(t.codeTables.count) code tables")
+                say("topology ok: \(t.files.count) files, \(t.streams.count) streams (\(t.streams.map(\.name).joined(separator: ", "))), \(t.codeTables.count) code tables, "
+                    + "\(t.scenarios.count) monitoring scenarios, \(t.regions.regions.count) named regions")
             } catch {
                 say("\(error)")
                 throw ExitCode(1)

@@ -92,7 +92,7 @@ struct DAGValidationTests {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let topology = try TopologyLoader.load(directory: root.appendingPathComponent("Topologies").path)
         let dag = try #require(topology.dag("daily_publication"))
-        #expect(dag.topologicalOrder == ["watermark_sensor", "reconcile", "quality_report", "snapshot_export"])
+        #expect(dag.topologicalOrder == ["watermark_sensor", "reconcile", "quality_report", "monitor_evaluate", "snapshot_export"])
         #expect(dag.schedule?.expression == "30 0 * * *" && dag.timeZone == .shanghai)
     }
 }

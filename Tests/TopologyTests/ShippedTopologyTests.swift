@@ -13,7 +13,7 @@ struct ShippedTopologyTests {
     @Test("loads three streams from the shipped files")
     func streams() {
         #expect(Set(topology.files.map { String($0.split(separator: "/").last ?? "") })
-                == ["attendance.yaml", "codes.yaml", "dags.yaml", "regions.yaml", "student.yaml", "teacher.yaml"])
+                == ["attendance.yaml", "codes.yaml", "dags.yaml", "regions.yaml", "scenarios.yaml", "student.yaml", "teacher.yaml"])
         #expect(topology.streams.map(\.name).sorted() == ["attendance", "student", "teacher"])
         #expect(topology.stream(forSourceTopic: "raw.student")?.recordType == .student)
         #expect(topology.stream(forSourceTopic: "raw.teacher")?.outputTopic == "std.teacher")

@@ -20,7 +20,7 @@ enum TopologyFixtures {
     /// All shipped files as (name, text), with some replaced or added.
     static func sources(replacing overrides: [String: String] = [:], adding extra: [(String, String)] = [])
         -> [(file: String, text: String)] {
-        let names = ["codes.yaml", "student.yaml", "teacher.yaml", "attendance.yaml", "regions.yaml"]
+        let names = ["codes.yaml", "student.yaml", "teacher.yaml", "attendance.yaml", "regions.yaml", "scenarios.yaml"]
         return names.map { ($0, overrides[$0] ?? shipped($0)) } + extra.map { (file: $0.0, text: $0.1) }
     }
 

@@ -134,7 +134,7 @@ struct TopologyIssueTests {
                        lineWith: "owner: someone", message: "without \"stream: NAME\""),
     ]
 
-    @Test("each mistake is one issue at its file and line", arguments: cases + MonitorTopologyTests.cases + RegionTopologyTests.cases)
+    @Test("each mistake is one issue at its file and line", arguments: cases + MonitorTopologyTests.cases + RegionTopologyTests.cases + ScenarioTopologyTests.cases)
     func oneIssue(broken: BrokenTopology) throws {
         let text = TopologyFixtures.edit(TopologyFixtures.shipped(broken.file), broken.old, broken.new)
         let issues = TopologyFixtures.issues(TopologyFixtures.sources(replacing: [broken.file: text]))
