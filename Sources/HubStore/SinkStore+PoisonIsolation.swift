@@ -16,7 +16,7 @@ extension SinkStore {
     /// alone. A poison standard record becomes a quarantine unit (reason, column, SQLSTATE;
     /// never the value), a poison quarantine unit is stored without the details that were
     /// refused; everything else commits with the offsets, once.
-    func commitIsolating(group: String, _ batch: SinkBatch, failure: any Error) throws -> SinkCommitSummary {
+    func commitIsolating(group: String, _ batch: SinkBatch, failure: any Error, beforeCommit: () -> Void) throws -> SinkCommitSummary {
         try db.transaction { db in
             try fence(group: group, batch.offsets)
             var summary = SinkCommitSummary()
@@ -45,6 +45,7 @@ extension SinkStore {
                     }
                 })
             summary.isolationAttempts = outcome.attempts
+            beforeCommit()
             return summary
         }
     }

@@ -20,6 +20,10 @@ public struct SinkBatch: Sendable {
 public struct SinkCommitSummary: Sendable {
     public var stateChanges = 0
     public var staleVersions = 0
+    /// Units the sink already had: standard records whose version (so source position) is
+    /// the one in effect or another record's of the same batch, and quarantine units already
+    /// stored — redelivered or replayed copies, which change nothing.
+    public var redeliveredCopies = 0
     public var newQuarantined = 0
     public var aggregateRows = 0
     /// Alerts raised by this commit (to publish once it is durable).
@@ -36,6 +40,7 @@ public struct SinkCommitSummary: Sendable {
     mutating func add(_ other: SinkCommitSummary) {
         stateChanges += other.stateChanges
         staleVersions += other.staleVersions
+        redeliveredCopies += other.redeliveredCopies
         newQuarantined += other.newQuarantined
         aggregateRows += other.aggregateRows
         alerts += other.alerts
@@ -163,16 +168,19 @@ public final class SinkStore {
     /// quality results with its offsets, in one transaction. When that fails deterministically
     /// (a unit the database refuses, a sum that would overflow), the batch is committed again
     /// with its poison units isolated (``commitIsolating(group:_:failure:)``); a transient
-    /// failure is thrown for the caller to retry.
-    public func commit(group: String, _ batch: SinkBatch) throws -> SinkCommitSummary {
+    /// failure is thrown for the caller to retry. `beforeCommit` runs inside the transaction
+    /// once every statement has run and before COMMIT (a test's crash point).
+    public func commit(group: String, _ batch: SinkBatch, beforeCommit: () -> Void = {}) throws -> SinkCommitSummary {
         try prepareSession()
         do {
             return try db.transaction { _ in
                 try fence(group: group, batch.offsets)
-                return try apply(batch.records, batch.quarantine)
+                let summary = try apply(batch.records, batch.quarantine)
+                beforeCommit()
+                return summary
             }
         } catch where FailureClass.of(error) == .deterministic {
-            return try commitIsolating(group: group, batch, failure: error)
+            return try commitIsolating(group: group, batch, failure: error, beforeCommit: beforeCommit)
         }
     }
 
@@ -195,7 +203,11 @@ public final class SinkStore {
         incoming.reserveCapacity(records.count)
         for (i, r) in records.enumerated() {
             let k = EntityKey(type: r.type, key: r.key)
-            if let other = incoming[k], !(records[other].version < r.version) { continue }
+            if let other = incoming[k] {
+                let (kept, this) = (records[other].version, r.version)
+                if kept == this { summary.redeliveredCopies += 1 }
+                if !(kept < this) { continue }
+            }
             incoming[k] = i
         }
         if !incoming.isEmpty {
@@ -224,7 +236,7 @@ public final class SinkStore {
                 let r = records[i]
                 let old = changes.before[k]
                 if let old, !(old.version < r.version) {
-                    summary.staleVersions += 1
+                    if old.version == r.version { summary.redeliveredCopies += 1 } else { summary.staleVersions += 1 }
                     continue
                 }
                 try deltas.replace(old, with: r)
@@ -263,6 +275,7 @@ public final class SinkStore {
         if !quarantine.isEmpty {
             let inserted = try insertQuarantine(quarantine)
             summary.newQuarantined = inserted.count
+            summary.redeliveredCopies += quarantine.count - inserted.count
             countQuarantined(inserted, into: &quality)
         }
         for (k, c) in quality.rows where c.failed > 0 { summary.newlyFailed[k.monitor, default: 0] += c.failed }

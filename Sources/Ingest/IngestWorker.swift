@@ -121,6 +121,8 @@ struct IngestWorker: PollLoopWorker {
                     }
                 }
                 try producer.flush(timeout: .seconds(60))
+                TestKillPoint.ingestAfterProduce.reach(
+                    detail: "\(batch.count) messages, \(produced) records, \(quarantinedNow.values.reduce(0, +)) quarantined")
                 try consumer.commit(next.map { TopicPartitionOffset($0.key, offset: $0.value) })
             } catch let error as KafkaError where !error.isFatal && FailureClass.of(error) == .transient && !stop.isStopping {
                 retries.increment()

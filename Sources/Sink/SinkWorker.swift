@@ -50,6 +50,7 @@ struct SinkWorker: PollLoopWorker {
         let commits = Counter(label: "hub_sink_commits_total")
         let retries = Counter(label: "hub_pg_transaction_retries_total", dimensions: [("stage", "sink")])
         let fenced = Counter(label: "hub_sink_fenced_total")
+        let redelivery = RedeliveryCounter()
         let commitTime = Timer(label: "hub_commit_seconds", dimensions: [("stage", "sink")])
         let batchSize = Recorder(label: "hub_batch_size", dimensions: [("stage", "sink")])
         var backoff = Backoff()
@@ -76,9 +77,11 @@ struct SinkWorker: PollLoopWorker {
             var batch = SinkBatch()
             var next: [TopicPartition: Int64] = [:]
             var polled = 0
+            var readAgain = 0
             // One transaction takes what is already fetched, up to batch-size messages and
             // 4 × batch-size records (a standard-zone message carries many records).
             while true {
+                readAgain += redelivery.read(messages)
                 for m in messages {
                     guard positions.expected(m.topicPartition) != nil else { continue }  // revoked meanwhile
                     next[m.topicPartition] = max(next[m.topicPartition] ?? 0, m.offset + 1)
@@ -113,7 +116,11 @@ struct SinkWorker: PollLoopWorker {
             if batch.isEmpty { continue }
             let started = ContinuousClock.now
             do {
-                let summary = try store.commit(group: settings.group, batch)
+                let summary = try store.commit(group: settings.group, batch) {
+                    TestKillPoint.sinkBeforeCommit.reach(detail: batch.offsetRanges)
+                }
+                TestKillPoint.sinkAfterCommit.reach(detail: batch.offsetRanges)
+                redelivery.committed(readAgain: readAgain, copies: summary.redeliveredCopies, logger: logger)
                 for o in batch.offsets { positions.set(TopicPartition(topic: o.topic, partition: o.partition), o.next) }
                 commits.increment()
                 recordsIn.increment(by: batch.records.count + batch.quarantine.count)
@@ -127,7 +134,8 @@ struct SinkWorker: PollLoopWorker {
                 health.set("database", true)
                 backoff.reset()
                 logger.debug("committed", metadata: ["messages": "\(polled)", "changes": "\(summary.stateChanges)",
-                                                     "stale": "\(summary.staleVersions)", "quarantined": "\(summary.newQuarantined)"])
+                                                     "stale": "\(summary.staleVersions)", "quarantined": "\(summary.newQuarantined)",
+                                                     "copies": "\(summary.redeliveredCopies)"])
             } catch is FencedError {
                 fenced.increment()
                 logger.warning("offsets moved on in the database; reloading them")

@@ -126,6 +126,7 @@ struct TransformWorker: PollLoopWorker {
                     batch = try consumer.poll(maxMessages: min(Self.pollChunk, settings.batchSize - polled), timeout: .zero)
                 }
                 try publisher.publish(output)
+                TestKillPoint.transformAfterProduce.reach(detail: "\(polled) messages, \(count) records")
                 // A rebalance during a later poll of the batch may have taken partitions away:
                 // their new owner starts from the last commit (their output is sent again, which
                 // is harmless downstream), so only offsets of partitions still owned are committed.

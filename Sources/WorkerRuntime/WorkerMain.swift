@@ -18,6 +18,11 @@ public enum WorkerMain {
     /// Sets up logging and metrics once per process.
     public static func bootstrap(_ settings: WorkerSettings) -> (Logger, PrometheusCollectorRegistry) {
         AllocatorSettings.fixLargeBlockThreshold()
+        do {
+            try TestKillPoint.validate()
+        } catch {
+            fail(settings.stage, error.description)
+        }
         let level = Logger.Level(rawValue: settings.logLevel) ?? .info
         LoggingSystem.bootstrap { label in StructuredLogHandler(label: label, format: settings.logFormat, level: level) }
         let registry = PrometheusCollectorRegistry()
