@@ -6,7 +6,7 @@ import Zstd
 /// three dialects of all three record types mixed in one batch, value forms (JSON numbers or
 /// digit strings, extra fields, a county field that is ignored, trimming), and the whole-value
 /// quarantine checks. Exact aggregates and exact quarantine counts.
-@Suite("Input contract: formats, charsets, encodings, dialects", .serialized)
+@Suite("Input contract: formats, charsets, encodings, dialects", .serialized, .pipeline)
 struct InputContractFormatTests {
     let a = "3133000001", b = "3133000002", c = "3133000003"
     let countyA = "330106", countyB = "330212", countyC = "330782"

@@ -4,7 +4,7 @@ import Testing
 /// SPEC §4 "Quarantine, never drop": every record-level and whole-value reason with its exact
 /// count, the precedence between reasons, the field and source position of quarantine rows,
 /// and that no name or ID number leaks into `hub.*`, the worker logs or the `std.*` topics.
-@Suite("Input contract: quarantine reasons, positions, privacy", .serialized)
+@Suite("Input contract: quarantine reasons, positions, privacy", .serialized, .pipeline)
 struct InputContractQuarantineTests {
     let a = "3133000001", b = "3133000002", unknown = "3133999999"
     let countyA = "330106", countyB = "330212"

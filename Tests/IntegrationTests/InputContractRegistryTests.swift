@@ -5,7 +5,7 @@ import Testing
 /// timestamp; null, empty and invalid registry values delete a school; and an operator replay
 /// of unknown_school records (run twice) counts them exactly once without touching the
 /// quarantine counts.
-@Suite("Input contract: versioned registry and replay", .serialized)
+@Suite("Input contract: versioned registry and replay", .serialized, .pipeline)
 struct InputContractRegistryTests {
     let t = "2026-09-01 08:00:00"
     func sid(_ n: Int) -> String { Raw.id(n, county: "330381", birth: "20140315") }

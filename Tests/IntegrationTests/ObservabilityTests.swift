@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 /// Issue 7: the workers' endpoints during a real run, and scaling a stage out.
-@Suite("Observability and scale-out", .serialized)
+@Suite("Observability and scale-out", .serialized, .pipeline)
 struct ObservabilityTests {
     let a = "3133000001", b = "3133000002"
 

@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 /// Backpressure and graceful shutdown (issue 4).
-@Suite("Resilience", .serialized)
+@Suite("Resilience", .serialized, .heavy)
 struct ResilienceTests {
     static func rssKiB(_ pid: Int32) -> Int {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return 0 }

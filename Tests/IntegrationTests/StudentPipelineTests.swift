@@ -3,7 +3,7 @@ import Testing
 
 /// The foundation's end-to-end path: three worker processes, students in the `std` dialect
 /// with updates, a transfer between counties and an older version arriving after a newer one.
-@Suite("Student pipeline end to end", .serialized)
+@Suite("Student pipeline end to end", .serialized, .pipeline)
 struct StudentPipelineTests {
     let schoolA = "3133000001", schoolB = "3133000002", schoolC = "3133000003"
 

@@ -3,7 +3,10 @@ import Synchronization
 
 /// A child process started by a test (a worker binary, a CLI call), with its output captured
 /// to files and a guarantee that it does not outlive the test process: every instance still
-/// running at exit is killed with SIGKILL.
+/// running at a normal exit is killed with SIGKILL, and — for a test process that dies
+/// without exiting normally (a trap in test code, a SIGKILL) — the kernel kills the child
+/// too: it is started through `setpriv --pdeathsig KILL` from ``ChildSpawner``'s thread, which
+/// lives as long as the process (the death signal follows the thread that started the child).
 ///
 /// Thread-safe: the underlying `Process` is only touched under a lock.
 public final class ManagedProcess: Sendable {
@@ -39,8 +42,13 @@ public final class ManagedProcess: Sendable {
         _ = FileManager.default.createFile(atPath: standardErrorPath, contents: nil)
 
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
+        if FileManager.default.isExecutableFile(atPath: ChildSpawner.launcher) {
+            process.executableURL = URL(fileURLWithPath: ChildSpawner.launcher)
+            process.arguments = ["--pdeathsig", "KILL", "--", executable] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+        }
         process.environment = inheritEnvironment
             ? ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
             : environment
@@ -50,7 +58,7 @@ public final class ManagedProcess: Sendable {
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: standardOutputPath))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: standardErrorPath))
-        try withUnblockedSignals { try process.run() }
+        try ChildSpawner.start(process)
         pid = process.processIdentifier
         self.process = Mutex(process)
         ProcessRegistry.register(self)
@@ -153,4 +161,49 @@ private enum ProcessRegistry {
             }
         }
     }()
+}
+
+/// Starts children from one thread that never exits. Linux delivers a child's parent-death
+/// signal when the *thread* that forked it ends, so children started from a test's pool
+/// thread could be killed when that thread retires; from this thread, only when the whole
+/// test process goes.
+enum ChildSpawner {
+    /// util-linux's `setpriv`: sets the parent-death signal, then execs the child (same PID).
+    static let launcher = "/usr/bin/setpriv"
+
+    private final class Job: @unchecked Sendable {
+        let process: Process
+        var error: (any Error)?
+        let done = DispatchSemaphore(value: 0)
+        init(_ process: Process) { self.process = process }
+    }
+
+    private static let queue = Mutex<[Job]>([])
+    private static let wakeUp = DispatchSemaphore(value: 0)
+    private static let thread: Void = {
+        let thread = Thread {
+            while true {
+                wakeUp.wait()
+                guard let job = queue.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) else { continue }
+                do {
+                    try withUnblockedSignals { try job.process.run() }
+                } catch {
+                    job.error = error
+                }
+                job.done.signal()
+            }
+        }
+        thread.name = "test child spawner"
+        thread.start()
+    }()
+
+    /// Runs `process` from the spawner thread and waits until it has started.
+    static func start(_ process: Process) throws {
+        _ = thread
+        let job = Job(process)
+        queue.withLock { $0.append(job) }
+        wakeUp.signal()
+        job.done.wait()
+        if let error = job.error { throw error }
+    }
 }

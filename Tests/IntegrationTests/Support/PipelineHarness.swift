@@ -36,7 +36,13 @@ final class PipelineHarness: @unchecked Sendable {
 
     /// - Parameter topology: a topology directory; the shipped one when nil.
     /// - Parameter services: private services for fault tests; the shared ones when nil.
+    /// Nil when the worker executables are at least as new as their sources (checked once).
+    static let staleBinaries: String? = BinaryFreshness.problem(
+        binDirectory: binDirectory, repositoryRoot: repositoryRoot,
+        executables: ["hub-ingest", "hub-transform", "hub-sink", "hubctl"])
+
     init(_ name: String, topology: String? = nil, partitions: Int = 3, services: PrivateServices? = nil) throws {
+        if let stale = Self.staleBinaries { throw HarnessError(stale) }
         self.name = name
         self.prefix = "t\(UInt32.random(in: 0...UInt32.max))."
         self.brokers = try services?.kafkaBootstrap ?? TestServices.kafkaBootstrap()

@@ -40,8 +40,11 @@ final class PrivateServices: @unchecked Sendable {
     func pauseBroker() { kill(brokerPID, SIGSTOP) }
     func resumeBroker() { kill(brokerPID, SIGCONT) }
 
+    /// Runs `scripts/services.sh`; a `start` leaves the script's watchdog, which stops the
+    /// services once this test process is gone (however it ended).
     static func script(_ args: [String]) throws {
-        let p = try ManagedProcess(executable: "/bin/bash", arguments: [PipelineHarness.repositoryRoot + "/scripts/services.sh"] + args)
+        let p = try ManagedProcess(executable: "/bin/bash", arguments: [PipelineHarness.repositoryRoot + "/scripts/services.sh"] + args,
+                                   environment: ["HUB_SERVICES_OWNER_PID": String(getpid())])
         let status = try p.waitForExit(timeout: .seconds(120))
         guard status == 0 else { throw HarnessError("services.sh \(args.joined(separator: " ")) failed: \(p.standardError())") }
     }
