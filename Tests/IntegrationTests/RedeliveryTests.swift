@@ -1,0 +1,83 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Redelivery forced, not hoped for (SPEC §4 "Exactly once"): each worker stops itself at a
+/// test kill point — Ingest and Transform after their output is acknowledged but before
+/// their offsets are committed, the sink inside its open transaction and right after its
+/// COMMIT — and is restarted. The sink's own account shows what was read or applied again;
+/// every table still equals the independent truth.
+@Suite("Redelivery at every kill point", .serialized, .pipeline)
+struct RedeliveryTests {
+    @Test func everyKillPointRedeliversAndChangesNothing() throws {
+        let seed = TruthRandom.seed(for: "redelivery")
+        // One version per entity: every copy of a standardised record is then recognisable.
+        let scenario = try TruthScenario(seed: seed, size: .init(students: 240, teachers: 40, partitions: 2, singleVersions: true))
+        let h = try PipelineHarness("redelivery", partitions: 2)
+        defer { h.stopAll() }
+        let run = try TruthRun(scenario, h)
+        try run.sendRegistry()
+        let n = scenario.messages.count
+        let parts = [0..<n / 4, n / 4..<n / 2, n / 2..<3 * n / 4, 3 * n / 4..<n]
+        func stop(_ stage: PipelineHarness.Stage) throws {
+            for w in h.workers where w.stage == stage && w.process.isRunning {
+                w.process.terminate()
+                #expect(try w.process.waitForExit(timeout: .seconds(30)) == 0, "\(stage) did not stop cleanly")
+            }
+        }
+        try h.start(.transform)
+        try h.start(.sink)
+
+        // Ingest: its first batch is produced, then it dies; restarted, it sends the batch
+        // again, and the sink finds every unit of it already applied.
+        try run.send(parts[0])
+        let ingest = try h.runUntilKillPoint(.ingestAfterProduce)
+        try h.start(.ingest)
+        try h.waitUntilCaughtUp()
+        let ingestCopies = try #require(ingest.count("records")) + (try #require(ingest.count("quarantined")))
+        #expect(ingestCopies > 0, "\(ingest)")
+        #expect(h.sinkCopiesLogged() == ingestCopies, "after \(ingest)")
+
+        // Transform: the same one stage further.
+        try stop(.transform)
+        try run.send(parts[1])
+        let transform = try h.runUntilKillPoint(.transformAfterProduce)
+        try h.start(.transform)
+        try h.waitUntilCaughtUp()
+        let transformCopies = try #require(transform.count("records"))
+        #expect(transformCopies > 0, "\(transform)")
+        #expect(h.sinkCopiesLogged() == ingestCopies + transformCopies, "after \(transform)")
+
+        // Sink, inside its transaction: nothing of the batch is applied; the next sink starts
+        // again at the batch's first offsets, and nothing it applies is a copy.
+        try stop(.sink)
+        try run.send(parts[2])
+        let before = try h.runUntilKillPoint(.sinkBeforeCommit)
+        var assignments = h.sinkAssignments().count
+        #expect(!before.offsetRanges.isEmpty, "\(before)")
+        try h.start(.sink)
+        try h.waitUntilCaughtUp()
+        let restartedAt = h.sinkAssignments().dropFirst(assignments)
+        for (partition, range) in before.offsetRanges {
+            #expect(restartedAt.contains { $0[partition] == range.expected }, "\(partition) not read again from \(range.expected)")
+        }
+        #expect(h.sinkCopiesLogged() == ingestCopies + transformCopies, "after \(before)")
+
+        // Sink, right after COMMIT: the batch is kept; the next sink starts after it.
+        try stop(.sink)
+        try run.send(parts[3])
+        let after = try h.runUntilKillPoint(.sinkAfterCommit)
+        assignments = h.sinkAssignments().count
+        try h.start(.sink)
+        try h.waitUntilCaughtUp()
+        let resumedAt = h.sinkAssignments().dropFirst(assignments)
+        for (partition, range) in after.offsetRanges {
+            #expect(resumedAt.contains { $0[partition] == range.next }, "\(partition) not resumed at \(range.next)")
+        }
+        #expect(h.sinkCopiesLogged() == ingestCopies + transformCopies, "after \(after)")
+
+        let expected = try run.expectations()
+        let differences = try run.differences(expected)
+        #expect(differences.isEmpty, "seed \(seed):\n\(differences.joined(separator: "\n"))")
+    }
+}
