@@ -1,0 +1,87 @@
+import Foundation
+import HubCore
+import HubStore
+import Postgres
+import TestSupport
+import Testing
+import Topology
+
+/// The sink's offset fence (SPEC §4 "Exactly once"; README "the sink's one transaction"): a
+/// zombie — a second connection that still believes in offsets another sink has moved on —
+/// is refused, and its batch changes nothing: no aggregate, quarantine row or offset.
+@Suite("Sink offset fence")
+struct SinkFenceTests {
+    static let topic = "std.student"
+    static let group = "hub-sink"
+
+    static func topology() throws -> Topology {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return try TopologyLoader.load(directory: url.path + "/Topologies")
+    }
+
+    static func student(_ key: String, offset: Int64) -> StandardRecord {
+        StandardRecord(type: .student, key: key, schoolCode: "3133000001", countyCode: "330106",
+                       updatedAtMicros: 1_788_220_800_000_000 + offset,
+                       position: SourcePosition(topic: "raw.student", partition: 0, offset: offset, row: 0),
+                       gender: 1, grade: 11, status: 1)
+    }
+
+    static func batch(_ records: [StandardRecord], quarantine: [QuarantineUnit] = [],
+                      offsets: [(String, Int32, Int64, Int64)]) -> SinkBatch {
+        var b = SinkBatch()
+        b.records = records
+        b.quarantine = quarantine
+        b.offsets = offsets.map { (topic: $0.0, partition: $0.1, expected: $0.2, next: $0.3) }
+        return b
+    }
+
+    /// Students counted at the province, the quarantine rows and the stored offsets.
+    static func published(_ db: PGConnection) throws -> [String] {
+        let students = try db.query("SELECT coalesce(sum(students), 0) FROM hub.enrollment_agg WHERE level = 'province'").value(0, 0) ?? ""
+        let quarantined = try db.query("SELECT count(*) FROM hub.quarantine").value(0, 0) ?? ""
+        let offsets = try db.query("SELECT string_agg(topic || '#' || partition || '@' || next_offset, ',' ORDER BY topic, partition) FROM hub.sink_offsets")
+        return [students, quarantined, offsets.value(0, 0) ?? ""]
+    }
+
+    @Test func aZombieWithStaleOffsetsIsRefusedAndChangesNothing() throws {
+        let conninfo = try TestServices.createDatabase(prefix: "fence")
+        let topology = try Self.topology()
+        let schema = HubSchema(name: "hub")
+        let ownerDB = try PGConnection(conninfo: conninfo), zombieDB = try PGConnection(conninfo: conninfo)
+        try schema.migrate(ownerDB, topology: topology)
+        let owner = SinkStore(db: ownerDB, schema: schema, topology: topology)
+        let zombie = SinkStore(db: zombieDB, schema: schema, topology: topology)
+        let partitions = [(topic: Self.topic, partition: Int32(0)), (topic: Self.topic, partition: Int32(1))]
+
+        // Both read the stored offsets (0); the owner then commits twice on partition 0.
+        #expect(try owner.loadOffsets(group: Self.group, partitions: partitions) == ["\(Self.topic)#0": 0, "\(Self.topic)#1": 0])
+        #expect(try zombie.loadOffsets(group: Self.group, partitions: partitions) == ["\(Self.topic)#0": 0, "\(Self.topic)#1": 0])
+        _ = try owner.commit(group: Self.group, Self.batch([Self.student("a", offset: 1)], offsets: [(Self.topic, 0, 0, 1)]))
+        _ = try owner.commit(group: Self.group, Self.batch([Self.student("b", offset: 2)], offsets: [(Self.topic, 0, 1, 2)]))
+        let before = try Self.published(ownerDB)
+        #expect(before == ["2", "0", "\(Self.topic)#0@2,\(Self.topic)#1@0"])
+
+        // The zombie still expects partition 0 at 0: its batch — a new student and a
+        // quarantined unit — is refused as a whole.
+        let unit = QuarantineUnit(position: SourcePosition(topic: "raw.student", partition: 0, offset: 9, row: 0), timestampMs: 1,
+                                  recordType: .student, reason: .invalidCode, field: "XBM", detail: "test", schoolCode: "3133000001",
+                                  raw: Array("{}".utf8), record: nil)
+        #expect(throws: FencedError.self) {
+            try zombie.commit(group: Self.group, Self.batch([Self.student("zombie", offset: 3)], quarantine: [unit],
+                                                            offsets: [(Self.topic, 0, 0, 5)]))
+        }
+        #expect(try Self.published(ownerDB) == before)
+        // One stale partition refuses the batch even when the other partition's offset is current.
+        #expect(throws: FencedError.self) {
+            try zombie.commit(group: Self.group, Self.batch([Self.student("zombie", offset: 3)],
+                                                            offsets: [(Self.topic, 1, 0, 1), (Self.topic, 0, 1, 3)]))
+        }
+        #expect(try Self.published(ownerDB) == before)
+
+        // After reloading (what the sink does when fenced) the same connection commits normally.
+        #expect(try zombie.loadOffsets(group: Self.group, partitions: partitions)["\(Self.topic)#0"] == 2)
+        _ = try zombie.commit(group: Self.group, Self.batch([Self.student("c", offset: 4)], offsets: [(Self.topic, 0, 2, 3)]))
+        #expect(try Self.published(ownerDB) == ["3", "0", "\(Self.topic)#0@3,\(Self.topic)#1@0"])
+    }
+}
