@@ -8,13 +8,15 @@
 #   (d) systemd-analyze verify on the units (when systemd is installed), bash -n on the
 #       container health check.
 #
-#   scripts/deploy-check.sh BIN_DIR [--brokers HOST:PORT] [--database CONNINFO]
+#   scripts/deploy-check.sh BIN_DIR [--brokers HOST:PORT] [--database CONNINFO] [--allow-skip]
 #
 # BIN_DIR holds the built executables (`swift build --show-bin-path`). --check-config checks
 # that the broker answers and has the topics, and the sink connects to PostgreSQL: without
 # --brokers those checks stop at the broker (and count as passed once everything before it
 # passed); without --database the `hubctl db migrate` jobs are skipped. With --brokers, the
 # run's `hubctl topics create` makes its own prefixed topics there. Starts no service.
+# A check that cannot run (no systemd-analyze) FAILs unless --allow-skip makes it a SKIP:
+# a skipped check must be asked for, never silent (scripts/setup.sh installs systemd).
 # Exits 1 if any check failed, 2 on bad usage.
 set -euo pipefail
 
@@ -26,16 +28,17 @@ KUBERNETES_VERSION="${DEPLOY_CHECK_KUBERNETES_VERSION:-1.33.0}"
 venv="$HUB_CACHE/deploy-check-venv"
 
 usage() {
-  echo "usage: scripts/deploy-check.sh BIN_DIR [--brokers HOST:PORT] [--database CONNINFO]" >&2
+  echo "usage: scripts/deploy-check.sh BIN_DIR [--brokers HOST:PORT] [--database CONNINFO] [--allow-skip]" >&2
   exit 2
 }
 
 (($# >= 1)) || usage
 bin_dir="$1"
 shift
-brokers="" database=""
+brokers="" database="" allow_skip=0
 while (($#)); do
   case "$1" in
+    --allow-skip) allow_skip=1; shift ;;
     --brokers) (($# >= 2)) || usage; brokers="$2"; shift 2 ;;
     --database) (($# >= 2)) || usage; database="$2"; shift 2 ;;
     *) usage ;;
@@ -82,8 +85,11 @@ if command -v systemd-analyze >/dev/null 2>&1; then
     fi
   done
   rm -rf "$units"
+elif ((allow_skip)); then
+  echo "SKIP [systemd] units — systemd-analyze is not installed (--allow-skip)"
 else
-  echo "SKIP [systemd] units — systemd-analyze is not installed"
+  echo "FAIL [systemd] units — systemd-analyze is not installed (scripts/setup.sh installs systemd; --allow-skip to skip)"
+  status=1
 fi
 if bash -n "$repo/deploy/container/hub-healthcheck"; then
   echo "PASS [container] hub-healthcheck — bash -n"

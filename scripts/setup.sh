@@ -14,7 +14,8 @@ VENV="$HUB_CACHE/venv"
 log() { printf '[setup] %s\n' "$*" >&2; }
 
 need_apt=()
-for pkg in libzstd-dev libpq-dev postgresql-15 pkg-config dpkg-dev build-essential python3-venv zlib1g-dev libssl-dev; do
+# systemd: only for systemd-analyze, which scripts/deploy-check.sh runs on the unit files.
+for pkg in libzstd-dev libpq-dev postgresql-15 pkg-config dpkg-dev build-essential python3-venv zlib1g-dev libssl-dev systemd; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$pkg")
 done
 if ((${#need_apt[@]})); then

@@ -8,6 +8,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/env.sh
 bash scripts/setup.sh
+# Every @Test must be able to fail: a body without #expect/#require (and not on the
+# allow-list) stops the run before anything is built.
+bash scripts/check-test-assertions.sh
 
 swift build --build-tests
 

@@ -36,5 +36,10 @@ struct DeployTests {
         let output = check.standardOutput() + check.standardError()
         #expect(status == 0, "scripts/deploy-check.sh exited \(status):\n\(output)")
         #expect(output.contains("PASS [command]"), "no command was checked:\n\(output)")
+        // Every unit file was verified by systemd-analyze; nothing was skipped.
+        let units = try FileManager.default.contentsOfDirectory(atPath: Self.repositoryRoot + "/deploy/systemd").filter { $0.hasSuffix(".service") }
+        #expect(!units.isEmpty)
+        for unit in units { #expect(output.contains("PASS [systemd] \(unit)"), "\(unit) not verified:\n\(output)") }
+        #expect(!output.contains("SKIP"), "a check was skipped:\n\(output)")
     }
 }

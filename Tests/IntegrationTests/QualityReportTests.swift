@@ -2,9 +2,10 @@ import Foundation
 import Testing
 import TestSupport
 
-/// `hubctl report quality`: the report's figures against the database, and the score
-/// formula of the README recomputed here from the raw (checked, failed) counts.
-@Suite("Quality report", .serialized)
+/// `hubctl report quality`: the report's figures against counts worked out here from the
+/// data the test sends (the pipeline must have stored exactly those), and the score formula
+/// of the README recomputed from them.
+@Suite("Quality report", .serialized, .pipeline)
 struct QualityReportTests {
     typealias F = QualityFixture
 
@@ -44,17 +45,52 @@ struct QualityReportTests {
         let base = dir + "/quality-county-330106-2026-09-01-2026-09-02"
         #expect(said.contains(base + ".html"))
 
-        // The raw counts of the county's schools (A and B; C is in 330212).
-        let raw = try f.h.query("""
-            SELECT q.monitor, m.dimension, q.school_code, q.day::text, q.checked, q.failed
+        // The county's schools (A and B; C is in 330212), monitor by monitor, counted here from
+        // the data above — not read back from the pipeline's tables.
+        let d1 = "2026-09-01", d2 = "2026-09-02"
+        let expectedRows: [(monitor: String, school: String, day: String, checked: Int, failed: Int)] = [
+            // A: 10 students (3 without a name); B: 5 (one impossible birth date, so not compared with the ID).
+            ("student_profile_complete", a, d1, 10, 3), ("student_profile_complete", b, d1, 5, 0),
+            ("student_registry_no_format", a, d1, 10, 0), ("student_registry_no_format", b, d1, 5, 0),
+            ("student_birth_date_valid", a, d1, 10, 0), ("student_birth_date_valid", b, d1, 5, 1),
+            ("student_birth_matches_id", a, d1, 10, 0), ("student_birth_matches_id", b, d1, 4, 0),
+            ("student_age_fits_grade", a, d1, 10, 0), ("student_age_fits_grade", b, d1, 5, 0),
+            ("student_record_accepted", a, d1, 10, 0), ("student_record_accepted", b, d1, 5, 0),
+            ("student_enrolled_once", a, d1, 10, 0), ("student_enrolled_once", b, d1, 5, 0),
+            ("student_registry_no_unique", a, d1, 10, 0), ("student_registry_no_unique", b, d1, 5, 0),
+            ("student_school_known", a, d1, 10, 0), ("student_school_known", b, d1, 5, 0),
+            ("student_timely", a, d1, 10, 0), ("student_timely", b, d1, 5, 0),
+            // A: two teachers, one born 1950 (76 on 2026-09-01).
+            ("teacher_profile_complete", a, d1, 2, 0), ("teacher_staff_no_unique", a, d1, 2, 0),
+            ("teacher_active_once", a, d1, 2, 0), ("teacher_age_plausible", a, d1, 2, 1),
+            // Attendance: A two classes on day 1 (one with 33 present of 30), B one on day 2.
+            ("attendance_present_le_expected", a, d1, 2, 1), ("attendance_present_le_expected", b, d2, 1, 0),
+            ("attendance_class_size", a, d1, 2, 0), ("attendance_class_size", b, d2, 1, 0),
+            // Reported by 10:00: A on day 1 (at 09:00), B's day-2 report on day 1; neither otherwise.
+            ("attendance_daily_report", a, d1, 1, 0), ("attendance_daily_report", a, d2, 1, 1),
+            ("attendance_daily_report", b, d1, 1, 1), ("attendance_daily_report", b, d2, 1, 0),
+        ]
+        // Quality dimensions of the shipped monitors (uniqueness is scored as consistency).
+        let dimension: [String: String] = [
+            "student_profile_complete": "completeness", "teacher_profile_complete": "completeness",
+            "student_registry_no_format": "validity", "student_birth_date_valid": "validity", "student_birth_matches_id": "validity",
+            "student_age_fits_grade": "validity", "student_record_accepted": "validity", "teacher_age_plausible": "validity",
+            "attendance_class_size": "validity", "student_enrolled_once": "consistency", "student_registry_no_unique": "consistency",
+            "teacher_staff_no_unique": "consistency", "teacher_active_once": "consistency", "attendance_present_le_expected": "consistency",
+            "student_school_known": "referential", "student_timely": "timeliness", "attendance_daily_report": "timeliness",
+        ]
+        let rows = expectedRows.map { (monitor: $0.monitor, dimension: dimension[$0.monitor]!, school: $0.school, day: $0.day,
+                                       checked: $0.checked, failed: $0.failed) }
+        // The pipeline counted exactly that.
+        let stored = try f.h.query("""
+            SELECT q.monitor || '|' || m.dimension || '|' || q.school_code || '|' || q.day || '|' || q.checked || '|' || q.failed
             FROM hub.quality_results q JOIN hub.quality_monitors m USING (monitor)
-            WHERE q.school_code IN ($1, $2) AND q.day BETWEEN '2026-09-01' AND '2026-09-02'
+            WHERE q.school_code IN ($1, $2) AND q.day BETWEEN '2026-09-01' AND '2026-09-02' AND (q.checked <> 0 OR q.failed <> 0)
             """, [a, b])
-        var rows: [(monitor: String, dimension: String, school: String, day: String, checked: Int, failed: Int)] = []
-        for i in 0..<raw.rowCount {
-            rows.append((raw.value(i, 0)!, raw.value(i, 1)!, raw.value(i, 2)!, raw.value(i, 3)!, raw.int(i, 4)!, raw.int(i, 5)!))
-        }
-        #expect(!rows.contains { $0.school == c })
+        let storedRows = Set((0..<stored.rowCount).map { stored.value($0, 0)! })
+        let expectedSet = Set(rows.map { "\($0.monitor)|\($0.dimension)|\($0.school)|\($0.day)|\($0.checked)|\($0.failed)" })
+        #expect(storedRows == expectedSet,
+                "missing: \(expectedSet.subtracting(storedRows).sorted()); unexpected: \(storedRows.subtracting(expectedSet).sorted())")
         let expected = Self.scores(rows.map { ($0.monitor, $0.dimension, $0.checked, $0.failed) })
 
         let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: base + ".json"))) as? [String: Any])
@@ -87,11 +123,18 @@ struct QualityReportTests {
         let schools = try #require(json["worstSchools"] as? [[String: Any]])
         let schoolScores = [a, b].map { s in (s, Self.scores(rows.filter { $0.school == s }.map { ($0.monitor, $0.dimension, $0.checked, $0.failed) }).overall!) }
         #expect(schools.compactMap { $0["region"] as? String } == schoolScores.sorted { $0.1 < $1.1 }.map(\.0))
+        // One alert per (monitor, school, day) over its threshold: A's incomplete profiles
+        // (3 of 10 > 5 %), B's impossible birth date, A's 76-year-old teacher, A's class with
+        // more present than expected, and the two missed daily reports.
         let alerts = try f.h.query("""
-            SELECT count(*) FROM hub.quality_alerts WHERE school_code IN ($1, $2) AND day BETWEEN '2026-09-01' AND '2026-09-02'
-            """, [a, b]).int(0, 0)!
-        #expect((json["alerts"] as? [Any])?.count == alerts)
-        #expect(alerts > 0)
+            SELECT monitor || '|' || school_code || '|' || day FROM hub.quality_alerts
+            WHERE school_code IN ($1, $2) AND day BETWEEN '2026-09-01' AND '2026-09-02'
+            """, [a, b])
+        #expect(Set((0..<alerts.rowCount).map { alerts.value($0, 0)! }) == [
+            "student_profile_complete|\(a)|\(d1)", "student_birth_date_valid|\(b)|\(d1)", "teacher_age_plausible|\(a)|\(d1)",
+            "attendance_present_le_expected|\(a)|\(d1)", "attendance_daily_report|\(a)|\(d2)", "attendance_daily_report|\(b)|\(d1)",
+        ])
+        #expect((json["alerts"] as? [Any])?.count == 6)
 
         // HTML: self-contained, with the figures; Markdown: the same figures.
         let html = try String(contentsOfFile: base + ".html", encoding: .utf8)
