@@ -58,6 +58,18 @@ final class TruthRun: @unchecked Sendable {
         return true
     }
 
+    /// Keeps data flowing after every message is sent: sends `count` earlier messages again,
+    /// in order (at new offsets — re-sends, which the expectations count as such).
+    func feedAgain(_ count: Int) throws {
+        let n = scenario.messages.count
+        guard n > 0 else { return }
+        let start = resent % n
+        try send(start..<min(n, start + count))
+        resent += min(n, start + count) - start
+    }
+
+    private var resent = 0
+
     /// Sends the raw messages on a background thread, `perSecond` messages a second, so
     /// that faults can be injected while the data flows; see ``isDone``.
     func startFeeding(perSecond: Int) {
