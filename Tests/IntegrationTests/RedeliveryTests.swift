@@ -70,6 +70,10 @@ struct RedeliveryTests {
         assignments = h.sinkAssignments().count
         try h.start(.sink)
         try h.waitUntilCaughtUp()
+        // Nothing was left to read: wait for the new sink's assignment itself.
+        try eventually(timeout: .seconds(60), poll: .milliseconds(100), "the restarted sink assigned") {
+            h.sinkAssignments().count > assignments
+        }
         let resumedAt = h.sinkAssignments().dropFirst(assignments)
         for (partition, range) in after.offsetRanges {
             #expect(resumedAt.contains { $0[partition] == range.next }, "\(partition) not resumed at \(range.next)")

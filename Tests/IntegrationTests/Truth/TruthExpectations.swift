@@ -55,16 +55,16 @@ struct TruthExpectations {
             let topic = prefix + m.kind.rawTopic
             switch m.content {
             case .whole(let reason):
-                units["\(topic)|\(m.partition)|\(m.offset)|0"] = (m.kind, reason, "", m.timestamp.beijingDate)
+                units["\(topic)|\(m.partition)|\(m.offset)|0"] = (m.kind, reason, Self.shown(nil), m.timestamp.beijingDate)
             case .records(let records):
                 for (row, unit) in records {
                     let position = "\(topic)|\(m.partition)|\(m.offset)|\(row)"
                     switch unit {
                     case .quarantined(let reason, let school):
-                        units[position] = (m.kind, reason, school ?? "", m.timestamp.beijingDate)
+                        units[position] = (m.kind, reason, Self.shown(school), m.timestamp.beijingDate)
                     case .candidate(let r):
                         guard let county = registry.county(of: r.trimmedSchool, at: m.timestamp) else {
-                            units[position] = (m.kind, "unknown_school", r.trimmedSchool, m.timestamp.beijingDate)
+                            units[position] = (m.kind, "unknown_school", Self.shown(r.trimmedSchool), m.timestamp.beijingDate)
                             continue
                         }
                         let v = Version(record: r, county: county, topic: topic, partition: m.partition, offset: m.offset,
@@ -104,6 +104,14 @@ struct TruthExpectations {
         }
         uniqueness(current: Array(current.values), claims: Array(claims.values))
         quality = quality.filter { $0.value != [0, 0] }
+    }
+
+    /// A quarantined unit's school as the pipeline shows it (README "What a record may hold"):
+    /// empty when there is none, the code itself when it is ten ASCII digits, else the
+    /// placeholder `(invalid)` — never what the field held.
+    static func shown(_ school: String?) -> String {
+        guard let school, !school.isEmpty else { return "" }
+        return school.utf8.count == 10 && school.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } ? school : "(invalid)"
     }
 
     // MARK: aggregates (SPEC §5)
