@@ -10,7 +10,7 @@ import Zstd
 /// nesting; huge lines; non-codes in code fields; non-UTF-8 header bytes; odd Kafka timestamps
 /// and keys — interleaved with good data, through the real workers. Every expected outcome is
 /// written here from the README's rules, not computed by the pipeline's code.
-@Suite("Hostile input: nothing stops the pipeline", .serialized)
+@Suite("Hostile input: nothing stops the pipeline", .serialized, .pipeline)
 struct HostileInputTests {
     let a = "3133000001", b = "3133000002"
     let countyA = "330106", countyB = "330212"
