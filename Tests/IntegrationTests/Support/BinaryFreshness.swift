@@ -1,13 +1,15 @@
 import Foundation
 
-/// The integration tests run the worker executables from `.build`; a bare `swift test` builds
-/// the test bundle but not those executables, so after an edit it would run old workers and
-/// test old code. This check finds an executable older than a source file of any target it is
-/// built from (read from Package.swift: its product's target and their dependencies) and
-/// says what to run.
+/// The integration tests run the worker executables from `.build`; `swift test` compiles the
+/// modules the test bundle needs (worker modules included) but does not link the executables,
+/// so after an edit it would run old workers and test old code. This check finds an
+/// executable older than an object file the compiler produced for any target it is built from
+/// (its product's target and their dependencies, read from Package.swift) and says what to
+/// run. Objects, not sources: the compiler decides what changed (a checkout that only touches
+/// files recompiles nothing, and is no reason to complain).
 enum BinaryFreshness {
-    /// Nil when every executable is at least as new as its sources; else the stale ones and
-    /// the command that rebuilds them.
+    /// Nil when every executable is at least as new as its targets' objects; else the stale
+    /// ones and the command that relinks them.
     static func problem(binDirectory: String, repositoryRoot: String, executables: [String]) -> String? {
         guard let manifest = try? String(contentsOfFile: repositoryRoot + "/Package.swift", encoding: .utf8) else { return nil }
         let graph = TargetGraph(manifest)
@@ -19,9 +21,8 @@ enum BinaryFreshness {
                 continue
             }
             for target in graph.closure(ofProduct: executable) {
-                let directory = repositoryRoot + "/" + (graph.paths[target] ?? "Sources/\(target)")
-                if let (file, time) = newestSource(in: directory), time > built {
-                    stale.append("\(executable) is older than \(file.dropFirst(repositoryRoot.count + 1))")
+                if let (file, time) = newestObject(in: binDirectory + "/\(target).build"), time > built {
+                    stale.append("\(executable) is older than \(target).build/\(file) (compiled, not linked)")
                     break
                 }
             }
@@ -35,13 +36,11 @@ enum BinaryFreshness {
         (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
     }
 
-    static func newestSource(in directory: String) -> (String, Date)? {
-        guard let walker = FileManager.default.enumerator(atPath: directory) else { return nil }
+    static func newestObject(in directory: String) -> (String, Date)? {
+        guard let files = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return nil }
         var newest: (String, Date)?
-        while let relative = walker.nextObject() as? String {
-            guard relative.hasSuffix(".swift") || relative.hasSuffix(".h") || relative.hasSuffix(".modulemap") else { continue }
-            let path = directory + "/" + relative
-            if let time = modified(path), newest.map({ time > $0.1 }) ?? true { newest = (path, time) }
+        for file in files where file.hasSuffix(".o") {
+            if let time = modified(directory + "/" + file), newest.map({ time > $0.1 }) ?? true { newest = (file, time) }
         }
         return newest
     }
