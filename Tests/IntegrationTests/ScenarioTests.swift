@@ -7,7 +7,7 @@ import TestSupport
 /// November 2026 — value, numerator, denominator, threshold and status at school, county, city
 /// and province level — with the figures ``ScenarioExpectations`` computes from the dataset and
 /// the definition, and checks exactly one warning per breach in the outbox and on the topic.
-@Suite("Monitoring scenarios, one test each", .serialized)
+@Suite("Monitoring scenarios, one test each", .serialized, .pipeline)
 struct ScenarioTests {
     typealias F = ScenarioFixture
     typealias E = ScenarioExpectations
