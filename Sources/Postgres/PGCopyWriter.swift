@@ -96,10 +96,13 @@ public struct PGCopyWriter {
         appendDigits(0, width: 2)
     }
 
-    /// `value` (≥ 0) in decimal, zero-padded to `width` digits.
+    /// `value` in decimal, its magnitude zero-padded to `width` digits. A negative value (a
+    /// date before year 1) is written with its sign, for PostgreSQL to refuse as a data
+    /// exception rather than for this writer to trap.
     private mutating func appendDigits(_ value: Int, width: Int) {
+        if value < 0 { buffer.append(UInt8(ascii: "-")) }
         let start = buffer.count
-        var v = value
+        var v = value.magnitude
         var n = 0
         repeat {
             buffer.append(UInt8(ascii: "0") + UInt8(v % 10))

@@ -77,6 +77,20 @@ struct PGFailureClassTests {
         #expect(error?.conditionSummary.contains("2026-13-45") == false)
     }
 
+    @Test("a date before year 1 from the COPY writer is refused by the server as deterministic, not a trap")
+    func negativeYear() throws {
+        let db = try connectToFreshDatabase()
+        try db.execute("CREATE TABLE d (day date, at timestamptz)")
+        let error = failure {
+            try db.copyIn("COPY d (day, at) FROM STDIN") { w in
+                w.field(year: -5, month: 1, day: 1)
+                w.field(year: -5, month: 1, day: 1, millisecondOfDay: 0)
+                w.endRow()
+            }
+        }
+        #expect(error?.failureClass == .deterministic)
+    }
+
     @Test("connection loss, serialization failures, deadlocks, shutdowns and missing tables are transient",
           arguments: ["08006", "40001", "40P01", "53100", "57P01", "57014", "58030", "42P01", "XX000"])
     func transientStates(_ state: String) {
