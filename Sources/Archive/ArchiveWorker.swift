@@ -48,6 +48,7 @@ struct ArchiveWorker: PollLoopWorker {
         let retries = Counter(label: "hub_pg_transaction_retries_total", dimensions: [("stage", "archive")])
         let lag = ConsumerLagReporter(stage: "archive")
         var backoff = Backoff()
+        let poison = PoisonReporter(stage: "archive", logger: logger)
         var nextPurge = ContinuousClock.now
         while !stop.isStopping {
             if let retentionDays, ContinuousClock.now >= nextPurge {
@@ -87,6 +88,7 @@ struct ArchiveWorker: PollLoopWorker {
             if offsets.isEmpty { continue }
             do {
                 let inserted = try store.commit(group: settings.group, rows, registry: versions, offsets: offsets)
+                for (position, detail) in store.isolatedInLastCommit { poison.isolated(position: position, detail: detail) }
                 for o in offsets { positions.set(TopicPartition(topic: o.topic, partition: o.partition), o.next) }
                 stored.increment(by: inserted)
                 health.set("database", true)

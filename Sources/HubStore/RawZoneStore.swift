@@ -1,4 +1,6 @@
+import FailureIsolation
 import Foundation
+import HubCore
 import Postgres
 
 /// One raw message as the archive keeps it: its position, key, time, headers and the value
@@ -55,6 +57,9 @@ public final class RawZoneStore {
     private let db: PGConnection
     private let schema: HubSchema
     private var prepared = false
+    /// The raw messages and registry versions the last commit isolated because the database
+    /// refused them (`topic/partition@offset`, content-free reason): see ``commit(group:_:registry:offsets:)``.
+    public private(set) var isolatedInLastCommit: [(position: String, detail: String)] = []
 
     public init(db: PGConnection, schema: HubSchema) {
         self.db = db
@@ -99,45 +104,114 @@ public final class RawZoneStore {
                 """)
             prepared = true
         }
-        return try db.transaction { db in
-            for o in offsets {
-                let r = try db.query("""
-                    UPDATE \(schema.name).sink_offsets SET next_offset = $5, updated_at = now()
-                    WHERE consumer_group = $1 AND topic = $2 AND partition = $3 AND next_offset = $4
-                    """, [group, o.topic, String(o.partition), String(o.expected), String(o.next)])
-                if r.affectedRows != 1 { throw FencedError() }
+        isolatedInLastCommit = []
+        do {
+            return try db.transaction { _ in
+                try fence(group: group, offsets)
+                return try store(messages, registry)
             }
-            let versions = try SchoolRegistryStore.insert(db, schema: schema, registry)
-            guard !messages.isEmpty else { return versions }
-            try db.copyIn("""
-                COPY stage_raw_zone (src_topic, src_partition, src_offset, message_key, school_code, county_code,
-                                     message_time, bytes, original_size, headers) FROM STDIN
-                """) { w in
-                for m in messages {
-                    w.field(m.topic)
-                    w.field(m.partition)
-                    w.field(m.offset)
-                    w.field(m.key.map { String(decoding: $0, as: UTF8.self).filter { $0 != "\u{0}" } })
-                    w.field(m.schoolCode)
-                    w.field(m.countyCode)
-                    w.field(timestampMs: m.timestampMs)
-                    w.field(m.compressed.map(SinkStore.byteaText))
-                    w.field(m.originalSize.map(String.init))
-                    w.field(Self.headersJSON(m.headers))
-                    w.endRow()
-                }
-            }
-            let inserted = try db.query("""
-                INSERT INTO \(schema.privateName).raw_zone (src_topic, src_partition, src_offset, message_key, school_code,
-                    county_code, message_time, bytes, original_size, headers)
-                SELECT st.src_topic, st.src_partition, st.src_offset, st.message_key, st.school_code,
-                       coalesce(st.county_code, r.county_code), st.message_time, st.bytes, st.original_size, st.headers
-                FROM stage_raw_zone st LEFT JOIN \(schema.name).school_regions r ON r.school_code = st.school_code
-                ORDER BY 1, 2, 3
-                ON CONFLICT (src_topic, src_partition, src_offset) DO NOTHING
-                """)
-            return inserted.affectedRows + versions
+        } catch where FailureClass.of(error) == .deterministic {
+            return try commitIsolating(group: group, messages, registry: registry, offsets: offsets, failure: error)
         }
+    }
+
+    /// The commit of a batch the database refused in part (a deterministic failure): in a new
+    /// transaction, with the offsets fenced as before, ``PoisonIsolation`` stores the batch in
+    /// savepoints down to the refused units. A refused raw message is stored without its key
+    /// and headers (left out if even that is refused); a refused registry version is left out
+    /// (the transform reads the topic itself). Both are listed in ``isolatedInLastCommit``.
+    private func commitIsolating(group: String, _ messages: [RawZoneMessage], registry: [SchoolRegistryVersion],
+                                 offsets: [(topic: String, partition: Int32, expected: Int64, next: Int64)],
+                                 failure: any Error) throws -> Int {
+        enum Unit { case message(Int), version(Int) }
+        return try db.transaction { db in
+            try fence(group: group, offsets)
+            var stored = 0
+            let units = messages.indices.map(Unit.message) + registry.indices.map(Unit.version)
+            _ = try PoisonIsolation.apply(
+                units, knownToFail: failure,
+                attempt: { body in try db.transaction { _ in try body() } },
+                apply: { part in
+                    var someMessages: [RawZoneMessage] = []
+                    var someVersions: [SchoolRegistryVersion] = []
+                    for unit in part {
+                        switch unit {
+                        case .message(let i): someMessages.append(messages[i])
+                        case .version(let i): someVersions.append(registry[i])
+                        }
+                    }
+                    try db.execute("TRUNCATE stage_raw_zone")
+                    stored += try store(someMessages, someVersions)
+                },
+                isolate: { unit, error in
+                    let reason = (error as? PGError)?.conditionSummary ?? "\(type(of: error))"
+                    switch unit {
+                    case .message(let i):
+                        var bare = messages[i]
+                        bare.key = nil
+                        bare.headers = []
+                        let position = "\(bare.topic)/\(bare.partition)@\(bare.offset)"
+                        do {
+                            try db.transaction { _ in
+                                try db.execute("TRUNCATE stage_raw_zone")
+                                stored += try store([bare], [])
+                            }
+                            isolatedInLastCommit.append((position, "stored without key and headers: " + reason))
+                        } catch where FailureClass.of(error) == .deterministic {
+                            isolatedInLastCommit.append((position, "not stored: " + reason))
+                        }
+                    case .version(let i):
+                        let v = registry[i]
+                        isolatedInLastCommit.append(("\(v.topic)/\(v.partition)@\(v.offset)", "registry version not stored: " + reason))
+                    }
+                })
+            return stored
+        }
+    }
+
+    private func fence(group: String, _ offsets: [(topic: String, partition: Int32, expected: Int64, next: Int64)]) throws {
+        for o in offsets {
+            let r = try db.query("""
+                UPDATE \(schema.name).sink_offsets SET next_offset = $5, updated_at = now()
+                WHERE consumer_group = $1 AND topic = $2 AND partition = $3 AND next_offset = $4
+                """, [group, o.topic, String(o.partition), String(o.expected), String(o.next)])
+            if r.affectedRows != 1 { throw FencedError() }
+        }
+    }
+
+    /// Stores raw messages and registry versions inside the open transaction; returns the rows
+    /// newly stored.
+    private func store(_ messages: [RawZoneMessage], _ registry: [SchoolRegistryVersion]) throws -> Int {
+        let versions = try SchoolRegistryStore.insert(db, schema: schema, registry)
+        guard !messages.isEmpty else { return versions }
+        try db.copyIn("""
+            COPY stage_raw_zone (src_topic, src_partition, src_offset, message_key, school_code, county_code,
+                                 message_time, bytes, original_size, headers) FROM STDIN
+            """) { w in
+            for m in messages {
+                w.field(m.topic)
+                w.field(m.partition)
+                w.field(m.offset)
+                w.field(m.key.map { String(decoding: $0, as: UTF8.self).filter { $0 != "\u{0}" } })
+                w.field(m.schoolCode)
+                w.field(m.countyCode)
+                w.field(timestampMs: m.timestampMs)
+                w.field(m.compressed.map(SinkStore.byteaText))
+                w.field(m.originalSize.map(String.init))
+                w.field(Self.headersJSON(m.headers))
+                w.endRow()
+            }
+        }
+        let inserted = try db.query("""
+            INSERT INTO \(schema.privateName).raw_zone (src_topic, src_partition, src_offset, message_key, school_code,
+                county_code, message_time, bytes, original_size, headers)
+            SELECT st.src_topic, st.src_partition, st.src_offset, st.message_key, st.school_code,
+                   coalesce(st.county_code, r.county_code), st.message_time, st.bytes, st.original_size, st.headers
+            FROM stage_raw_zone st LEFT JOIN \(schema.name).school_regions r ON r.school_code = st.school_code
+            ORDER BY 1, 2, 3
+            ON CONFLICT (src_topic, src_partition, src_offset) DO NOTHING
+            """)
+        return inserted.affectedRows + versions
     }
 
     /// Headers as a JSON array of `{name, value}` (value as UTF-8 text, or `hex:` + hex when not

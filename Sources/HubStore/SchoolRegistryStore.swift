@@ -1,4 +1,5 @@
 import Foundation
+import HubCore
 import Postgres
 import Topology
 
@@ -48,7 +49,9 @@ public enum SchoolRegistryStore {
             ON CONFLICT (src_topic, src_partition, src_offset) DO NOTHING
             """, [
                 PGArrayLiteral.text(versions.map { text($0.school) }),
-                PGArrayLiteral.integers(versions.map(\.timestampMs)),
+                // valid_from holds what a timestamptz can: a Kafka time past year 9999 (the
+                // transform still orders it as it is) is kept as the last known instant.
+                PGArrayLiteral.integers(versions.map { min(max($0.timestampMs, 0), MessageTime.latestKnownMs) }),
                 PGArrayLiteral.text(versions.map { text($0.name) }),
                 PGArrayLiteral.text(versions.map { text($0.county) }),
                 PGArrayLiteral.text(versions.map { text($0.stage) }),

@@ -130,7 +130,7 @@ struct IngestWorker: PollLoopWorker {
                 logger.warning("batch failed; reading it again from the committed offsets",
                                metadata: ["error": "\(error)", "retry_in": "\(delay)"])
                 sleep(delay, unless: stop)
-                try consumer.rewindToCommitted()
+                try consumer.rewindToCommitted(logger: logger, stop: stop)
                 continue
             }
             backoff.reset()

@@ -1,4 +1,5 @@
 import Kafka
+import Logging
 
 extension KafkaConsumer {
     /// Seeks every assigned partition back to the group's committed offset (the beginning when
@@ -12,6 +13,22 @@ extension KafkaConsumer {
         for c in try committed(assigned, timeout: timeout) {
             let offset = c.offset >= 0 ? c.offset : TopicPartitionOffset.beginning
             try seek(TopicPartitionOffset(c.topicPartition, offset: offset), timeout: timeout)
+        }
+    }
+
+    /// ``rewindToCommitted(timeout:)``, tried again with backoff while the broker cannot answer:
+    /// polling on without the rewind would skip the failed batch. Returns when rewound or when
+    /// the worker is stopping (nothing is committed then, so nothing is lost).
+    public func rewindToCommitted(logger: Logger, stop: StopSignal) throws {
+        var backoff = Backoff()
+        while !stop.isStopping {
+            do {
+                return try rewindToCommitted()
+            } catch let error as KafkaError where !error.isFatal {
+                let delay = backoff.next()
+                logger.warning("cannot rewind to the committed offsets; retrying", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
+                sleep(delay, unless: stop)
+            }
         }
     }
 }

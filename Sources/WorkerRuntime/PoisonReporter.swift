@@ -24,4 +24,11 @@ public struct PoisonReporter: Sendable {
             "detail": "\(unit.detail)",
         ])
     }
+
+    /// A unit a stage without a quarantine (the archive) stored in part or left out.
+    public func isolated(position: String, detail: String) {
+        Counter(label: "hub_poison_isolated_total", dimensions: [("stage", stage), ("reason", QuarantineReason.malformed.rawValue)])
+            .increment()
+        logger.warning("poison unit isolated", metadata: ["stage": "\(stage)", "position": "\(position)", "detail": "\(detail)"])
+    }
 }

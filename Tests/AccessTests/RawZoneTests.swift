@@ -126,3 +126,41 @@ struct RawZoneTests {
         #expect(byWorker.value(0, 0) == "1")
     }
 }
+
+/// The archive's commit isolates what the database refuses, like the sink's.
+@Suite("Raw zone: poison isolation")
+struct RawZonePoisonTests {
+    @Test("a raw message and a registry version the database refuses are isolated; the rest commits with the offsets, once")
+    func refusedUnits() throws {
+        let f = try AccessFixture("access_rawzone_poison")
+        // Stand-ins for whatever a future value could make PostgreSQL refuse.
+        try f.db.execute("""
+            ALTER TABLE hub_private.raw_zone ADD CHECK (message_key IS DISTINCT FROM 'poison');
+            ALTER TABLE hub.school_registry ADD CHECK (name IS DISTINCT FROM 'poison');
+            """)
+        let store = RawZoneStore(db: f.db, schema: f.schema)
+        _ = try store.loadOffsets(group: "archive", partitions: [("raw.student", 0), ("ref.school", 0)])
+        let messages = (0..<10).map { i in
+            RawZoneMessage(topic: "raw.student", partition: 0, offset: Int64(i), key: Array((i == 6 ? "poison" : "k\(i)").utf8),
+                           timestampMs: i == 3 ? Int64.max : 1_788_220_800_000, compressed: [1, 2, 3], originalSize: 3,
+                           headers: [(name: "h", value: [0])])
+        }
+        let versions = (0..<3).map { i in
+            SchoolRegistryVersion(school: "330106000\(i)", county: "330106", name: i == 1 ? "poison" : "S\(i)", stage: nil,
+                                  timestampMs: i == 2 ? 9_000_000_000_000_000 : 1_000, topic: "ref.school", partition: 0, offset: Int64(i))
+        }
+        let stored = try store.commit(group: "archive", messages, registry: versions,
+                                      offsets: [("raw.student", 0, 0, 10), ("ref.school", 0, 0, 3)])
+        #expect(stored == 12)
+        #expect(store.isolatedInLastCommit.map(\.position) == ["raw.student/0@6", "ref.school/0@1"])
+        #expect(store.isolatedInLastCommit.allSatisfy { $0.detail.contains("SQLSTATE 23514") })
+        #expect(try f.db.query("SELECT count(*), count(message_key), count(message_time) FROM hub_private.raw_zone").int(0, 1) == 9)
+        #expect(try f.db.query("SELECT count(*) FROM hub_private.raw_zone WHERE message_time IS NULL").int(0, 0) == 1)
+        #expect(try f.db.query("SELECT count(*) FROM hub.school_registry").int(0, 0) == 2)
+        #expect(try f.db.query("SELECT string_agg(next_offset::text, ',' ORDER BY topic) FROM hub.sink_offsets WHERE consumer_group = 'archive'")
+                .value(0, 0) == "10,3")
+        #expect(throws: FencedError.self) {
+            try store.commit(group: "archive", messages, registry: versions, offsets: [("raw.student", 0, 0, 10)])
+        }
+    }
+}
