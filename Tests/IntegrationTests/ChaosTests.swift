@@ -13,7 +13,7 @@ import Testing
 /// crashes really made the pipeline read and apply data again. `HUB_TEST_SEED` repeats a run.
 @Suite("Exactly once under chaos", .serialized, .heavy)
 struct ChaosTests {
-    static let size = TruthScenario.Size(students: 3000, teachers: 400, partitions: 4)
+    static let size = TruthScenario.Size(students: 3000, teachers: 400, partitions: 4, hostileInput: true)
 
     /// One fault of the schedule.
     enum Fault: CustomStringConvertible {

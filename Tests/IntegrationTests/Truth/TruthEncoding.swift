@@ -112,6 +112,31 @@ enum TruthEncoding {
         return out
     }
 
+    /// A frame of `head` (raw blocks), `run.count` copies of `run.byte` (RLE blocks: a few
+    /// bytes for any size) and `tail`: a large value that stays small as stored.
+    static func zstdFrame(_ head: [UInt8], run: (byte: UInt8, count: Int), tail: [UInt8]) -> [UInt8] {
+        var out = zstdMagic + [0x00, 7 << 3]
+        func raw(_ bytes: ArraySlice<UInt8>, last: Bool) {
+            out += littleEndian((last ? 1 : 0) | UInt32(bytes.count) << 3, bytes: 3)
+            out += bytes
+        }
+        var start = 0
+        while start < head.count {
+            let end = min(head.count, start + maxBlock)
+            raw(head[start..<end], last: false)
+            start = end
+        }
+        var left = run.count
+        while left > 0 {
+            let n = min(left, maxBlock)
+            left -= n
+            out += littleEndian((1 << 1) | UInt32(n) << 3, bytes: 3)
+            out.append(run.byte)
+        }
+        raw(tail[...], last: true)
+        return out
+    }
+
     /// A frame of RLE blocks: `count` copies of `byte`, a few bytes for any size (a bomb).
     static func zstdRLEFrame(byte: UInt8, count: Int) -> [UInt8] {
         var out = zstdMagic + [0x00, 7 << 3]

@@ -15,6 +15,11 @@ struct TruthScenario {
         /// One version per entity (defective records aside): every standardised record stays
         /// the version in effect, so each redelivered copy of one is recognisable as a copy.
         var singleVersions = false
+        /// Hostile messages (issue 14) mixed in: control characters in headers and fields, an
+        /// ID number in a content type, deep nesting, counts over the maximum, times outside
+        /// 0001–9999, personal data in the school field, a record too large for an internal
+        /// message, 2,000 tiny rows, a missing Kafka timestamp.
+        var hostileInput = false
     }
 
     let size: Size
@@ -52,6 +57,7 @@ struct TruthScenario {
         for i in 0..<size.teachers { makeTeacher(i) }
         makeAttendance()
         if size.wholeValueDefects { try makeWholeValueDefects() }
+        if size.hostileInput { makeHostileMessages() }
         try pack()
     }
 
@@ -367,6 +373,80 @@ struct TruthScenario {
             wholeValues.append((TruthMessage(kind: kind, school: school, partition: partition(of: school), key: school, value: value,
                                              headers: headers, timestamp: at, content: .whole(reason: reason)), at))
         }
+    }
+
+    // MARK: hostile input (issue 14; outcomes as README "Hostile input" states them)
+
+    private mutating func makeHostileMessages() {
+        let ndjson = [("content-type", "application/x-ndjson")]
+        func school() -> String { schools[random.int(schools.count)].code }
+        func line(_ fields: [(String, String)]) -> String {
+            "{" + fields.map { "\"\($0.0)\":\"\($0.1)\"" }.joined(separator: ",") + "}"
+        }
+        func student(_ s: String, id: String, _ extra: [(String, String)] = []) -> String {
+            var fields = [("XXBSM", s), ("XM", name(900)), ("XBM", "1"), ("SFZJH", id), ("NJDM", "11"), ("XJZT", "1"),
+                          ("GXSJ", "2026-09-02 08:00:00")]
+            for (k, v) in extra {
+                if let i = fields.firstIndex(where: { $0.0 == k }) { fields[i].1 = v } else { fields.append((k, v)) }
+            }
+            return line(fields)
+        }
+        func id(_ n: Int) -> String {
+            let id = TruthCodes.idNumber(area: "339001", birth: TruthDate(year: 2015, month: 3, day: 4), sequence: n)
+            secrets.insert(id)
+            return id
+        }
+        func add(_ kind: TruthKind, _ value: [UInt8]?, _ headers: [(String, String)], _ content: TruthMessage.Content,
+                 at: TruthTime? = nil) {
+            let s = school()
+            let t = at ?? timeInWeek()
+            wholeValues.append((TruthMessage(kind: kind, school: s, partition: partition(of: s), key: s, value: value, headers: headers,
+                                             timestamp: t, content: content), t))
+        }
+        let valid = Array(student(school(), id: id(1)).utf8)
+        // Whole values: header values with control characters, an ID number, a NUL; deep nesting.
+        add(.student, valid, [("content-type", "application/x-ndjson\u{1}")], .whole(reason: "malformed"))
+        add(.student, valid, [("content-type", "application/" + id(2))], .whole(reason: "malformed"))
+        add(.student, valid, [("content-encoding", "zstd\u{0}")], .whole(reason: "malformed"))
+        add(.teacher, Array((String(repeating: "[", count: 50_000) + String(repeating: "]", count: 50_000)).utf8), [],
+            .whole(reason: "malformed"))
+        // Records: a NUL in a class name, counts over the maximum, a time whose Beijing day is
+        // before year 1, an ID number, a name and JSON quotes in the school field.
+        let a = school()
+        let attendance = [
+            line([("XXBSM", a), ("RQ", "20260902"), ("NJDM", "11"), ("BJ", "1\\u0000班"), ("YDRS", "30"), ("SDRS", "30"),
+                  ("GXSJ", "2026-09-02 08:00:00")]),
+            line([("XXBSM", a), ("RQ", "20260902"), ("NJDM", "11"), ("BJ", "9班"), ("YDRS", "10001"), ("SDRS", "30"),
+                  ("GXSJ", "2026-09-02 08:00:00")]),
+        ]
+        add(.attendance, Array(attendance.joined(separator: "\n").utf8), ndjson,
+            .records([(1, .quarantined(reason: "malformed", school: a)), (2, .quarantined(reason: "invalid_code", school: a))]))
+        let b = school(), n = name(901)
+        let students = [
+            line([("school_code", b), ("gender", "M"), ("id_number", id(3)), ("grade", "1"), ("status", "enrolled"),
+                  ("updated_at", "0001-01-01T00:00:00+23:59")]),
+            student(id(4), id: id(5)),
+            student(n, id: id(6)),
+            student("\\\"},{\\\"x\\\":\\\"", id: id(7)),
+        ]
+        add(.student, Array(students.joined(separator: "\n").utf8), ndjson,
+            .records([(1, .quarantined(reason: "invalid_code", school: b)), (2, .quarantined(reason: "unknown_school", school: id(4))),
+                      (3, .quarantined(reason: "unknown_school", school: n)),
+                      (4, .quarantined(reason: "unknown_school", school: "\"},{\"x\":\""))]))
+        // A record too large for an internal message (11 MiB of name, a few bytes of zstd).
+        let c = school()
+        let small = student(c, id: id(8), [("XBM", "7")])
+        let head = Array((small + "\n" + String(student(c, id: id(9)).dropLast()) + ",\"x\":\"").utf8)
+        add(.student, TruthEncoding.zstdFrame(head, run: (UInt8(ascii: "x"), 11 << 20), tail: Array("\"}".utf8)),
+            ndjson + [("content-encoding", "zstd")],
+            .records([(1, .quarantined(reason: "invalid_code", school: c)), (2, .quarantined(reason: "too_large", school: nil))]))
+        // 2,000 tiny rows, each missing everything but a school field that is not a code.
+        add(.student, Array(("XXBSM\n" + String(repeating: "1\n", count: 2000)).utf8), [("content-type", "text/csv")],
+            .records((1...2000).map { ($0, .quarantined(reason: "missing_field", school: "1")) }))
+        // No Kafka timestamp (-1): the registry as of 0 knows no school.
+        let d = school()
+        add(.student, Array(student(d, id: id(10)).utf8), [], .records([(0, .quarantined(reason: "unknown_school", school: d))]),
+            at: TruthTime(micros: -1000))
     }
 
     // MARK: packing records into messages
