@@ -8,8 +8,11 @@
 #    ~1 % bad records, 2 % re-sent messages), then starts the workers and measures valid
 #    records/s from the first assignment to the last committed state change, CPU-seconds and
 #    peak RSS per worker, and whether every aggregate equals the expected result.
-# 2. Latency: a fresh pipeline fed at R records/s (default 20,000) for about 30 s; p50/p99 of
-#    produce → visible in PostgreSQL (current_state.stored_at − source_time).
+# 2. Latency: a fresh pipeline fed for about 30 s at 50 % of the measured throughput (the
+#    pipeline's own latency) and at R records/s (default 20,000); p50/p99 of produce → visible
+#    in PostgreSQL (current_state.stored_at − source_time).
+# 0. Calibration first: a fixed CPU loop and a fixed PostgreSQL COPY, timed, so that runs from
+#    different hours (this machine's speed drifts by 25 % and more) can be compared.
 # 3. Micro benchmarks: `hubctl bench` (decode, standardise, HMAC, wire format, and the sink's
 #    commit of a batch against this PostgreSQL).
 # Prints a table and writes bench-results/<time>.json (and <time>-micro.json). Not part of
@@ -104,6 +107,23 @@ PY
 }
 pg() { psql -qtA -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$1" -c "$2"; }
 
+# Calibration: the same CPU-bound work and the same COPY every run.
+echo "[bench] calibration" >&2
+calib_cpu=$(python3 -c '
+import hashlib, time
+t = time.process_time(); b = bytes(1 << 20)
+for _ in range(400): hashlib.sha256(b).digest()
+print(round(time.process_time() - t, 3))')
+pg postgres "DROP TABLE IF EXISTS calibration; CREATE TABLE calibration (a bigint, b text, c int, d date)" >/dev/null
+python3 -c '
+import sys
+w = sys.stdout.write
+for i in range(500000): w(f"{i}\tschool-{i % 2000:05d}\t{i % 97}\t2026-09-{1 + i % 28:02d}\n")' > "$work/calibration.tsv"
+calib_start=$(date +%s.%N)
+psql -qtA -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -c "\\copy calibration FROM '$work/calibration.tsv'" >/dev/null
+calib_pg=$(python3 -c "print(round($(date +%s.%N) - $calib_start, 3))")
+echo "[bench] calibration: CPU loop ${calib_cpu} s, PostgreSQL COPY of 500k rows ${calib_pg} s" >&2
+
 echo "[bench] pre-loading $students students (+ teachers, attendance)" >&2
 export HUB_TOPIC_PREFIX="tp." HUB_DATABASE="host=127.0.0.1 port=$PG_PORT user=postgres dbname=postgres"
 "$bin/hubctl" topics create --partitions 4 >/dev/null
@@ -143,15 +163,24 @@ pg bench_throughput "SELECT round(total_exec_time::numeric / 1000, 1) AS s, call
 for entry in "${stage_pids[@]}"; do kill -TERM "${entry#*:}" 2>/dev/null || true; done
 sleep 2
 
-p50=null; p99=null
-if ((skip_latency == 0)); then
-  echo "[bench] latency at $latency_rate records/s" >&2
-  start_pipeline "tl." bench_latency
+# Latency: produce → visible, at 50 % of the measured throughput and at the fixed rate.
+latency_at() {  # prefix database rate → "p50 p99"
+  start_pipeline "$1" "$2"
   sleep 5
-  lat_students=$(( latency_rate * 30 * 85 / 100 ))
-  HUB_TOPIC_PREFIX="tl." "$bin/hubctl" sample produce --students "$lat_students" --seed 2 --rate "$latency_rate" >/dev/null
-  wait_caught_up "tl."
-  read -r p50 p99 < <(pg bench_latency "SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric), round(percentile_cont(0.99) WITHIN GROUP (ORDER BY ms)::numeric) FROM (SELECT extract(epoch FROM stored_at - source_time) * 1000 AS ms FROM hub.current_state WHERE source_time IS NOT NULL) t" | tr '|' ' ')
+  local n=$(( $3 * 30 * 85 / 100 ))
+  HUB_TOPIC_PREFIX="$1" "$bin/hubctl" sample produce --students "$n" --seed 2 --rate "$3" >/dev/null
+  wait_caught_up "$1"
+  pg "$2" "SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric), round(percentile_cont(0.99) WITHIN GROUP (ORDER BY ms)::numeric) FROM (SELECT extract(epoch FROM stored_at - source_time) * 1000 AS ms FROM hub.current_state WHERE source_time IS NOT NULL) t" | tr '|' ' '
+  local entry
+  for entry in "${stage_pids[@]}"; do kill -TERM "${entry#*:}" 2>/dev/null || true; done
+  sleep 2
+}
+p50=null; p99=null; half_rate=$(( throughput / 2 )); half_p50=null; half_p99=null
+if ((skip_latency == 0)); then
+  echo "[bench] latency at 50 % of the measured throughput ($half_rate records/s)" >&2
+  read -r half_p50 half_p99 < <(latency_at "th." bench_latency_half "$half_rate")
+  echo "[bench] latency at $latency_rate records/s" >&2
+  read -r p50 p99 < <(latency_at "tl." bench_latency "$latency_rate")
 fi
 
 mkdir -p bench-results
@@ -160,6 +189,7 @@ out="bench-results/$stamp.json"
 echo "[bench] micro benchmarks (hot paths, single-threaded; sink commit against this PostgreSQL)" >&2
 "$bin/hubctl" bench --records 100000 --sink-database "host=127.0.0.1 port=$PG_PORT user=postgres dbname=postgres" \
   --json "bench-results/$stamp-micro.json" > "$work/micro.txt"
+us() { python3 -c "print(round($1 * 1e6 / $valid, 1))"; }
 cat > "$out" <<JSON
 {"students": $students, "valid_records": $valid, "preload_seconds": $(python3 -c "print(round($load_end - $load_start, 1))"),
  "elapsed_seconds": $elapsed, "throughput_records_per_second": $throughput, "exact": $exact,
@@ -167,6 +197,10 @@ cat > "$out" <<JSON
  "cpu_seconds": {"ingest": ${cpu[ingest]}, "transform": ${cpu[transform]}, "sink": ${cpu[sink]},
                  "postgres": $pg_cpu, "broker": $broker_cpu},
  "peak_rss_mib": {"ingest": ${rss[ingest]}, "transform": ${rss[transform]}, "sink": ${rss[sink]}},
+ "cpu_us_per_valid_record": {"ingest": $(us ${cpu[ingest]}), "transform": $(us ${cpu[transform]}), "sink": $(us ${cpu[sink]}),
+                             "postgres": $(us $pg_cpu), "broker": $(us $broker_cpu)},
+ "calibration": {"cpu_loop_seconds": $calib_cpu, "postgres_copy_500k_seconds": $calib_pg},
+ "latency_half_rate": $half_rate, "latency_half_p50_ms": $half_p50, "latency_half_p99_ms": $half_p99,
  "latency_rate": $latency_rate, "latency_p50_ms": $p50, "latency_p99_ms": $p99}
 JSON
 printf '\n%-34s %s\n' "metric" "value"
@@ -174,6 +208,10 @@ printf '%-34s %s\n' "valid records" "$valid" "elapsed (first consume → last co
   "throughput" "$throughput records/s" "exact aggregates" "$exact" \
   "CPU s ingest / transform / sink" "${cpu[ingest]} / ${cpu[transform]} / ${cpu[sink]}" \
   "CPU s postgres / broker" "$pg_cpu / $broker_cpu" \
+  "CPU µs/record ingest/transform/sink" "$(us ${cpu[ingest]}) / $(us ${cpu[transform]}) / $(us ${cpu[sink]})" \
+  "CPU µs/record postgres / broker" "$(us $pg_cpu) / $(us $broker_cpu)" \
+  "calibration CPU loop / PG COPY 500k" "$calib_cpu / $calib_pg s" \
+  "latency p50 / p99 at $half_rate rec/s (50 %)" "$half_p50 / $half_p99 ms" \
   "peak RSS MiB ingest / transform / sink" "${rss[ingest]} / ${rss[transform]} / ${rss[sink]}" \
   "latency p50 / p99 at $latency_rate rec/s" "$p50 / $p99 ms"
 echo; echo "Micro benchmarks (bench-results/$stamp-micro.json):"; cat "$work/micro.txt"

@@ -14,14 +14,21 @@ public struct AggregateOverflow: ClassifiedFailure, CustomStringConvertible, Sen
 /// Accumulates the changes one batch makes to the published aggregates: when an entity's
 /// current version is replaced, the old version's contribution is retracted and the new one's
 /// added (the retraction/changelog model of Kafka Streams' KTable aggregations).
+///
+/// Built for the sink's hot path: each definition is compiled once (fields as small enums, at
+/// most three group-by columns and four measures inline), a record touches one dictionary
+/// entry per definition at school level, and the roll-up to county, city and province happens
+/// once per school when the rows are read. Sums use checked arithmetic: a record whose
+/// contribution would overflow is refused whole (``AggregateOverflow``), never trapped on or
+/// wrapped around.
 public struct AggregateDeltas: Sendable {
     public let definitions: [AggregateDefinition]
-    /// Measure deltas per row, in each definition's measure order. Rows whose deltas all
-    /// cancel out are dropped by `nonZero`.
-    public private(set) var rows: [AggregateRowKey: [Int64]] = [:]
+    private let compiled: [Compiled]
+    private var schools: [SchoolKey: Measures] = [:]
 
     public init(definitions: [AggregateDefinition]) {
         self.definitions = definitions
+        self.compiled = definitions.enumerated().map { Compiled($0.element, index: $0.offset) }
     }
 
     /// Records the replacement of `old` (nil: new entity) by `new` (nil: entity removed).
@@ -40,54 +47,207 @@ public struct AggregateDeltas: Sendable {
 
     /// Adds (`sign` 1) or retracts (-1) a record's contribution; all or nothing.
     public mutating func add(_ record: StandardRecord, sign: Int64) throws(AggregateOverflow) {
-        var updates: [(AggregateRowKey, [Int64])] = []
-        definitions: for def in definitions where def.recordType == record.type {
-            guard Self.passes(record, def) else { continue }
-            var groups: [Int64] = []
-            groups.reserveCapacity(def.groupBy.count)
-            for g in def.groupBy {
-                guard let v = record.number(g.field) else { continue definitions }
-                groups.append(v)
-            }
-            var measures: [Int64] = []
-            measures.reserveCapacity(def.measures.count)
-            for m in def.measures {
-                switch m.measure {
-                case .count: measures.append(sign)
+        // Most records feed one definition: compute every update first, then store them.
+        var updates: [(SchoolKey, Measures)] = []
+        for def in compiled where def.recordType == record.type {
+            guard def.passes(record), let groups = def.groups(record) else { continue }
+            var m = Measures()
+            for (i, measure) in def.measures.enumerated() {
+                switch measure {
+                case .count: m[i] = sign
                 case .sum(let field):
-                    let (v, overflow) = sign.multipliedReportingOverflow(by: record.number(field) ?? 0)
-                    guard !overflow else { throw AggregateOverflow(table: def.table) }
-                    measures.append(v)
+                    let (p, o) = (field.value(record) ?? 0).multipliedReportingOverflow(by: sign)
+                    guard !o else { throw AggregateOverflow(table: def.table) }
+                    m[i] = p
                 }
             }
-            for (level, region) in Region.path(school: record.schoolCode, county: record.countyCode) where def.levels.contains(level) {
-                let key = AggregateRowKey(table: def.table, level: level, region: region, groups: groups)
-                guard var existing = rows[key] else {
-                    updates.append((key, measures))
-                    continue
-                }
-                for i in existing.indices {
-                    let (v, overflow) = existing[i].addingReportingOverflow(measures[i])
-                    guard !overflow else { throw AggregateOverflow(table: def.table) }
-                    existing[i] = v
-                }
+            let key = SchoolKey(definition: UInt8(truncatingIfNeeded: def.index), school: record.schoolCode, county: record.countyCode,
+                                groups: groups)
+            if var existing = schools[key] {
+                guard existing.add(m, count: def.measures.count) else { throw AggregateOverflow(table: def.table) }
                 updates.append((key, existing))
+            } else {
+                updates.append((key, m))
             }
         }
-        for (key, values) in updates { rows[key] = values }
+        for (k, m) in updates { schools[k] = m }
     }
 
-    /// The rows with a non-zero change, sorted (a fixed lock order for the database).
+    /// The rows with a non-zero change at every level each definition publishes, sorted (a
+    /// fixed lock order for the database).
     public var nonZero: [(key: AggregateRowKey, deltas: [Int64])] {
-        rows.filter { $0.value.contains { $0 != 0 } }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        // Rolled-up sums cannot overflow where every school-level sum fits: counts are bounded
+        // by the topology's maxima (a sum over all schools stays far below Int64.max).
+        var rows: [AggregateRowKey: Measures] = [:]
+        for (k, m) in schools {
+            let def = compiled[Int(k.definition)]
+            let groups = Array([k.groups.0, k.groups.1, k.groups.2].prefix(def.groupCount))
+            for (level, region) in Region.path(school: k.school, county: k.county) where def.levels.contains(level) {
+                let key = AggregateRowKey(table: def.table, level: level, region: region, groups: groups)
+                if var existing = rows[key] {
+                    _ = existing.add(m, count: def.measures.count)
+                    rows[key] = existing
+                } else {
+                    rows[key] = m
+                }
+            }
+        }
+        return rows.compactMap { k, m -> (key: AggregateRowKey, deltas: [Int64])? in
+            let n = compiled.first { $0.table == k.table }?.measures.count ?? 0
+            let deltas = (0..<n).map { m[$0] }
+            return deltas.contains { $0 != 0 } ? (k, deltas) : nil
+        }.sorted { $0.key < $1.key }
     }
 
-    public mutating func removeAll() { rows.removeAll(keepingCapacity: true) }
+    public var isEmpty: Bool { schools.isEmpty }
+
+    public mutating func removeAll() {
+        schools.removeAll(keepingCapacity: true)
+    }
 
     static func passes(_ r: StandardRecord, _ def: AggregateDefinition) -> Bool {
-        for f in def.filter {
-            guard let v = r.number(f.field), f.codes.contains(Int16(truncatingIfNeeded: v)) else { return false }
+        Compiled(def, index: 0).passes(r)
+    }
+
+    // MARK: compiled definitions
+
+    /// A numeric standard field, resolved once instead of by name per record.
+    enum NumberField: Sendable {
+        case gender, grade, status, day, birthDay, expected, present, unknown
+
+        init(_ name: String) {
+            switch name {
+            case "gender": self = .gender
+            case "grade": self = .grade
+            case "status": self = .status
+            case "date": self = .day
+            case "birth_date": self = .birthDay
+            case "expected": self = .expected
+            case "present": self = .present
+            default: self = .unknown
+            }
         }
-        return true
+
+        @inline(__always)
+        func value(_ r: StandardRecord) -> Int64? {
+            switch self {
+            case .gender: return r.gender.map(Int64.init)
+            case .grade: return r.grade.map(Int64.init)
+            case .status: return r.status.map(Int64.init)
+            case .day: return r.day.map(Int64.init)
+            case .birthDay: return r.birthDay.map(Int64.init)
+            case .expected: return r.expected
+            case .present: return r.present
+            case .unknown: return nil
+            }
+        }
+    }
+
+    enum CompiledMeasure: Sendable {
+        case count
+        case sum(NumberField)
+    }
+
+    struct Compiled: Sendable {
+        let index: Int
+        let table: String
+        let recordType: RecordType
+        let levels: [RegionLevel]
+        let filter: [(field: NumberField, codes: [Int16])]
+        let groupFields: [NumberField]
+        let measures: [CompiledMeasure]
+        var groupCount: Int { groupFields.count }
+
+        init(_ d: AggregateDefinition, index: Int) {
+            self.index = index
+            table = d.table
+            recordType = d.recordType
+            levels = d.levels
+            filter = d.filter.map { (NumberField($0.field), $0.codes) }
+            groupFields = d.groupBy.prefix(3).map { NumberField($0.field) }
+            measures = d.measures.prefix(4).map { m in
+                switch m.measure {
+                case .count: return .count
+                case .sum(let f): return .sum(NumberField(f))
+                }
+            }
+        }
+
+        @inline(__always)
+        func passes(_ r: StandardRecord) -> Bool {
+            for f in filter {
+                guard let v = f.field.value(r), let code = Int16(exactly: v), f.codes.contains(code) else { return false }
+            }
+            return true
+        }
+
+        /// The group-by values, or nil when one is missing (the record does not count).
+        @inline(__always)
+        func groups(_ r: StandardRecord) -> (Int64, Int64, Int64)? {
+            var g: (Int64, Int64, Int64) = (0, 0, 0)
+            for (i, f) in groupFields.enumerated() {
+                guard let v = f.value(r) else { return nil }
+                switch i {
+                case 0: g.0 = v
+                case 1: g.1 = v
+                default: g.2 = v
+                }
+            }
+            return g
+        }
+    }
+
+    struct SchoolKey: Hashable, Sendable {
+        var definition: UInt8
+        var school: String
+        var county: String
+        var groups: (Int64, Int64, Int64)
+
+        static func == (a: SchoolKey, b: SchoolKey) -> Bool {
+            a.definition == b.definition && a.groups == b.groups && a.school == b.school && a.county == b.county
+        }
+
+        func hash(into h: inout Hasher) {
+            h.combine(definition)
+            h.combine(school)
+            h.combine(groups.0)
+            h.combine(groups.1)
+            h.combine(groups.2)
+        }
+    }
+
+    /// Up to four measure deltas, inline.
+    struct Measures: Sendable {
+        var v: (Int64, Int64, Int64, Int64) = (0, 0, 0, 0)
+
+        subscript(i: Int) -> Int64 {
+            get {
+                switch i {
+                case 0: return v.0
+                case 1: return v.1
+                case 2: return v.2
+                default: return v.3
+                }
+            }
+            set {
+                switch i {
+                case 0: v.0 = newValue
+                case 1: v.1 = newValue
+                case 2: v.2 = newValue
+                default: v.3 = newValue
+                }
+            }
+        }
+
+        /// Adds `other`'s first `count` measures; false on overflow.
+        mutating func add(_ other: Measures, count: Int) -> Bool {
+            var ok = true
+            for i in 0..<min(count, 4) {
+                let (s, o) = self[i].addingReportingOverflow(other[i])
+                if o { ok = false }
+                self[i] = s
+            }
+            return ok
+        }
     }
 }

@@ -4,7 +4,13 @@ import HubCore
 /// The sink keeps the same table in PostgreSQL; this one serves `hubctl topology test`,
 /// tests and the reconciliation that recomputes aggregates from state.
 public struct CurrentStateTable: Sendable {
-    public private(set) var entities: [String: StandardRecord] = [:]
+    public private(set) var entities: [Key: StandardRecord] = [:]
+
+    /// An entity: record type and key.
+    public struct Key: Hashable, Sendable {
+        public var type: RecordType
+        public var key: Digest32
+    }
 
     public init() {}
 
@@ -12,7 +18,7 @@ public struct CurrentStateTable: Sendable {
     /// replaced version (`.some(nil)` for a new entity); nil when nothing changed.
     @discardableResult
     public mutating func apply(_ record: StandardRecord) -> StandardRecord?? {
-        let key = "\(record.type.rawValue)\u{1F}\(record.key)"
+        let key = Key(type: record.type, key: record.key)
         if let current = entities[key] {
             guard current.version < record.version else { return nil }
             entities[key] = record

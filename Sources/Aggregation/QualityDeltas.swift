@@ -65,10 +65,16 @@ public struct QualityDeltas: Sendable {
     public private(set) var activity: [ActivityKey: Activity] = [:]
     static let examplesPerRow = 5
 
+    /// Masks whose bit i is the i-th monitor of the record's stream (as Transform sets them).
     public init(topology: Topology) {
         var names: [RecordType: [String]] = [:]
         for s in topology.streams { names[s.recordType] = s.monitors.map(\.name) }
         monitorNames = names
+    }
+
+    /// Masks whose bit i is `monitorNames[type][i]` (empty names: unused bits).
+    public init(monitorNames: [RecordType: [String]]) {
+        self.monitorNames = monitorNames
     }
 
     /// Records the replacement of `old` (nil: new entity) by `new` in the current state.
@@ -86,10 +92,10 @@ public struct QualityDeltas: Sendable {
         while bits != 0 {
             let i = bits.trailingZeroBitCount
             bits &= bits - 1
-            guard i < names.count else { continue }
+            guard i < names.count, !names[i].isEmpty else { continue }
             let failed = r.qualityFailed & (UInt64(1) << UInt64(i)) != 0
             count(QualityRowKey(monitor: names[i], school: r.schoolCode, day: day), checked: sign,
-                  failed: failed ? sign : 0, example: failed && sign > 0 ? r.key : nil)
+                  failed: failed ? sign : 0, example: failed && sign > 0 ? r.key.hex : nil)
         }
     }
 

@@ -83,7 +83,7 @@ struct ArchiveWorker: PollLoopWorker {
                     headers: m.headers.map { ($0.name, $0.value) }))
             }
             let offsets = next.compactMap { tp, n in
-                positions.expected(tp).map { (topic: tp.topic, partition: tp.partition, expected: $0, next: n) }
+                positions.expected(tp).map { OffsetAdvance(topic: tp.topic, partition: tp.partition, expected: $0, next: n) }
             }
             if offsets.isEmpty { continue }
             do {

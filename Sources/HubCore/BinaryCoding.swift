@@ -17,6 +17,9 @@ public struct BinaryWriter: Sendable {
 
     public mutating func byte(_ v: UInt8) { bytes.append(v) }
 
+    /// Forgets what was written, keeping the capacity.
+    public mutating func removeAll() { bytes.removeAll(keepingCapacity: true) }
+
     public mutating func unsigned(_ v: UInt64) {
         var v = v
         while v >= 0x80 {

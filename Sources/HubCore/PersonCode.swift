@@ -3,7 +3,8 @@ import Foundation
 
 /// "One person, one code" (SPEC §3): a keyed pseudonym of a canonical ID number.
 ///
-/// HMAC-SHA256 with a secret that only the Transform stage holds; the hex digest is the code.
+/// HMAC-SHA256 with a secret that only the Transform stage holds; the 32-byte MAC is the code
+/// (shown as 64 hex digits).
 /// The same key is used for other identifiers that must not travel in clear (e.g. the
 /// student registry number), each under its own domain prefix so codes never collide.
 ///
@@ -18,34 +19,26 @@ public final class Pseudonymizer: @unchecked Sendable {
     }
 
     /// The person code of a canonical (validated, upper-case check character) ID number.
-    public func personCode(canonicalId: String) -> String {
-        hexDigest(Array(canonicalId.utf8))
+    public func personCode(canonicalId: String) -> Digest32 {
+        var id = canonicalId
+        return id.withUTF8 { mac(UnsafeRawBufferPointer($0)) }
     }
 
     /// A pseudonym of another identifier, e.g. `("registry_no", "G3301...")`.
-    public func pseudonym(domain: String, _ value: String) -> String {
+    public func pseudonym(domain: String, _ value: String) -> Digest32 {
         pseudonym(prefixed: domain + ":", value)
     }
 
     /// The same, with the domain prefix (`domain:`) built once by the caller.
-    public func pseudonym(prefixed prefix: String, _ value: String) -> String {
+    public func pseudonym(prefixed prefix: String, _ value: String) -> Digest32 {
         var bytes = Array(prefix.utf8)
         bytes.append(contentsOf: value.utf8)
-        return hexDigest(bytes)
+        return bytes.withUnsafeBytes { mac($0) }
     }
 
-    private func hexDigest(_ bytes: [UInt8]) -> String {
+    private func mac(_ bytes: UnsafeRawBufferPointer) -> Digest32 {
         var hmac = keyed
         hmac.update(data: bytes)
-        let mac = hmac.finalize()
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
-        var out = [UInt8](repeating: 0, count: 64)
-        var i = 0
-        for b in mac {
-            out[i] = digits[Int(b >> 4)]
-            out[i + 1] = digits[Int(b & 0x0F)]
-            i += 2
-        }
-        return String(decoding: out, as: UTF8.self)
+        return Digest32(digest: hmac.finalize())
     }
 }

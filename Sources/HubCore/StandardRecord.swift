@@ -2,11 +2,11 @@
 /// instead of the ID number, no name, and the school's county from the versioned registry.
 ///
 /// One type serves the three record types; fields that a type does not have are nil.
-/// `key` is the entity key: the person code for students and teachers, and
-/// `school|date|grade|class` for attendance.
+/// `key` is the entity key: the person code for students and teachers, and the SHA-256 of
+/// school, date, grade and class for attendance (``attendanceKey(school:day:grade:className:)``).
 public struct StandardRecord: Sendable, Hashable {
     public var type: RecordType
-    public var key: String
+    public var key: Digest32
     public var schoolCode: String
     public var countyCode: String
     /// Event time, microseconds since the epoch, UTC.
@@ -24,7 +24,7 @@ public struct StandardRecord: Sendable, Hashable {
     /// Birth date as days since 1970-01-01, when the record carried a valid one.
     public var birthDay: Int32?
     /// Pseudonym of the student registry number / teacher staff number, when present.
-    public var localIdCode: String?
+    public var localIdCode: Digest32?
     /// Set when this version comes from a quarantine replay.
     public var replayed: Bool
     /// The raw message's Kafka timestamp (ms), for latency measurement and lineage.
@@ -40,10 +40,10 @@ public struct StandardRecord: Sendable, Hashable {
         day ?? CalendarDate.dayNumber(epochSeconds: updatedAtMicros / 1_000_000)
     }
 
-    public init(type: RecordType, key: String, schoolCode: String, countyCode: String, updatedAtMicros: Int64,
+    public init(type: RecordType, key: Digest32, schoolCode: String, countyCode: String, updatedAtMicros: Int64,
                 position: SourcePosition, gender: Int16? = nil, grade: Int16? = nil, status: Int16? = nil,
                 day: Int32? = nil, className: String? = nil, expected: Int64? = nil, present: Int64? = nil,
-                birthDay: Int32? = nil, localIdCode: String? = nil, replayed: Bool = false, sourceTimestampMs: Int64 = 0) {
+                birthDay: Int32? = nil, localIdCode: Digest32? = nil, replayed: Bool = false, sourceTimestampMs: Int64 = 0) {
         self.type = type
         self.key = key
         self.schoolCode = schoolCode
@@ -102,43 +102,102 @@ public struct StandardRecord: Sendable, Hashable {
         }
     }
 
-    static let version: UInt8 = 2
+    /// Wire version of a single record (`encoded()`); batches carry the body only.
+    static let version: UInt8 = 3
 
+    /// A self-contained encoding of one record (its source topic included).
     public func encoded() -> [UInt8] {
-        var w = BinaryWriter(capacity: 160)
+        var w = BinaryWriter(capacity: 128)
         w.byte(Self.version)
-        w.string(type.rawValue)
-        w.string(key)
-        w.string(schoolCode)
-        w.string(countyCode)
-        w.signed(updatedAtMicros)
         w.string(position.topic)
-        w.signed(Int64(position.partition))
-        w.signed(position.offset)
-        w.signed(Int64(position.row))
-        w.optionalSigned(gender.map(Int64.init))
-        w.optionalSigned(grade.map(Int64.init))
-        w.optionalSigned(status.map(Int64.init))
-        w.optionalSigned(day.map(Int64.init))
-        w.optionalString(className)
-        w.optionalSigned(expected)
-        w.optionalSigned(present)
-        w.optionalSigned(birthDay.map(Int64.init))
-        w.optionalString(localIdCode)
-        w.byte(replayed ? 1 : 0)
-        w.signed(sourceTimestampMs)
-        w.signed(Int64(bitPattern: qualityChecked))
-        w.signed(Int64(bitPattern: qualityFailed))
+        encodeBody(into: &w)
         return w.bytes
     }
 
+    /// The record without its source topic, which a batch message states once.
+    public func encodeBody(into w: inout BinaryWriter) {
+        w.byte(type.wireCode)
+        w.digest(key)
+        w.string(schoolCode)
+        w.string(countyCode)
+        w.signed(updatedAtMicros)
+        w.signed(Int64(position.partition))
+        w.signed(position.offset)
+        w.signed(Int64(position.row))
+        var flags: UInt16 = 0
+        if gender != nil { flags |= 1 }
+        if grade != nil { flags |= 2 }
+        if status != nil { flags |= 4 }
+        if day != nil { flags |= 8 }
+        if className != nil { flags |= 16 }
+        if expected != nil { flags |= 32 }
+        if self.present != nil { flags |= 64 }
+        if birthDay != nil { flags |= 128 }
+        if localIdCode != nil { flags |= 256 }
+        if replayed { flags |= 512 }
+        w.unsigned(UInt64(flags))
+        if let gender { w.signed(Int64(gender)) }
+        if let grade { w.signed(Int64(grade)) }
+        if let status { w.signed(Int64(status)) }
+        if let day { w.signed(Int64(day)) }
+        if let className { w.string(className) }
+        if let expected { w.signed(expected) }
+        if let present = self.present { w.signed(present) }
+        if let birthDay { w.signed(Int64(birthDay)) }
+        if let localIdCode { w.digest(localIdCode) }
+        w.signed(sourceTimestampMs)
+        w.unsigned(qualityChecked)
+        w.unsigned(qualityFailed)
+    }
+
+    /// Reads what ``encoded()`` wrote, or a record of the earlier wire versions 1 and 2
+    /// (hex person codes, composite attendance keys), still readable during an upgrade.
     public init(decoding bytes: [UInt8]) throws {
         var r = BinaryReader(bytes)
         let wireVersion = try r.byte()
-        guard wireVersion == 1 || wireVersion == Self.version else { throw WireFormatError("unknown standard-record version") }
+        switch wireVersion {
+        case Self.version:
+            let topic = try r.string()
+            try self.init(body: &r, topic: topic)
+        case 1, 2:
+            try self.init(legacy: &r, wireVersion: wireVersion)
+        default:
+            throw WireFormatError("unknown standard-record version")
+        }
+    }
+
+    /// Reads one record body written by ``encodeBody(into:)``.
+    public init(body r: inout BinaryReader, topic: String) throws {
+        guard let type = RecordType(wireCode: try r.byte()) else { throw WireFormatError("unknown record type") }
+        self.type = type
+        key = try r.digest()
+        schoolCode = try r.string()
+        countyCode = try r.string()
+        updatedAtMicros = try r.signed()
+        let partition = try r.int32()
+        let offset = try r.signed()
+        let row = try r.int32()
+        position = SourcePosition(topic: topic, partition: partition, offset: offset, row: row)
+        guard let flags = UInt16(exactly: try r.unsigned()) else { throw WireFormatError("bad presence bits") }
+        gender = flags & 1 != 0 ? try Self.small(try r.signed()) : nil
+        grade = flags & 2 != 0 ? try Self.small(try r.signed()) : nil
+        status = flags & 4 != 0 ? try Self.small(try r.signed()) : nil
+        day = flags & 8 != 0 ? try Self.day(try r.signed()) : nil
+        className = flags & 16 != 0 ? try r.string() : nil
+        expected = flags & 32 != 0 ? try r.signed() : nil
+        self.present = flags & 64 != 0 ? try r.signed() : nil
+        birthDay = flags & 128 != 0 ? try Self.day(try r.signed()) : nil
+        localIdCode = flags & 256 != 0 ? try r.digest() : nil
+        replayed = flags & 512 != 0
+        sourceTimestampMs = try r.signed()
+        qualityChecked = try r.unsigned()
+        qualityFailed = try r.unsigned()
+    }
+
+    private init(legacy r: inout BinaryReader, wireVersion: UInt8) throws {
         guard let type = RecordType(rawValue: try r.string()) else { throw WireFormatError("unknown record type") }
         self.type = type
-        key = try r.string()
+        key = Self.legacyKey(try r.string())
         schoolCode = try r.string()
         countyCode = try r.string()
         updatedAtMicros = try r.signed()
@@ -147,30 +206,51 @@ public struct StandardRecord: Sendable, Hashable {
         let offset = try r.signed()
         let row = try r.int32()
         position = SourcePosition(topic: topic, partition: partition, offset: offset, row: row)
-        func small(_ v: Int64?) throws -> Int16? {
-            guard let v else { return nil }
-            guard let s = Int16(exactly: v) else { throw WireFormatError("code out of range") }
-            return s
-        }
-        func day(_ v: Int64?) throws -> Int32? {
-            guard let v else { return nil }
-            guard let s = Int32(exactly: v) else { throw WireFormatError("day out of range") }
-            return s
-        }
-        gender = try small(try r.optionalSigned())
-        grade = try small(try r.optionalSigned())
-        status = try small(try r.optionalSigned())
-        self.day = try day(try r.optionalSigned())
+        gender = try r.optionalSigned().map(Self.small)
+        grade = try r.optionalSigned().map(Self.small)
+        status = try r.optionalSigned().map(Self.small)
+        day = try r.optionalSigned().map(Self.day)
         className = try r.optionalString()
         expected = try r.optionalSigned()
         present = try r.optionalSigned()
-        birthDay = try day(try r.optionalSigned())
-        localIdCode = try r.optionalString()
+        birthDay = try r.optionalSigned().map(Self.day)
+        localIdCode = try r.optionalString().map(Self.legacyKey)
         replayed = try r.byte() == 1
         sourceTimestampMs = try r.signed()
         if wireVersion >= 2 {
             qualityChecked = UInt64(bitPattern: try r.signed())
             qualityFailed = UInt64(bitPattern: try r.signed())
         }
+    }
+
+    /// A key of wire versions 1–2: a hex person code or pseudonym, or an attendance key in
+    /// its composite text form (hashed as the current standardiser hashes it).
+    static func legacyKey(_ text: String) -> Digest32 {
+        Digest32(hex: text) ?? Digest32.sha256(Array(text.utf8))
+    }
+
+    private static func small(_ v: Int64) throws -> Int16 {
+        guard let s = Int16(exactly: v) else { throw WireFormatError("code out of range") }
+        return s
+    }
+
+    private static func day(_ v: Int64) throws -> Int32 {
+        guard let s = Int32(exactly: v) else { throw WireFormatError("day out of range") }
+        return s
+    }
+
+    /// The entity key of an attendance record: the SHA-256 of its school, day, grade and
+    /// class (the class after trimming), separated by U+001F.
+    public static func attendanceKey(school: String, day: Int32, grade: Int16, className: String) -> Digest32 {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(school.utf8.count + className.utf8.count + 16)
+        bytes.append(contentsOf: school.utf8)
+        bytes.append(0x1F)
+        bytes.append(contentsOf: String(day).utf8)
+        bytes.append(0x1F)
+        bytes.append(contentsOf: String(grade).utf8)
+        bytes.append(0x1F)
+        bytes.append(contentsOf: className.utf8)
+        return Digest32.sha256(bytes)
     }
 }

@@ -3,19 +3,19 @@ import Postgres
 
 extension PGCopyWriter {
     /// A `date` field from days since 1970-01-01, written without an intermediate `String`.
-    mutating func field(day: Int32) {
+    public mutating func field(day: Int32) {
         let d = CalendarDate(daysSinceEpoch: Int(day))
         field(year: d.year, month: d.month, day: d.day)
     }
 
     /// A `date` field, or NULL.
-    mutating func field(day: Int32?) {
+    public mutating func field(day: Int32?) {
         if let day { field(day: day) } else { field(nil as String?) }
     }
 
     /// A `timestamptz` field from a Kafka timestamp in milliseconds since the epoch (UTC); NULL
     /// when there is none or it is not a known time (``MessageTime``).
-    mutating func field(timestampMs: Int64?) {
+    public mutating func field(timestampMs: Int64?) {
         guard let ms = timestampMs.flatMap(MessageTime.known) else {
             field(nil as String?)
             return

@@ -70,7 +70,7 @@ public enum OutboxAlert: Sendable, Equatable {
 /// the workers publish to the alerts topic.
 public enum QualityAlerts {
     /// Inserts an alert for each breached row that has none yet; returns the new ones.
-    static func raise(_ db: PGConnection, schema: HubSchema, topology: Topology,
+    public static func raise(_ db: PGConnection, schema: HubSchema, topology: Topology,
                       rows: [(key: QualityRowKey, checked: Int64, failed: Int64)]) throws -> [QualityAlert] {
         var candidates: [QualityAlert] = []
         for r in rows {

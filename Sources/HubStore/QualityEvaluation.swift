@@ -5,8 +5,9 @@ import Topology
 
 /// The monitors that judge whole days — a school that has not reported by a deadline, a
 /// school whose volume leaves its own baseline — evaluated for a range of days from the
-/// activity the sink records. Re-evaluating a day replaces its results (idempotent); an
-/// alert is raised once per breach.
+/// activity the sink records, and the uniqueness monitors, recomputed over the whole current
+/// state (``UniquenessEvaluation``). Re-evaluating replaces results (idempotent); an alert is
+/// raised once per breach.
 public struct QualityEvaluation {
     public struct Summary: Sendable {
         public var monitors = 0
@@ -62,6 +63,11 @@ public struct QualityEvaluation {
                 summary.failed += results.reduce(0) { $0 + $1.failed }
                 summary.alerts += try QualityAlerts.raise(db, schema: schema, topology: topology, rows: results)
             }
+            let uniqueness = try UniquenessEvaluation(db: db, schema: schema, topology: topology).evaluate()
+            summary.monitors += topology.monitors.filter { $0.stage == .uniquenessEvaluation }.count
+            summary.checked += uniqueness.reduce(0) { $0 + $1.checked }
+            summary.failed += uniqueness.reduce(0) { $0 + $1.failed }
+            summary.alerts += try QualityAlerts.raise(db, schema: schema, topology: topology, rows: uniqueness)
             return summary
         }
     }
@@ -140,8 +146,38 @@ public enum QualityStore {
                 ON CONFLICT (monitor) DO UPDATE SET record_type = EXCLUDED.record_type, dimension = EXCLUDED.dimension,
                     severity = EXCLUDED.severity, rule = EXCLUDED.rule, threshold = EXCLUDED.threshold,
                     min_failed = EXCLUDED.min_failed, description = EXCLUDED.description, updated_at = now()
-                """, [m.name, m.recordType.rawValue, m.dimension.rawValue, m.severity.rawValue, m.ruleName, String(m.threshold),
-                      String(m.minFailed), m.description])
+                """, bind: m.name, m.recordType.rawValue, m.dimension.rawValue, m.severity.rawValue, m.ruleName, m.threshold,
+                     m.minFailed, m.description)
+        }
+        try assignBits(db, schema: schema, topology: topology)
+    }
+
+    /// Gives every monitor without a mask bit the bit of its position in its stream when that
+    /// bit is free for its record type (what masks written before stable bits meant), else the
+    /// lowest free bit. A bit, once given, stays with its monitor, even after the monitor
+    /// leaves the topology, so masks stored with the state keep their meaning.
+    static func assignBits(_ db: PGConnection, schema: HubSchema, topology: Topology) throws {
+        let rows = try db.query("SELECT monitor, record_type, bit FROM \(schema.name).quality_monitors").rows
+        var used: [String: Set<Int16>] = [:]
+        var assigned: Set<String> = []
+        for row in rows {
+            guard let bit = try row.decodeIfPresent("bit", as: Int16.self) else { continue }
+            used[try row.decode("record_type", as: String.self), default: []].insert(bit)
+            assigned.insert(try row.decode("monitor", as: String.self))
+        }
+        for stream in topology.streams {
+            let type = stream.recordType.rawValue
+            for (i, m) in stream.monitors.enumerated() where !assigned.contains(m.name) {
+                var bit = Int16(clamping: i)
+                if bit >= 64 || used[type, default: []].contains(bit) {
+                    guard let free = (0..<Int16(64)).first(where: { !used[type, default: []].contains($0) }) else {
+                        throw PGError(message: "record type \(type) has used all 64 quality mask bits; retire unused monitors")
+                    }
+                    bit = free
+                }
+                used[type, default: []].insert(bit)
+                try db.query("UPDATE \(schema.name).quality_monitors SET bit = $2 WHERE monitor = $1", bind: m.name, bit)
+            }
         }
     }
 }

@@ -73,20 +73,7 @@ public final class RawZoneStore {
 
     /// The stored next offsets (`topic#partition` → offset), creating rows at 0 for new partitions.
     public func loadOffsets(group: String, partitions: [(topic: String, partition: Int32)]) throws -> [String: Int64] {
-        try db.transaction { db in
-            var out: [String: Int64] = [:]
-            for p in partitions {
-                try db.query("""
-                    INSERT INTO \(schema.name).sink_offsets (consumer_group, topic, partition, next_offset)
-                    VALUES ($1, $2, $3, 0) ON CONFLICT DO NOTHING
-                    """, [group, p.topic, String(p.partition)])
-                let r = try db.query("""
-                    SELECT next_offset FROM \(schema.name).sink_offsets WHERE consumer_group = $1 AND topic = $2 AND partition = $3
-                    """, [group, p.topic, String(p.partition)])
-                out["\(p.topic)#\(p.partition)"] = Int64(r.int(0, 0) ?? 0)
-            }
-            return out
-        }
+        try db.transaction { db in try StoredOffsets.load(db, schema: schema, group: group, partitions: partitions) }
     }
 
     /// Stores `messages` and the registry versions `registry` (a redelivered position changes
@@ -97,7 +84,7 @@ public final class RawZoneStore {
     /// - Returns: rows newly stored (raw messages and registry versions).
     @discardableResult
     public func commit(group: String, _ messages: [RawZoneMessage], registry: [SchoolRegistryVersion] = [],
-                       offsets: [(topic: String, partition: Int32, expected: Int64, next: Int64)]) throws -> Int {
+                       offsets: [OffsetAdvance]) throws -> Int {
         if !prepared {
             try db.execute("""
                 CREATE TEMP TABLE IF NOT EXISTS stage_raw_zone (LIKE \(schema.privateName).raw_zone INCLUDING DEFAULTS) ON COMMIT DELETE ROWS
@@ -107,7 +94,7 @@ public final class RawZoneStore {
         isolatedInLastCommit = []
         do {
             return try db.transaction { _ in
-                try fence(group: group, offsets)
+                try StoredOffsets.advance(db, schema: schema, group: group, offsets)
                 return try store(messages, registry)
             }
         } catch where FailureClass.of(error) == .deterministic {
@@ -121,11 +108,11 @@ public final class RawZoneStore {
     /// and headers (left out if even that is refused); a refused registry version is left out
     /// (the transform reads the topic itself). Both are listed in ``isolatedInLastCommit``.
     private func commitIsolating(group: String, _ messages: [RawZoneMessage], registry: [SchoolRegistryVersion],
-                                 offsets: [(topic: String, partition: Int32, expected: Int64, next: Int64)],
+                                 offsets: [OffsetAdvance],
                                  failure: any Error) throws -> Int {
         enum Unit { case message(Int), version(Int) }
         return try db.transaction { db in
-            try fence(group: group, offsets)
+            try StoredOffsets.advance(db, schema: schema, group: group, offsets)
             var stored = 0
             let units = messages.indices.map(Unit.message) + registry.indices.map(Unit.version)
             _ = try PoisonIsolation.apply(
@@ -169,16 +156,6 @@ public final class RawZoneStore {
         }
     }
 
-    private func fence(group: String, _ offsets: [(topic: String, partition: Int32, expected: Int64, next: Int64)]) throws {
-        for o in offsets {
-            let r = try db.query("""
-                UPDATE \(schema.name).sink_offsets SET next_offset = $5, updated_at = now()
-                WHERE consumer_group = $1 AND topic = $2 AND partition = $3 AND next_offset = $4
-                """, [group, o.topic, String(o.partition), String(o.expected), String(o.next)])
-            if r.affectedRows != 1 { throw FencedError() }
-        }
-    }
-
     /// Stores raw messages and registry versions inside the open transaction; returns the rows
     /// newly stored.
     private func store(_ messages: [RawZoneMessage], _ registry: [SchoolRegistryVersion]) throws -> Int {
@@ -196,7 +173,7 @@ public final class RawZoneStore {
                 w.field(m.schoolCode)
                 w.field(m.countyCode)
                 w.field(timestampMs: m.timestampMs)
-                w.field(m.compressed.map(SinkStore.byteaText))
+                w.field(m.compressed.flatMap { PGBytea($0).pgText })
                 w.field(m.originalSize.map(String.init))
                 w.field(Self.headersJSON(m.headers))
                 w.endRow()

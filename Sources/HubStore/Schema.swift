@@ -57,6 +57,7 @@ public struct HubSchema: Sendable {
             HeldNumbersMigration(),
             RegistryMigration(),
             ScenarioMigration(),
+            EntityStateMigration(),
         ]
     }
 }
@@ -69,19 +70,25 @@ protocol Migration: Sendable {
 }
 
 /// The DDL and merge statement of one published aggregate table.
-struct AggregateTableSQL {
-    let schema: String
-    let definition: AggregateDefinition
-    let stream: StreamDefinition
+public struct AggregateTableSQL: Sendable {
+    public let schema: String
+    public let definition: AggregateDefinition
+    public let stream: StreamDefinition
 
-    var qualified: String { "\(schema).\(definition.table)" }
-    var keyColumns: [String] { ["level", "region_code"] + definition.groupBy.map(\.column) }
+    public init(schema: String, definition: AggregateDefinition, stream: StreamDefinition) {
+        self.schema = schema
+        self.definition = definition
+        self.stream = stream
+    }
 
-    func groupType(_ field: String) -> String {
+    public var qualified: String { "\(schema).\(definition.table)" }
+    public var keyColumns: [String] { ["level", "region_code"] + definition.groupBy.map(\.column) }
+
+    public func groupType(_ field: String) -> String {
         stream.field(field)?.kind == .date ? "date" : "smallint"
     }
 
-    var createStatement: String {
+    public var createStatement: String {
         var columns = ["level text NOT NULL", "region_code text NOT NULL"]
         columns += definition.groupBy.map { "\($0.column) \(groupType($0.field)) NOT NULL" }
         columns += definition.measures.map { "\($0.column) bigint NOT NULL DEFAULT 0" }
@@ -91,7 +98,7 @@ struct AggregateTableSQL {
     }
 
     /// Adds staged deltas, in key order so concurrent sinks lock rows in the same order.
-    func mergeStatement(stage: String) -> String {
+    public func mergeStatement(stage: String) -> String {
         let cols = keyColumns + definition.measures.map(\.column)
         let updates = definition.measures.map { "\($0.column) = t.\($0.column) + EXCLUDED.\($0.column)" } + ["updated_at = now()"]
         return """

@@ -13,6 +13,24 @@ extension PGConnection {
     ///   rejected (bad value, constraint violation), or when the connection fails.
     @discardableResult
     public func copyIn(_ copySQL: String, _ body: (inout PGCopyWriter) throws -> Void) throws -> Int {
+        try startCopyIn(copySQL)
+        var writer = PGCopyWriter(connection: handle)
+        do {
+            try body(&writer)
+        } catch {
+            abortCopy("COPY aborted by the client: \(error)")
+            throw error
+        }
+        writer.flush()
+        if let failure = writer.failure {
+            abortCopy("COPY aborted by the client")
+            throw failure
+        }
+        return try endCopyIn(rowsWritten: writer.rowsWritten)
+    }
+
+    /// Sends the COPY statement and checks that the server now expects data.
+    func startCopyIn(_ copySQL: String) throws {
         let start = PQexec(handle, copySQL)
         let startStatus = start.map(PQresultStatus)
         if startStatus != PGRES_COPY_IN {
@@ -24,21 +42,10 @@ extension PGConnection {
             try check(start, accepting: [PGRES_COPY_IN])
         }
         PQclear(start)
+    }
 
-        var writer = PGCopyWriter(connection: handle)
-        do {
-            try body(&writer)
-        } catch {
-            _ = PQputCopyEnd(handle, "COPY aborted by the client: \(error)")
-            drainResults()
-            throw error
-        }
-        writer.flush()
-        if let failure = writer.failure {
-            _ = PQputCopyEnd(handle, "COPY aborted by the client")
-            drainResults()
-            throw failure
-        }
+    /// Ends the data and returns the server's row count.
+    func endCopyIn(rowsWritten: Int) throws -> Int {
         guard PQputCopyEnd(handle, nil) == 1 else {
             let error = PGError(connection: handle, context: "COPY could not be finished")
             drainResults()
@@ -47,12 +54,18 @@ extension PGConnection {
         let result = PQgetResult(handle)
         defer { PQclear(result); drainResults() }
         try check(result, accepting: [PGRES_COMMAND_OK])
-        return Int(String(cString: PQcmdTuples(result))) ?? writer.rowsWritten
+        return Int(String(cString: PQcmdTuples(result))) ?? rowsWritten
+    }
+
+    /// Abandons a COPY in progress; the server rolls back the statement.
+    func abortCopy(_ reason: String) {
+        _ = PQputCopyEnd(handle, reason)
+        drainResults()
     }
 
     /// Consumes the remaining results of the current command so the connection is ready
     /// for the next one.
-    private func drainResults() {
+    func drainResults() {
         while let result = PQgetResult(handle) {
             PQclear(result)
         }

@@ -1,4 +1,5 @@
 import HubStore
+import SinkCore
 import Kafka
 import Logging
 import Metrics

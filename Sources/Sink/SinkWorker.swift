@@ -5,15 +5,17 @@ import Kafka
 import Logging
 import Metrics
 import Postgres
+import SinkCore
 import Topology
 import WorkerRuntime
 
 /// The sink loop. Offsets live in PostgreSQL, not in Kafka: on assignment the sink starts
-/// from the offsets stored there, and every batch commits its state changes, aggregate deltas,
-/// quarantine rows and the new offsets in one transaction, fenced by compare-and-set on the
-/// stored offsets. If the database fails, the batch is dropped, the partitions are rewound to
-/// the stored offsets and the loop retries with backoff — memory stays at one batch.
-/// Quality alerts raised by a commit are published from the outbox once it is durable.
+/// from the offsets stored there (and loads the partitions' key filters in the same
+/// snapshot), and every batch commits its state changes, aggregate deltas, quarantine rows
+/// and the new offsets in one transaction, fenced by compare-and-set on the stored offsets.
+/// If the database fails, the batch is dropped, the partitions are rewound to the stored
+/// offsets and the loop retries with backoff — memory stays at one batch. Quality alerts
+/// raised by a commit are published from the outbox once it is durable.
 struct SinkWorker: PollLoopWorker {
     /// Messages taken per poll while filling a transaction.
     static let pollChunk = 256
@@ -28,23 +30,37 @@ struct SinkWorker: PollLoopWorker {
         let database = DatabaseAvailability(conninfo: settings.database, health: health, logger: logger, stop: stop)
         guard let db = database.connect() else { return }
         try database.retrying { try schema.migrate(db, topology: topology) }
-        let store = SinkStore(db: db, schema: schema, topology: topology)
+        var bits = MonitorBits(names: [:])
+        try database.retrying { bits = try MonitorBits.load(db, schema: schema) }
+
+        var streamOf: [String: StreamDefinition] = [:]
+        for s in topology.streams { streamOf[settings.topic(s.outputTopic)] = s }
+        let stdTopics = streamOf.mapValues(\.recordType)
+        let counts = try partitionCounts(Array(streamOf.keys))
+        try database.retrying {
+            try SinkPartitionState.pin(db, schema: schema, counts: counts)
+            try SinkPartitionState.recordSourceTopics(db, schema: schema, Dictionary(
+                topology.streams.map { ($0.recordType, settings.topic($0.sourceTopic)) }, uniquingKeysWith: { a, _ in a }))
+        }
+        var countOfType: [RecordType: Int32] = [:]
+        for (topic, n) in counts { if let t = stdTopics[topic] { countOfType[t] = n } }
+        let partitionState = SinkPartitionState(db: db, schema: schema, stdTopics: stdTopics, partitionCounts: countOfType)
+        let committer = SinkCommitter(db: db, schema: schema, topology: topology, bits: bits)
         health.set("database", true)
 
         let alertProducer = try KafkaProducer(config: WorkerMain.kafkaConfig(settings, ["linger.ms": "5"], logger: logger))
         let alerts = QualityAlertPublisher(producer: alertProducer, db: db, schema: schema, topology: topology,
                                            topic: settings.alertsTopic, logger: logger)
         try database.retrying { _ = try alerts.publishPending() }
-        let positions = StoredOffsetTracker(store: store, group: settings.group, logger: logger, stop: stop)
+        let positions = StoredOffsetTracker(store: partitionState, group: settings.group, logger: logger, stop: stop)
         let consumer = try KafkaConsumer(config: WorkerMain.kafkaConfig(settings, [
             "group.id": settings.group,
             "auto.offset.reset": "earliest",
         ], logger: logger), rebalanceListener: positions)
         defer { consumer.close() }
-        let stdTopics = topology.streams.map { settings.topic($0.outputTopic) }
-        try consumer.subscribe(stdTopics + [settings.quarantineTopic])
+        try consumer.subscribe(streamOf.keys.sorted() + [settings.quarantineTopic])
         health.set("broker", true)
-        logger.info("sink started", metadata: ["topics": "\(stdTopics + [settings.quarantineTopic])", "group": "\(settings.group)"])
+        logger.info("sink started", metadata: ["topics": "\(streamOf.keys.sorted() + [settings.quarantineTopic])", "group": "\(settings.group)"])
 
         let recordsIn = Counter(label: "hub_records_in_total", dimensions: [("stage", "sink")])
         let commits = Counter(label: "hub_sink_commits_total")
@@ -55,6 +71,7 @@ struct SinkWorker: PollLoopWorker {
         let batchSize = Recorder(label: "hub_batch_size", dimensions: [("stage", "sink")])
         var backoff = Backoff()
         let poison = PoisonReporter(stage: "sink", logger: logger)
+        var decoder = StdMessageDecoder(streams: streamOf, partitionCounts: counts, bits: bits, logger: logger)
 
         let lag = ConsumerLagReporter(stage: "sink")
         var outboxCheckedAt = ContinuousClock.now
@@ -85,17 +102,7 @@ struct SinkWorker: PollLoopWorker {
                 for m in messages {
                     guard positions.expected(m.topicPartition) != nil else { continue }  // revoked meanwhile
                     next[m.topicPartition] = max(next[m.topicPartition] ?? 0, m.offset + 1)
-                    guard let value = m.value else { continue }
-                    do {
-                        if m.topic == settings.quarantineTopic {
-                            batch.quarantine.append(try QuarantineUnit(decoding: value))
-                        } else {
-                            batch.records.append(contentsOf: try StandardRecordBatch.records(decodingMessage: value))
-                        }
-                    } catch {
-                        logger.error("unreadable internal message skipped", metadata: [
-                            "topic": "\(m.topic)", "partition": "\(m.partition)", "offset": "\(m.offset)", "error": "\(error)"])
-                    }
+                    decoder.decode(m, quarantineTopic: settings.quarantineTopic, into: &batch)
                 }
                 polled += messages.count
                 let room = recordBudget - batch.records.count - batch.quarantine.count
@@ -111,12 +118,12 @@ struct SinkWorker: PollLoopWorker {
             }
             for (tp, n) in next {
                 guard let expected = positions.expected(tp) else { continue }
-                batch.offsets.append((tp.topic, tp.partition, expected, n))
+                batch.offsets.append(OffsetAdvance(topic: tp.topic, partition: tp.partition, expected: expected, next: n))
             }
             if batch.isEmpty { continue }
             let started = ContinuousClock.now
             do {
-                let summary = try store.commit(group: settings.group, batch) {
+                let summary = try committer.commit(group: settings.group, batch, filters: partitionState.filters) {
                     TestKillPoint.sinkBeforeCommit.reach(detail: batch.offsetRanges)
                 }
                 TestKillPoint.sinkAfterCommit.reach(detail: batch.offsetRanges)
@@ -134,22 +141,41 @@ struct SinkWorker: PollLoopWorker {
                 health.set("database", true)
                 backoff.reset()
                 logger.debug("committed", metadata: ["messages": "\(polled)", "changes": "\(summary.stateChanges)",
-                                                     "stale": "\(summary.staleVersions)", "quarantined": "\(summary.newQuarantined)",
-                                                     "copies": "\(summary.redeliveredCopies)"])
+                                                     "created": "\(summary.created)", "stale": "\(summary.staleVersions)",
+                                                     "quarantined": "\(summary.newQuarantined)", "copies": "\(summary.redeliveredCopies)"])
             } catch is FencedError {
                 fenced.increment()
-                logger.warning("offsets moved on in the database; reloading them")
+                logger.warning("offsets moved on in the database; reloading them and the key filters")
                 try positions.rewind(consumer, reload: true)
             } catch {
                 retries.increment()
                 health.set("database", false)
                 let delay = backoff.next()
                 logger.warning("commit failed; rewinding and retrying", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
-                try? store.reconnect()
+                try? committer.reconnect()
                 try positions.rewind(consumer, reload: false)
                 sleep(delay, unless: stop)
             }
         }
         logger.info("sink stopped")
     }
+
+    /// The partition count of each std topic (the broker must have the topics).
+    private func partitionCounts(_ topics: [String]) throws -> [String: Int32] {
+        let config = WorkerMain.kafkaConfig(settings, [:], logger: logger)
+        var out: [String: Int32] = [:]
+        for t in topics {
+            guard let n = try KafkaAdmin.partitionCount(config: config, topic: t, timeout: .seconds(30)), let count = Int32(exactly: n),
+                  count > 0 else {
+                throw SinkSetupError("the broker has no topic \(t); create the topics with `hubctl topics create`")
+            }
+            out[t] = count
+        }
+        return out
+    }
+}
+
+struct SinkSetupError: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
 }

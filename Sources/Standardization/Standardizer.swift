@@ -120,7 +120,7 @@ public struct Standardizer: Sendable {
         let presentTexts = texts
 
         // 2. ID numbers.
-        var personCode: String?
+        var personCode: Digest32?
         var canonicalId: String?
         for j in fields.indices where fields[j].kind == .idNumber {
             guard let text = texts[j] else { continue }
@@ -136,7 +136,7 @@ public struct Standardizer: Sendable {
         }
 
         // 3. Codes, counts, dates and times.
-        var out = StandardRecord(type: stream.recordType, key: "", schoolCode: schoolCode ?? "", countyCode: "",
+        var out = StandardRecord(type: stream.recordType, key: Digest32(w0: 0, w1: 0, w2: 0, w3: 0), schoolCode: schoolCode ?? "", countyCode: "",
                                  updatedAtMicros: 0, position: source, replayed: replayed, sourceTimestampMs: sourceTimestampMs)
         for j in fields.indices {
             guard let text = texts[j] else { continue }
@@ -197,7 +197,8 @@ public struct Standardizer: Sendable {
             }
             out.key = personCode
         case .attendance:
-            out.key = schoolCode + "\u{1F}" + String(out.day ?? 0) + "\u{1F}" + String(out.grade ?? 0) + "\u{1F}" + (out.className ?? "")
+            out.key = StandardRecord.attendanceKey(school: schoolCode, day: out.day ?? 0, grade: out.grade ?? 0,
+                                                   className: out.className ?? "")
         }
         if !plan.monitors.isEmpty {
             (out.qualityChecked, out.qualityFailed) = plan.monitors.evaluate(

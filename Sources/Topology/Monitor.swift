@@ -8,9 +8,10 @@ import HubCore
 ///   standard record as two bit masks; the sink counts them against the current state (a newer
 ///   version retracts the older one's result), so redelivery never changes a count;
 /// - `quarantine` counts the stream's quarantined units (exactly once per source position);
-/// - uniqueness rules compare records with each other in the sink, across partitions;
-/// - `daily_report` and `baseline` look at whole days and run in `hubctl quality evaluate`
-///   (the scheduler's `quality_evaluate` task).
+/// - uniqueness rules compare persons with each other across the whole current state; they
+///   run in bulk in `hubctl quality evaluate` (the scheduler's `quality_report` task), over
+///   the state and the sink's log of reports by other schools;
+/// - `daily_report` and `baseline` look at whole days and run there too.
 public struct MonitorDefinition: Sendable {
     public enum Severity: String, Sendable, CaseIterable { case info, warning, critical }
 
@@ -64,7 +65,7 @@ public struct MonitorDefinition: Sendable {
     }
 
     /// Where the monitor's rule is evaluated.
-    public enum Stage: Sendable { case transform, sinkQuarantine, sinkUniqueness, dayEvaluation }
+    public enum Stage: Sendable { case transform, sinkQuarantine, uniquenessEvaluation, dayEvaluation }
 
     public var name: String
     public var description: String
@@ -80,7 +81,7 @@ public struct MonitorDefinition: Sendable {
     public var stage: Stage {
         switch rule {
         case .quarantine: return .sinkQuarantine
-        case .oneSchoolPerPerson, .uniqueLocalId: return .sinkUniqueness
+        case .oneSchoolPerPerson, .uniqueLocalId: return .uniquenessEvaluation
         case .dailyReport, .baseline: return .dayEvaluation
         default: return .transform
         }
@@ -113,10 +114,6 @@ public struct MonitorDefinition: Sendable {
     }
 }
 
-extension StreamDefinition {
-    /// The bit of `monitor` in a standard record's quality masks: its index in the stream.
-    public func monitorBit(_ name: String) -> Int? { monitors.firstIndex { $0.name == name } }
-}
 
 extension Topology {
     /// Every monitor of every stream, in file order.

@@ -66,7 +66,7 @@ public struct TopologyTestRunner: Sendable {
             }
         }
         var totals: [AggregateRowKey: [Int64]] = [:]
-        for (k, v) in deltas.rows where v.contains(where: { $0 != 0 }) { totals[k] = v }
+        for (k, v) in deltas.nonZero { totals[k] = v }
         for (k, v) in totals.sorted(by: { $0.key < $1.key }) {
             let groups = k.groups.map { g -> String in
                 let def = topology.streams.flatMap(\.aggregates).first { $0.table == k.table }
@@ -80,7 +80,7 @@ public struct TopologyTestRunner: Sendable {
 
     static func render(_ r: StandardRecord) -> String {
         var parts = ["standard \(r.type.rawValue)", "school=\(r.schoolCode)", "county=\(r.countyCode)"]
-        if r.type != .attendance { parts.append("person=\(r.key.prefix(12))") }
+        if r.type != .attendance { parts.append("person=\(r.key.hex.prefix(12))") }
         if let v = r.gender { parts.append("gender=\(v)") }
         if let v = r.grade { parts.append("grade=\(v)") }
         if let v = r.status { parts.append("status=\(v)") }

@@ -49,7 +49,11 @@ struct TransformWorker: PollLoopWorker {
             "message.max.bytes": String(settings.maxMessageBytes),
         ], logger: logger))
         let valueLimit = settings.maxInternalValueBytes
-        var publisher = TransformPublisher(producer: producer, quarantineTopic: settings.quarantineTopic, logger: logger)
+        var publisher = TransformPublisher(
+            producer: producer, quarantineTopic: settings.quarantineTopic,
+            monitorNames: Dictionary(topology.streams.map { (settings.topic($0.outputTopic), $0.monitors.map(\.name)) },
+                                     uniquingKeysWith: { a, _ in a }),
+            logger: logger)
         try consumer.subscribe([settings.ingestedTopic])
         health.set("broker", true)
 
@@ -163,9 +167,8 @@ private struct TransformOutput {
 /// Quarantine units go one message each, unchanged. Standard records go as
 /// ``StandardRecordBatch`` messages, one per (topic, partition) and batch, cut before
 /// ``StandardRecordBatch/maxRecordsPerMessage`` records or ``maxBytesPerMessage`` bytes. The partition is
-/// ``KafkaPartitioner/consistent(key:partitionCount:)`` of the entity key — the partition
-/// librdkafka's default partitioner chose when each record was its own keyed message — so an
-/// entity's versions stay on one partition, before and after batching. Partition counts come
+/// ``Digest32/partition(of:)`` of the entity key (its first four bytes modulo the count), so an
+/// entity's versions always meet in one sink partition, where its key filter lives. Partition counts come
 /// from metadata once per topic and are read again when the broker reports an unknown
 /// partition; the whole output is then sent again (duplicates are harmless downstream).
 private struct TransformPublisher {
@@ -174,11 +177,14 @@ private struct TransformPublisher {
     let producer: KafkaProducer
     let quarantineTopic: String
     let logger: Logger
+    /// Per output topic, the stream's monitors in mask-bit order (named in each message).
+    let monitorNames: [String: [String]]
     private var partitionCounts: [String: Int32] = [:]
 
-    init(producer: KafkaProducer, quarantineTopic: String, logger: Logger) {
+    init(producer: KafkaProducer, quarantineTopic: String, monitorNames: [String: [String]], logger: Logger) {
         self.producer = producer
         self.quarantineTopic = quarantineTopic
+        self.monitorNames = monitorNames
         self.logger = logger
     }
 
@@ -205,21 +211,22 @@ private struct TransformPublisher {
     }
 
     private func send(_ records: [StandardRecord], to topic: String, partitions: Int32) throws {
-        var batches = [StandardRecordBatchBuilder](repeating: StandardRecordBatchBuilder(capacity: 0), count: Int(partitions))
-        var firstKeys = [String](repeating: "", count: Int(partitions))
+        guard let first = records.first else { return }
+        let names = monitorNames[topic] ?? []
+        var batches = [StandardRecordBatchBuilder](
+            repeating: StandardRecordBatchBuilder(topic: first.position.topic, monitorNames: names, capacity: 0), count: Int(partitions))
+        var firstKeys = [Digest32](repeating: first.key, count: Int(partitions))
         for record in records {
-            let p = Int(KafkaPartitioner.consistent(key: record.key.utf8, partitionCount: partitions))
-            let encoded = record.encoded()
-            if !batches[p].isEmpty && (batches[p].count >= StandardRecordBatch.maxRecordsPerMessage
-                                       || batches[p].byteCount(afterAppending: encoded.count) > Self.maxBytesPerMessage) {
-                try producer.send(topic: topic, partition: Int32(p), key: Array(firstKeys[p].utf8), value: batches[p].encoded())
-                batches[p] = StandardRecordBatchBuilder(capacity: Self.maxBytesPerMessage)
-            }
+            let p = Int(record.key.partition(of: partitions))
             if batches[p].isEmpty { firstKeys[p] = record.key }
-            batches[p].append(encodedRecord: encoded)
+            let size = batches[p].append(record)
+            if batches[p].count >= StandardRecordBatch.maxRecordsPerMessage || size > Self.maxBytesPerMessage {
+                try producer.send(topic: topic, partition: Int32(p), key: firstKeys[p].bytes, value: batches[p].encoded())
+                batches[p].removeAll()
+            }
         }
         for p in batches.indices where !batches[p].isEmpty {
-            try producer.send(topic: topic, partition: Int32(p), key: Array(firstKeys[p].utf8), value: batches[p].encoded())
+            try producer.send(topic: topic, partition: Int32(p), key: firstKeys[p].bytes, value: batches[p].encoded())
         }
     }
 

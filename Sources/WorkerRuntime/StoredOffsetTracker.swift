@@ -35,7 +35,7 @@ public final class StoredOffsetTracker: KafkaRebalanceListener, @unchecked Senda
         while true {
             do {
                 let loaded = try store.loadOffsets(group: group, partitions: partitions.map { ($0.topic, $0.partition) })
-                let out = partitions.map { TopicPartitionOffset($0, offset: loaded["\($0.topic)#\($0.partition)"] ?? 0) }
+                let out = partitions.map { TopicPartitionOffset($0, offset: loaded[StoredOffsets.key($0.topic, $0.partition)] ?? 0) }
                 for o in out { set(o.topicPartition, o.offset) }
                 logger.info("partitions assigned", metadata: ["partitions": "\(out.map(\.description))"])
                 return out
@@ -54,6 +54,7 @@ public final class StoredOffsetTracker: KafkaRebalanceListener, @unchecked Senda
 
     public func partitionsRevoked(_ partitions: [TopicPartition]) {
         positions.withLock { m in for tp in partitions { m[tp] = nil } }
+        store.forget(partitions: partitions.map { ($0.topic, $0.partition) })
         logger.info("partitions revoked", metadata: ["partitions": "\(partitions.map(\.description))"])
     }
 
@@ -63,7 +64,7 @@ public final class StoredOffsetTracker: KafkaRebalanceListener, @unchecked Senda
         let assigned = try consumer.assignment()
         if reload {
             let loaded = try store.loadOffsets(group: group, partitions: assigned.map { ($0.topic, $0.partition) })
-            for tp in assigned { set(tp, loaded["\(tp.topic)#\(tp.partition)"] ?? 0) }
+            for tp in assigned { set(tp, loaded[StoredOffsets.key(tp.topic, tp.partition)] ?? 0) }
         }
         for tp in assigned {
             guard let offset = expected(tp) else { continue }

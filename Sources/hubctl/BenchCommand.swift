@@ -4,6 +4,7 @@ import Foundation
 import HubCore
 import HubStore
 import Postgres
+import SinkCore
 import Standardization
 import Topology
 import Zstd
@@ -104,11 +105,11 @@ struct BenchCommand: AsyncParsableCommand {
         let ids = (0..<records).map { Self.id($0) }
         measure("person code (HMAC-SHA256)", records: records) {
             var n = 0
-            for id in ids where key.personCode(canonicalId: id).utf8.count == 64 { n += 1 }
+            for id in ids where key.personCode(canonicalId: id).w0 != 0 { n += 1 }
             return n
         }
         measure("standard record encode + decode", records: records) {
-            let r = StandardRecord(type: .student, key: String(repeating: "a", count: 64), schoolCode: "3133000001", countyCode: "330106",
+            let r = StandardRecord(type: .student, key: Digest32(w0: 1, w1: 2, w2: 3, w3: 4), schoolCode: "3133000001", countyCode: "330106",
                                    updatedAtMicros: 1, position: position, gender: 1, grade: 11, status: 1)
             var n = 0
             for _ in 0..<records where (try? StandardRecord(decoding: r.encoded())) != nil { n += 1 }
@@ -134,9 +135,11 @@ struct BenchCommand: AsyncParsableCommand {
         let schema = HubSchema(name: "bench_sink_\(getpid())")
         try schema.migrate(db, topology: topology)
         defer { _ = try? db.execute("DROP SCHEMA \(schema.name) CASCADE; DROP SCHEMA \(schema.privateName) CASCADE") }
-        let store = SinkStore(db: db, schema: schema, topology: topology)
+        let committer = SinkCommitter(db: db, schema: schema, topology: topology, bits: try MonitorBits.load(db, schema: schema))
         let topic = "bench.std.student"
-        _ = try store.loadOffsets(group: "bench", partitions: [(topic, 0)])
+        let partitions = SinkPartitionState(db: db, schema: schema, stdTopics: [topic: .student], partitionCounts: [.student: 1])
+        _ = try partitions.loadOffsets(group: "bench", partitions: [(topic, 0)])
+        let pseudonymizer = Pseudonymizer(secret: Array("bench-secret".utf8))
         var next: Int64 = 0
         func commitAll(version: Int64, poisoned: Bool = false) throws -> Int {
             var changed = 0
@@ -146,16 +149,17 @@ struct BenchCommand: AsyncParsableCommand {
                 let poison = poisoned ? (start + end) / 2 : -1
                 for n in start..<end {
                     let className: String? = n == poison ? "1\u{0}班" : nil
-                    let gender = Int16(1 + n % 2), grade = Int16(11 + n % 6), birthDay = 17_900 + Int32(n % 365)
-                    let position = SourcePosition(topic: topic, partition: 0, offset: next, row: 0)
-                    batch.records.append(StandardRecord(
-                        type: .student, key: "bench-\(n)", schoolCode: Self.school(n), countyCode: "330106",
-                        updatedAtMicros: 1_788_228_000_000_000 + version, position: position,
-                        gender: gender, grade: grade, status: 1, className: className, birthDay: birthDay, localIdCode: "G\(n)"))
+                    batch.append(StandardRecord(
+                        type: .student, key: pseudonymizer.personCode(canonicalId: "bench-\(n)"), schoolCode: Self.school(n),
+                        countyCode: "330106", updatedAtMicros: 1_788_228_000_000_000 + version,
+                        position: SourcePosition(topic: topic, partition: 0, offset: next, row: 0),
+                        gender: Int16(1 + n % 2), grade: Int16(11 + n % 6), status: 1, className: className,
+                        birthDay: 17_900 + Int32(n % 365), localIdCode: pseudonymizer.pseudonym(domain: "registry_no", "G\(n)")),
+                        partition: 0)
                 }
-                batch.offsets = [(topic, 0, next, next + 1)]
+                batch.offsets = [OffsetAdvance(topic: topic, partition: 0, expected: next, next: next + 1)]
                 next += 1
-                let summary = try store.commit(group: "bench", batch)
+                let summary = try committer.commit(group: "bench", batch, filters: partitions.filters)
                 changed += summary.stateChanges + summary.isolated.count
             }
             return changed

@@ -17,7 +17,7 @@ struct QualityCommand: AsyncParsableCommand {
 
     struct Evaluate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Evaluate the day-level monitors (daily report deadline, volume baseline) for a range of days, then publish alerts.")
+            abstract: "Evaluate the day-level monitors (daily report deadline, volume baseline) for a range of days and the uniqueness monitors over the whole current state, then publish alerts.")
         @OptionGroup var common: CommonOptions
         @Option(name: .long, help: "First day, YYYY-MM-DD (Beijing). Default: yesterday.") var from: String?
         @Option(name: .long, help: "Last day, YYYY-MM-DD. Default: --from.") var to: String?

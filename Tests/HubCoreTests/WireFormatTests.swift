@@ -59,17 +59,17 @@ struct WireFormatTests {
 
     @Test("StandardRecord round-trips with every optional set and unset")
     func standard() throws {
-        let full = StandardRecord(type: .student, key: String(repeating: "ab", count: 32), schoolCode: "3133000001",
+        let full = StandardRecord(type: .student, key: Digest32(hex: String(repeating: "ab", count: 32))!, schoolCode: "3133000001",
                                   countyCode: "330106", updatedAtMicros: 1_788_220_800_123_456, position: position,
                                   gender: 2, grade: 33, status: 4, day: -1, className: "1班", expected: Int64.max,
-                                  present: 0, birthDay: 14_672, localIdCode: "ff", replayed: true)
+                                  present: 0, birthDay: 14_672, localIdCode: Digest32.sha256([0xFF]), replayed: true)
         #expect(try StandardRecord(decoding: full.encoded()) == full)
         for type in RecordType.allCases {
-            let bare = StandardRecord(type: type, key: "", schoolCode: "", countyCode: "", updatedAtMicros: Int64.min,
+            let bare = StandardRecord(type: type, key: Digest32(w0: 0, w1: 0, w2: 0, w3: 0), schoolCode: "", countyCode: "", updatedAtMicros: Int64.min,
                                       position: SourcePosition(topic: "t", partition: -1, offset: -1, row: -1))
             #expect(try StandardRecord(decoding: bare.encoded()) == bare)
         }
-        let extremes = StandardRecord(type: .attendance, key: "k", schoolCode: "s", countyCode: "c", updatedAtMicros: 0,
+        let extremes = StandardRecord(type: .attendance, key: Digest32(w0: 1, w1: 2, w2: 3, w3: 4), schoolCode: "s", countyCode: "c", updatedAtMicros: 0,
                                       position: position, gender: Int16.min, grade: Int16.max, day: Int32.min, expected: Int64.min,
                                       birthDay: Int32.max)
         #expect(try StandardRecord(decoding: extremes.encoded()) == extremes)
@@ -98,17 +98,17 @@ struct WireFormatTests {
 
     @Test("every truncation of a StandardRecord throws")
     func truncatedStandard() {
-        let r = StandardRecord(type: .teacher, key: "k", schoolCode: "3133000001", countyCode: "330106", updatedAtMicros: 5,
+        let r = StandardRecord(type: .teacher, key: Digest32(w0: 1, w1: 2, w2: 3, w3: 4), schoolCode: "3133000001", countyCode: "330106", updatedAtMicros: 5,
                                position: position, gender: 1, grade: 11, status: 1, day: 3, className: "c", expected: 30,
-                               present: 29, birthDay: 2, localIdCode: "x", replayed: false)
+                               present: 29, birthDay: 2, localIdCode: Digest32.sha256([0x78]), replayed: false)
         expectEveryPrefixThrows(r.encoded()) { try StandardRecord(decoding: $0) }
-        let bare = StandardRecord(type: .teacher, key: "k", schoolCode: "s", countyCode: "c", updatedAtMicros: 5, position: position)
+        let bare = StandardRecord(type: .teacher, key: Digest32(w0: 1, w1: 2, w2: 3, w3: 4), schoolCode: "s", countyCode: "c", updatedAtMicros: 5, position: position)
         expectEveryPrefixThrows(bare.encoded()) { try StandardRecord(decoding: $0) }
     }
 
     @Test("an unknown version byte is rejected")
     func unknownVersion() {
-        let r = StandardRecord(type: .teacher, key: "k", schoolCode: "s", countyCode: "c", updatedAtMicros: 5, position: position)
+        let r = StandardRecord(type: .teacher, key: Digest32(w0: 1, w1: 2, w2: 3, w3: 4), schoolCode: "s", countyCode: "c", updatedAtMicros: 5, position: position)
         var bytes = r.encoded()
         bytes[0] = 99
         #expect(throws: WireFormatError.self) { try StandardRecord(decoding: bytes) }

@@ -141,14 +141,20 @@ struct QualityMonitorTests {
         #expect(killed.offsetRanges.keys.contains { $0.contains("std.student#") }, "\(killed)")
         try f.h.start(.sink)
         try f.waitUntilCaughtUp()
+        try f.evaluate()
         // Checked: the enrolled claims per school and day (P2's claim at A is now "transferred").
         try expect(f, "student_enrolled_once",
                    rows: ["\(a)|\(d1)": [5, 2], "\(b)|\(d2)": [2, 1], "\(c)|\(d2)": [1, 1]],
                    breaches: ["\(a)|\(d1)", "\(b)|\(d2)", "\(c)|\(d2)"])
-        // Rows are kept only for the persons two schools reported (P1–P3, two schools each);
+        // Other schools' reports are logged only for the persons two schools reported (P1–P3);
         // P4–P6 have exactly the claim their current state implies.
-        let stored = try f.h.query("SELECT count(*), count(DISTINCT grp) FROM hub.quality_claims WHERE monitor = 'student_enrolled_once'")
-        #expect(stored.int(0, 0) == 6 && stored.int(0, 1) == 3)
+        let logged = try f.h.query("SELECT count(DISTINCT entity_key), count(*) FILTER (WHERE school_code <> $1) FROM hub.school_claims", [a])
+        #expect(logged.int(0, 0) == 3 && logged.int(0, 1) == 0)
+        // Evaluating again changes nothing and raises no second alert.
+        try f.evaluate()
+        try expect(f, "student_enrolled_once",
+                   rows: ["\(a)|\(d1)": [5, 2], "\(b)|\(d2)": [2, 1], "\(c)|\(d2)": [1, 1]],
+                   breaches: ["\(a)|\(d1)", "\(b)|\(d2)", "\(c)|\(d2)"])
     }
 
     @Test func studentRegistryNumberUniqueAcrossPartitions() throws {
@@ -163,14 +169,16 @@ struct QualityMonitorTests {
         try f.send("raw.student", [F.student(3, school: b, [("XJH", "G330106201905102222")]),
                                    F.student(4, school: b, [("XJH", "G330106201905102222")])], partition: 2)
         try f.waitUntilCaughtUp()
+        try f.evaluate()
         #expect(try f.results("student_registry_no_unique")["\(b)|\(d1)"] == [2, 2])
         try f.send("raw.student", [F.student(4, school: b, time: "2026-09-01 09:00:00", [("XJH", "G330106201905103333")])],
                    partition: 2)
         try f.waitUntilCaughtUp()
+        try f.evaluate()
         try expect(f, "student_registry_no_unique", rows: ["\(a)|\(d1)": [2, 1], "\(c)|\(d1)": [1, 1], "\(b)|\(d1)": [2, 0]],
                    breaches: ["\(a)|\(d1)", "\(c)|\(d1)", "\(b)|\(d1)"])
-        // The numbers held are read from the current state; no claim rows are kept for them.
-        #expect(try f.h.query("SELECT count(*) FROM hub.quality_claims WHERE monitor = 'student_registry_no_unique'").int(0, 0) == 0)
+        // The numbers held are read from the current state; nothing is logged for them.
+        #expect(try f.h.query("SELECT count(*) FROM hub.school_claims").int(0, 0) == 0)
     }
 
     @Test func studentCountyMatchesRegistry() throws {
@@ -228,6 +236,7 @@ struct QualityMonitorTests {
                                    F.teacher(4, school: a)], partition: 0)
         try f.send("raw.teacher", [F.teacher(3, school: b, [("JGH", "S1")])], partition: 1)
         try f.waitUntilCaughtUp()
+        try f.evaluate()
         try expect(f, "teacher_staff_no_unique", rows: ["\(a)|\(d1)": [3, 2], "\(b)|\(d1)": [1, 0]], breaches: ["\(a)|\(d1)"])
     }
 
@@ -240,6 +249,7 @@ struct QualityMonitorTests {
         try f.send("raw.teacher", [F.teacher(2, school: b, time: "2026-09-02 08:00:00", [("RZZT", "0")]), F.teacher(3, school: b)],
                    partition: 2)
         try f.waitUntilCaughtUp()
+        try f.evaluate()
         try expect(f, "teacher_active_once", rows: ["\(a)|\(d1)": [2, 1], "\(c)|\(d2)": [1, 1], "\(b)|\(d1)": [1, 0]],
                    breaches: ["\(a)|\(d1)", "\(c)|\(d2)"])
     }

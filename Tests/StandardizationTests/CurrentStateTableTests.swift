@@ -11,7 +11,7 @@ struct CurrentStateTableTests {
 
     func version(_ key: String = "p1", at micros: Int64 = t0, partition: Int32 = 0, offset: Int64, row: Int32 = 0,
                  grade: Int16 = 11, type: RecordType = .student) -> StandardRecord {
-        StandardRecord(type: type, key: key, schoolCode: "3133000001", countyCode: "330106", updatedAtMicros: micros,
+        StandardRecord(type: type, key: Digest32.sha256(Array(key.utf8)), schoolCode: "3133000001", countyCode: "330106", updatedAtMicros: micros,
                        position: SourcePosition(topic: "raw.student", partition: partition, offset: offset, row: row),
                        gender: 1, grade: grade, status: 1)
     }

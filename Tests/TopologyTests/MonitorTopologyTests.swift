@@ -55,7 +55,7 @@ struct MonitorTopologyTests {
         let stages = Dictionary(grouping: monitors, by: \.stage).mapValues(\.count)
         #expect(stages[.transform] ?? 0 >= 10)
         #expect(stages[.sinkQuarantine] == 2)
-        #expect(stages[.sinkUniqueness] == 4)
+        #expect(stages[.uniquenessEvaluation] == 4)
         #expect(stages[.dayEvaluation] == 2)
     }
 

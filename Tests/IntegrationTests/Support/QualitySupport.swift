@@ -45,6 +45,12 @@ final class QualityFixture: @unchecked Sendable {
 
     func waitUntilCaughtUp() throws { try h.waitUntilCaughtUp() }
 
+    /// Runs the bulk evaluation the uniqueness monitors are computed by (what the scheduler's
+    /// `quality_report` task runs), which also publishes the alerts it raised.
+    func evaluate() throws {
+        _ = try h.hubctl(["quality", "evaluate", "--from", "2026-09-01", "--to", "2026-09-02"])
+    }
+
     // MARK: records
 
     /// A valid `std` student: person `n` born on `birth`, primary 1 (age 7 on 1 Sept 2026).

@@ -3,11 +3,13 @@ import HubCore
 import HubStore
 import Postgres
 import TestSupport
+import SinkCore
 import Topology
 
-/// A fresh database migrated with the shipped topology, a sink store on it, and builders for
-/// standard records written plainly (the sink's input, without going through Transform).
-struct SinkFixture {
+/// A fresh database migrated with the shipped topology, a sink committer on it (one std
+/// partition), and builders for standard records written plainly (the sink's input, without
+/// going through Transform).
+struct PoisonFixture {
     static let topology: Topology = {
         var url = URL(fileURLWithPath: #filePath)
         for _ in 0..<3 { url.deleteLastPathComponent() }
@@ -24,31 +26,39 @@ struct SinkFixture {
     static let stdTopic = "std.mixed"
 
     let db: PGConnection
-    let store: SinkStore
+    let schema = HubSchema(name: "hub")
+    let committer: SinkCommitter
+    let state: SinkPartitionState
 
     init(_ name: String) throws {
         db = try PGConnection(conninfo: TestServices.createDatabase(prefix: name))
-        let schema = HubSchema(name: "hub")
         try schema.migrate(db, topology: Self.topology)
-        store = SinkStore(db: db, schema: schema, topology: Self.topology)
-        _ = try store.loadOffsets(group: Self.group, partitions: [(Self.stdTopic, 0)])
+        committer = SinkCommitter(db: db, schema: schema, topology: Self.topology, bits: try MonitorBits.load(db, schema: schema))
+        state = SinkPartitionState(db: db, schema: schema, stdTopics: [Self.stdTopic: .student], partitionCounts: [.student: 1])
+        _ = try state.loadOffsets(group: Self.group, partitions: [(Self.stdTopic, 0)])
+    }
+
+    func commit(_ batch: SinkBatch) throws -> SinkCommitSummary {
+        try committer.commit(group: Self.group, batch, filters: state.filters)
     }
 
     /// A batch consuming `count` messages from offset `from` of the one std partition.
     static func batch(_ records: [StandardRecord], _ quarantine: [QuarantineUnit] = [], from: Int64, count: Int64) -> SinkBatch {
         var b = SinkBatch()
-        b.records = records
+        for r in records { b.append(r, partition: 0) }
         b.quarantine = quarantine
-        b.offsets = [(stdTopic, 0, from, from + count)]
+        b.offsets = [OffsetAdvance(topic: stdTopic, partition: 0, expected: from, next: from + count)]
         return b
     }
 
+    static func key(_ person: Int) -> Digest32 { Digest32(w0: 0, w1: 0, w2: 0, w3: UInt64(person)) }
+
     static func student(_ person: Int, school: String, micros: Int64, offset: Int64, status: Int16 = 1, grade: Int16 = 11,
                         gender: Int16 = 1, localId: String? = nil, checked: UInt64 = 0, failed: UInt64 = 0) -> StandardRecord {
-        var r = StandardRecord(type: .student, key: String(format: "%064x", person), schoolCode: school,
+        var r = StandardRecord(type: .student, key: Self.key(person), schoolCode: school,
                                countyCode: schools[school] ?? "330106", updatedAtMicros: micros,
                                position: SourcePosition(topic: "raw.student", partition: 0, offset: offset, row: 0),
-                               gender: gender, grade: grade, status: status, localIdCode: localId,
+                               gender: gender, grade: grade, status: status, localIdCode: localId.map { Digest32.sha256(Array($0.utf8)) },
                                sourceTimestampMs: 1_788_228_000_000 + offset)
         r.qualityChecked = checked
         r.qualityFailed = failed & checked
@@ -56,7 +66,7 @@ struct SinkFixture {
     }
 
     static func teacher(_ person: Int, school: String, micros: Int64, offset: Int64, active: Bool) -> StandardRecord {
-        StandardRecord(type: .teacher, key: String(format: "%064x", person), schoolCode: school,
+        StandardRecord(type: .teacher, key: Self.key(person), schoolCode: school,
                        countyCode: schools[school] ?? "330106", updatedAtMicros: micros,
                        position: SourcePosition(topic: "raw.teacher", partition: 0, offset: offset, row: 0),
                        gender: 2, status: active ? 1 : 0, sourceTimestampMs: 1_788_228_000_000 + offset)
@@ -64,7 +74,7 @@ struct SinkFixture {
 
     static func attendance(school: String, day: Int32, className: String, expected: Int64, present: Int64, micros: Int64,
                            offset: Int64, row: Int32 = 0) -> StandardRecord {
-        StandardRecord(type: .attendance, key: school + "\u{1F}" + String(day) + "\u{1F}11\u{1F}" + className,
+        StandardRecord(type: .attendance, key: StandardRecord.attendanceKey(school: school, day: day, grade: 11, className: className),
                        schoolCode: school, countyCode: schools[school] ?? "330106", updatedAtMicros: micros,
                        position: SourcePosition(topic: "raw.attendance", partition: 1, offset: offset, row: row),
                        grade: 11, day: day, className: className, expected: expected, present: present,
@@ -125,7 +135,12 @@ struct SinkFixture {
         out["teacher_agg"] = try rows("SELECT level, region_code, teachers FROM hub.teacher_agg WHERE teachers <> 0 ORDER BY 1, 2")
         out["attendance_agg"] = try rows("SELECT level, region_code, day, expected, present FROM hub.attendance_agg WHERE expected <> 0 OR present <> 0 ORDER BY 1, 2, 3")
         out["quality_results"] = try rows("SELECT monitor, school_code, day, checked, failed FROM hub.quality_results WHERE checked <> 0 OR failed <> 0 ORDER BY 1, 2, 3")
-        out["quality_claims"] = try rows("SELECT * FROM hub.quality_claims ORDER BY 1, 2, 3")
+        // The uniqueness monitors' results, from the state and the claims log.
+        _ = try QualityEvaluation(db: db, schema: schema, topology: Self.topology).evaluate(from: 20_697, to: 20_697, nowMs: 0)
+        out["uniqueness_results"] = try rows("""
+            SELECT q.monitor, school_code, day, checked, failed FROM hub.quality_results q JOIN hub.quality_monitors m USING (monitor)
+            WHERE m.rule IN ('one_school_per_person', 'unique_local_id') AND (checked <> 0 OR failed <> 0) ORDER BY 1, 2, 3
+            """)
         out["quality_activity"] = try rows("SELECT record_type, school_code, day, records, first_arrival FROM hub.quality_activity WHERE records <> 0 ORDER BY 1, 2, 3")
         out["school_regions"] = try rows("SELECT school_code, county_code FROM hub.school_regions ORDER BY 1")
         out["quarantine"] = try rows("""

@@ -4,6 +4,7 @@ import HubStore
 import Postgres
 import TestSupport
 import Testing
+import SinkCore
 import Topology
 
 /// The sink's offset fence (SPEC §4 "Exactly once"; README "the sink's one transaction"): a
@@ -21,7 +22,7 @@ struct SinkFenceTests {
     }
 
     static func student(_ key: String, offset: Int64) -> StandardRecord {
-        StandardRecord(type: .student, key: key, schoolCode: "3133000001", countyCode: "330106",
+        StandardRecord(type: .student, key: Digest32.sha256(Array(key.utf8)), schoolCode: "3133000001", countyCode: "330106",
                        updatedAtMicros: 1_788_220_800_000_000 + offset,
                        position: SourcePosition(topic: "raw.student", partition: 0, offset: offset, row: 0),
                        gender: 1, grade: 11, status: 1)
@@ -30,10 +31,15 @@ struct SinkFenceTests {
     static func batch(_ records: [StandardRecord], quarantine: [QuarantineUnit] = [],
                       offsets: [(String, Int32, Int64, Int64)]) -> SinkBatch {
         var b = SinkBatch()
-        b.records = records
+        // One std partition per record as its key says (the sink worker enforces it).
+        for r in records { b.append(r, partition: r.key.partition(of: 2)) }
         b.quarantine = quarantine
-        b.offsets = offsets.map { (topic: $0.0, partition: $0.1, expected: $0.2, next: $0.3) }
+        b.offsets = offsets.map { OffsetAdvance(topic: $0.0, partition: $0.1, expected: $0.2, next: $0.3) }
         return b
+    }
+
+    static func commit(_ sink: (committer: SinkCommitter, state: SinkPartitionState), _ batch: SinkBatch) throws -> SinkCommitSummary {
+        try sink.committer.commit(group: group, batch, filters: sink.state.filters)
     }
 
     /// Students counted at the province, the quarantine rows and the stored offsets.
@@ -50,15 +56,18 @@ struct SinkFenceTests {
         let schema = HubSchema(name: "hub")
         let ownerDB = try PGConnection(conninfo: conninfo), zombieDB = try PGConnection(conninfo: conninfo)
         try schema.migrate(ownerDB, topology: topology)
-        let owner = SinkStore(db: ownerDB, schema: schema, topology: topology)
-        let zombie = SinkStore(db: zombieDB, schema: schema, topology: topology)
+        func sink(_ db: PGConnection) throws -> (committer: SinkCommitter, state: SinkPartitionState) {
+            (SinkCommitter(db: db, schema: schema, topology: topology, bits: try MonitorBits.load(db, schema: schema)),
+             SinkPartitionState(db: db, schema: schema, stdTopics: [Self.topic: .student], partitionCounts: [.student: 2]))
+        }
+        let owner = try sink(ownerDB), zombie = try sink(zombieDB)
         let partitions = [(topic: Self.topic, partition: Int32(0)), (topic: Self.topic, partition: Int32(1))]
 
         // Both read the stored offsets (0); the owner then commits twice on partition 0.
-        #expect(try owner.loadOffsets(group: Self.group, partitions: partitions) == ["\(Self.topic)#0": 0, "\(Self.topic)#1": 0])
-        #expect(try zombie.loadOffsets(group: Self.group, partitions: partitions) == ["\(Self.topic)#0": 0, "\(Self.topic)#1": 0])
-        _ = try owner.commit(group: Self.group, Self.batch([Self.student("a", offset: 1)], offsets: [(Self.topic, 0, 0, 1)]))
-        _ = try owner.commit(group: Self.group, Self.batch([Self.student("b", offset: 2)], offsets: [(Self.topic, 0, 1, 2)]))
+        #expect(try owner.state.loadOffsets(group: Self.group, partitions: partitions) == ["\(Self.topic)#0": 0, "\(Self.topic)#1": 0])
+        #expect(try zombie.state.loadOffsets(group: Self.group, partitions: partitions) == ["\(Self.topic)#0": 0, "\(Self.topic)#1": 0])
+        _ = try Self.commit(owner, Self.batch([Self.student("a", offset: 1)], offsets: [(Self.topic, 0, 0, 1)]))
+        _ = try Self.commit(owner, Self.batch([Self.student("b", offset: 2)], offsets: [(Self.topic, 0, 1, 2)]))
         let before = try Self.published(ownerDB)
         #expect(before == ["2", "0", "\(Self.topic)#0@2,\(Self.topic)#1@0"])
 
@@ -68,20 +77,20 @@ struct SinkFenceTests {
                                   recordType: .student, reason: .invalidCode, field: "XBM", detail: "test", schoolCode: "3133000001",
                                   raw: Array("{}".utf8), record: nil)
         #expect(throws: FencedError.self) {
-            try zombie.commit(group: Self.group, Self.batch([Self.student("zombie", offset: 3)], quarantine: [unit],
+            try Self.commit(zombie, Self.batch([Self.student("zombie", offset: 3)], quarantine: [unit],
                                                             offsets: [(Self.topic, 0, 0, 5)]))
         }
         #expect(try Self.published(ownerDB) == before)
         // One stale partition refuses the batch even when the other partition's offset is current.
         #expect(throws: FencedError.self) {
-            try zombie.commit(group: Self.group, Self.batch([Self.student("zombie", offset: 3)],
+            try Self.commit(zombie, Self.batch([Self.student("zombie", offset: 3)],
                                                             offsets: [(Self.topic, 1, 0, 1), (Self.topic, 0, 1, 3)]))
         }
         #expect(try Self.published(ownerDB) == before)
 
         // After reloading (what the sink does when fenced) the same connection commits normally.
-        #expect(try zombie.loadOffsets(group: Self.group, partitions: partitions)["\(Self.topic)#0"] == 2)
-        _ = try zombie.commit(group: Self.group, Self.batch([Self.student("c", offset: 4)], offsets: [(Self.topic, 0, 2, 3)]))
+        #expect(try zombie.state.loadOffsets(group: Self.group, partitions: partitions)["\(Self.topic)#0"] == 2)
+        _ = try Self.commit(zombie, Self.batch([Self.student("c", offset: 4)], offsets: [(Self.topic, 0, 2, 3)]))
         #expect(try Self.published(ownerDB) == ["3", "0", "\(Self.topic)#0@3,\(Self.topic)#1@0"])
     }
 }

@@ -1,0 +1,158 @@
+import CLibPQ
+
+/// Appends rows to a `COPY … FROM STDIN (FORMAT binary)`; handed to the body of
+/// ``PGConnection/copyInBinary(_:_:)``.
+///
+/// The binary format needs no escaping and no number formatting: each field is its length
+/// and its bytes in network order, so a row of integers costs a few stores. PostgreSQL parses
+/// it about twice as fast as text (measured: 1M 21-column state rows, 1.7 µs per row binary
+/// against 3–4 µs as text). Values must match the column types exactly (`int8` takes 8 bytes,
+/// `int4` 4, `int2` 2, `date` the days since 2000-01-01 as 4 bytes, `timestamptz` the
+/// microseconds since 2000-01-01 UTC as 8 bytes, `text` UTF-8 bytes without NUL).
+///
+/// A row starts with ``beginRow(fields:)`` and then exactly that many field calls. Sending
+/// errors are remembered and reported when the COPY finishes.
+public struct PGBinaryCopyWriter {
+    static let batchSize = 256 * 1024
+    /// Days and microseconds from the Unix epoch to PostgreSQL's (2000-01-01).
+    static let postgresEpochDays: Int32 = 10_957
+    static let postgresEpochMicros: Int64 = 946_684_800_000_000
+
+    private let connection: OpaquePointer
+    private var buffer: [UInt8] = []
+    private(set) var rowsWritten = 0
+    private(set) var failure: PGError?
+
+    init(connection: OpaquePointer) {
+        self.connection = connection
+        buffer.reserveCapacity(Self.batchSize + 8192)
+        // Signature, flags (no OIDs), header-extension length.
+        buffer.append(contentsOf: [0x50, 0x47, 0x43, 0x4F, 0x50, 0x59, 0x0A, 0xFF, 0x0D, 0x0A, 0x00])
+        append32(0)
+        append32(0)
+    }
+
+    /// Starts a row of `fields` fields.
+    public mutating func beginRow(fields: Int16) {
+        if buffer.count >= Self.batchSize { flush() }
+        append16(UInt16(bitPattern: fields))
+        rowsWritten += 1
+    }
+
+    /// SQL NULL.
+    public mutating func null() { append32(UInt32.max) }
+
+    /// An `int2` field.
+    public mutating func int16(_ v: Int16) {
+        append32(2)
+        append16(UInt16(bitPattern: v))
+    }
+
+    /// An `int4` field.
+    public mutating func int32(_ v: Int32) {
+        append32(4)
+        append32(UInt32(bitPattern: v))
+    }
+
+    /// An `int8` field.
+    public mutating func int64(_ v: Int64) {
+        append32(8)
+        append64(UInt64(bitPattern: v))
+    }
+
+    /// An `int2` field, or NULL.
+    public mutating func int16(_ v: Int16?) { if let v { int16(v) } else { null() } }
+    /// An `int4` field, or NULL.
+    public mutating func int32(_ v: Int32?) { if let v { int32(v) } else { null() } }
+    /// An `int8` field, or NULL.
+    public mutating func int64(_ v: Int64?) { if let v { int64(v) } else { null() } }
+
+    /// A `bool` field.
+    public mutating func bool(_ v: Bool) {
+        append32(1)
+        buffer.append(v ? 1 : 0)
+    }
+
+    /// A `date` field from days since 1970-01-01, or NULL. Days outside PostgreSQL's `date`
+    /// range are the caller's to reject; the arithmetic here cannot trap.
+    public mutating func date(daysSince1970 days: Int32?) {
+        guard let days else { return null() }
+        int32(days &- Self.postgresEpochDays)
+    }
+
+    /// A `timestamptz` field from microseconds since 1970-01-01 UTC, or NULL.
+    public mutating func timestamp(microsSince1970 micros: Int64?) {
+        guard let micros else { return null() }
+        int64(micros &- Self.postgresEpochMicros)
+    }
+
+    /// A `bytea` (or, for valid UTF-8 without NUL, `text`) field of raw bytes.
+    public mutating func bytes<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+        append32(UInt32(truncatingIfNeeded: bytes.count))
+        buffer.append(contentsOf: bytes)
+    }
+
+    /// A `text` field, or NULL. The caller guarantees no NUL character (PostgreSQL refuses
+    /// it; the standardiser quarantines such values before they get here).
+    public mutating func text(_ value: String?) {
+        guard var value else { return null() }
+        value.withUTF8 { utf8 in self.bytes(utf8) }
+    }
+
+    /// Sends whatever is buffered.
+    mutating func flush() {
+        defer { buffer.removeAll(keepingCapacity: true) }
+        guard failure == nil, !buffer.isEmpty else { return }
+        let sent = buffer.withUnsafeBufferPointer { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { chars in
+                PQputCopyData(connection, chars.baseAddress, Int32(chars.count))
+            }
+        }
+        if sent != 1 {
+            failure = PGError(connection: connection, context: "COPY data could not be sent")
+        }
+    }
+
+    /// The trailer that ends the data.
+    mutating func finish() {
+        append16(UInt16.max)
+        flush()
+    }
+
+    @inline(__always) private mutating func append16(_ v: UInt16) {
+        buffer.append(UInt8(truncatingIfNeeded: v >> 8))
+        buffer.append(UInt8(truncatingIfNeeded: v))
+    }
+
+    @inline(__always) private mutating func append32(_ v: UInt32) {
+        withUnsafeBytes(of: v.bigEndian) { buffer.append(contentsOf: $0) }
+    }
+
+    @inline(__always) private mutating func append64(_ v: UInt64) {
+        withUnsafeBytes(of: v.bigEndian) { buffer.append(contentsOf: $0) }
+    }
+}
+
+extension PGConnection {
+    /// Bulk-loads rows with `COPY … FROM STDIN (FORMAT binary)`; `copySQL` must say
+    /// `WITH (FORMAT binary)`. When `body` throws, the COPY is aborted and the error rethrown.
+    ///
+    /// - Returns: the number of rows copied, as reported by the server.
+    @discardableResult
+    public func copyInBinary(_ copySQL: String, _ body: (inout PGBinaryCopyWriter) throws -> Void) throws -> Int {
+        try startCopyIn(copySQL)
+        var writer = PGBinaryCopyWriter(connection: handle)
+        do {
+            try body(&writer)
+        } catch {
+            abortCopy("COPY aborted by the client: \(error)")
+            throw error
+        }
+        writer.finish()
+        if let failure = writer.failure {
+            abortCopy("COPY aborted by the client")
+            throw failure
+        }
+        return try endCopyIn(rowsWritten: writer.rowsWritten)
+    }
+}

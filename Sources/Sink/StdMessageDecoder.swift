@@ -1,0 +1,64 @@
+import HubCore
+import Kafka
+import Logging
+import SinkCore
+import Topology
+
+/// Turns consumed messages into a ``SinkBatch``: standard-zone batches (masks moved to the
+/// stable monitor bits), and dead letters. A standard record that is not where its key says it
+/// must be (another record type than its topic's, or a partition its key does not map to) is
+/// a protocol violation the key filters cannot tolerate: it is quarantined, never applied.
+struct StdMessageDecoder {
+    let streams: [String: StreamDefinition]
+    let partitionCounts: [String: Int32]
+    let bits: MonitorBits
+    let logger: Logger
+    private var remaps: [String: MaskRemap] = [:]
+
+    init(streams: [String: StreamDefinition], partitionCounts: [String: Int32], bits: MonitorBits, logger: Logger) {
+        self.streams = streams
+        self.partitionCounts = partitionCounts
+        self.bits = bits
+        self.logger = logger
+    }
+
+    mutating func decode(_ m: KafkaMessage, quarantineTopic: String, into batch: inout SinkBatch) {
+        guard let value = m.value else { return }
+        do {
+            if m.topic == quarantineTopic {
+                batch.quarantine.append(try QuarantineUnit(decoding: value))
+                return
+            }
+            guard let stream = streams[m.topic], let count = partitionCounts[m.topic] else { return }
+            let decoded = try StandardRecordBatch.decodeMessage(value)
+            // Legacy messages name no monitors: their bits follow the topology's order.
+            let declared = decoded.monitorNames.isEmpty ? stream.monitors.map(\.name) : decoded.monitorNames
+            let cacheKey = "\(stream.recordType.rawValue)|" + declared.joined(separator: ",")
+            let remap = remaps[cacheKey] ?? bits.remap(stream.recordType, declared: declared)
+            remaps[cacheKey] = remap
+            for var r in decoded.records {
+                guard r.type == stream.recordType, r.key.partition(of: count) == m.partition else {
+                    batch.quarantine.append(misrouted(r, m, count))
+                    continue
+                }
+                r.qualityChecked = remap.apply(r.qualityChecked)
+                r.qualityFailed = remap.apply(r.qualityFailed) & r.qualityChecked
+                batch.append(r, partition: m.partition)
+            }
+        } catch {
+            logger.error("unreadable internal message skipped", metadata: [
+                "topic": "\(m.topic)", "partition": "\(m.partition)", "offset": "\(m.offset)", "error": "\(error)"])
+        }
+    }
+
+    private func misrouted(_ r: StandardRecord, _ m: KafkaMessage, _ count: Int32) -> QuarantineUnit {
+        logger.error("standard record on the wrong topic or partition quarantined", metadata: [
+            "topic": "\(m.topic)", "partition": "\(m.partition)", "offset": "\(m.offset)",
+            "source": "\(r.position.topic)/\(r.position.partition)@\(r.position.offset)#\(r.position.row)"])
+        return QuarantineUnit(
+            position: r.position, timestampMs: r.sourceTimestampMs, recordType: r.type, reason: .malformed, field: nil,
+            detail: "standard record of type \(r.type.rawValue) on \(m.topic) partition \(m.partition); its key belongs to partition "
+                + "\(r.key.partition(of: count)) (drain std.* before changing partition counts or upgrading)",
+            schoolCode: SchoolCode.dimension(r.schoolCode), raw: r.encoded(), record: nil)
+    }
+}

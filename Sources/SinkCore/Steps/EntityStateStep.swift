@@ -1,0 +1,179 @@
+import Foundation
+import HubCore
+import HubStore
+import Postgres
+
+/// Step: the current state. For each entity of the batch, its newest incoming version
+/// replaces the stored one when it is newer (SPEC §4: later *updated at*, then source
+/// position); an older or equal version changes nothing.
+///
+/// Keys the partition's filter has never seen are new: they are inserted without a read.
+/// The others are read in one probe through the key-hash index; a replaced version is
+/// deleted by its row location in the same transaction, so `entity_state` holds exactly one
+/// row per entity. No row lock is needed: only the owner of a partition (the offset fence)
+/// writes its entities.
+struct EntityStateStep {
+    let schema: HubSchema
+
+    /// The columns of `entity_state` as written, in COPY order.
+    static let columns = [
+        "record_type", "key_hash", "entity_key", "school_code", "county_code", "updated_at_us", "src_partition",
+        "src_offset", "src_row", "gender", "grade", "status", "day", "class_name", "expected", "present",
+        "birth_date", "local_id", "source_time", "q_checked", "q_failed", "stored_at",
+    ]
+
+    /// Applies `records` (with the std partition each came from) and returns the changes.
+    func apply(_ db: PGConnection, records: [StandardRecord], partitions: [Int32], filters: EntityKeyFilters,
+               storedAtMicros: Int64) throws -> StateChanges {
+        var changes = StateChanges(records: records)
+        var index: [EntityID: Int] = [:]
+        index.reserveCapacity(records.count)
+        changes.entityOfRecord.reserveCapacity(records.count)
+        for (i, r) in records.enumerated() {
+            let id = EntityID(type: r.type, key: r.key)
+            if let e = index[id] {
+                let kept = records[changes.entities[e].best].version
+                if kept == r.version { changes.copies += 1 }
+                if kept < r.version { changes.entities[e].best = i }
+                changes.entityOfRecord.append(Int32(truncatingIfNeeded: e))
+            } else {
+                index[id] = changes.entities.count
+                changes.entityOfRecord.append(Int32(truncatingIfNeeded: changes.entities.count))
+                changes.entities.append(.init(id: id, partition: i < partitions.count ? partitions[i] : -1, best: i))
+            }
+        }
+        try probe(db, &changes, index: index, filters: filters)
+
+        var replacedLocations: [String] = []
+        for e in changes.entities.indices {
+            let entity = changes.entities[e]
+            if let old = entity.old, !(old.version < records[entity.best].version) {
+                if old.version == records[entity.best].version { changes.copies += 1 } else { changes.staleEntities += 1 }
+                continue
+            }
+            changes.entities[e].changed = true
+            changes.changed.append(e)
+            if let location = entity.oldLocation { replacedLocations.append(location) }
+        }
+        if !replacedLocations.isEmpty {
+            try db.query("DELETE FROM \(schema.name).entity_state WHERE ctid = ANY($1::tid[])",
+                         bind: PGArray.text(replacedLocations))
+        }
+        try insert(db, changes, storedAtMicros: storedAtMicros)
+        for e in changes.changed where changes.entities[e].old == nil {
+            let entity = changes.entities[e]
+            filters.insert(entity.id.type, partition: entity.partition, entity.id.key)
+        }
+        return changes
+    }
+
+    /// Reads the stored versions of the entities the filters may have seen.
+    private func probe(_ db: PGConnection, _ changes: inout StateChanges, index: [EntityID: Int], filters: EntityKeyFilters) throws {
+        var hashes: [Int64] = []
+        for e in changes.entities where filters.mightContain(e.id.type, partition: e.partition, e.id.key) {
+            hashes.append(e.id.key.prefix64)
+        }
+        guard !hashes.isEmpty else { return }
+        let r = try db.queryBinary("""
+            SELECT ctid::text AS location, \(Self.columns.dropLast().joined(separator: ", "))
+            FROM \(schema.name).entity_state WHERE key_hash = ANY($1::bigint[])
+            """, bind: PGArray.integers(hashes))
+        let row = try StoredRow.Columns(r)
+        for i in 0..<r.rowCount {
+            let old = try row.record(r, i)
+            guard let e = index[EntityID(type: old.type, key: old.key)] else { continue }  // another type, same hash
+            changes.entities[e].old = old
+            changes.entities[e].oldLocation = r.text(i, row.location)
+        }
+    }
+
+    /// Writes the changed entities' new versions, in key-hash order (index inserts in order
+    /// touch fewer pages: measured 3.0 against 4.6 µs per row).
+    private func insert(_ db: PGConnection, _ changes: StateChanges, storedAtMicros: Int64) throws {
+        guard !changes.changed.isEmpty else { return }
+        let order = changes.changed.map { changes.entities[$0].best }
+            .sorted { changes.records[$0].key.prefix64 < changes.records[$1].key.prefix64 }
+        try db.copyInBinary("COPY \(schema.name).entity_state (\(Self.columns.joined(separator: ", "))) FROM STDIN WITH (FORMAT binary)") { w in
+            for i in order { Self.write(changes.records[i], storedAtMicros: storedAtMicros, &w) }
+        }
+    }
+
+    static func write(_ r: StandardRecord, storedAtMicros: Int64, _ w: inout PGBinaryCopyWriter) {
+        w.beginRow(fields: Int16(columns.count))
+        w.int16(Int16(r.type.wireCode))
+        w.int64(r.key.prefix64)
+        w.bytes(r.key.bytes)
+        w.text(r.schoolCode)
+        w.text(r.countyCode)
+        w.int64(r.updatedAtMicros)
+        w.int32(r.position.partition)
+        w.int64(r.position.offset)
+        w.int32(r.position.row)
+        w.int16(r.gender)
+        w.int16(r.grade)
+        w.int16(r.status)
+        w.date(daysSince1970: r.day)
+        w.text(r.className)
+        w.int64(r.expected)
+        w.int64(r.present)
+        w.date(daysSince1970: r.birthDay)
+        if let id = r.localIdCode { w.bytes(id.bytes) } else { w.null() }
+        w.timestamp(microsSince1970: MessageTime.known(r.sourceTimestampMs).map { $0 * 1000 })
+        w.int64(Int64(bitPattern: r.qualityChecked))
+        w.int64(Int64(bitPattern: r.qualityFailed))
+        w.timestamp(microsSince1970: storedAtMicros)
+    }
+}
+
+/// A stored `entity_state` row read back as the version it holds.
+enum StoredRow {
+    struct Columns {
+        let location, type, key, school, county, updated, partition, offset, row: Int
+        let gender, grade, status, day, className, expected, present, birth, localId, sourceTime, checked, failed: Int
+
+        init(_ r: PGBinaryResult) throws {
+            location = try r.column("location")
+            type = try r.column("record_type")
+            key = try r.column("entity_key")
+            school = try r.column("school_code")
+            county = try r.column("county_code")
+            updated = try r.column("updated_at_us")
+            partition = try r.column("src_partition")
+            offset = try r.column("src_offset")
+            row = try r.column("src_row")
+            gender = try r.column("gender")
+            grade = try r.column("grade")
+            status = try r.column("status")
+            day = try r.column("day")
+            className = try r.column("class_name")
+            expected = try r.column("expected")
+            present = try r.column("present")
+            birth = try r.column("birth_date")
+            localId = try r.column("local_id")
+            sourceTime = try r.column("source_time")
+            checked = try r.column("q_checked")
+            failed = try r.column("q_failed")
+        }
+
+        func record(_ r: PGBinaryResult, _ i: Int) throws -> StandardRecord {
+            guard let type = RecordType(wireCode: UInt8(truncatingIfNeeded: try r.requiredInteger(i, type))),
+                  let keyBytes = r.bytes(i, key), let digest = Digest32(bytes: keyBytes) else {
+                throw PGDecodingError(column: "record_type/entity_key", row: i, reason: .unparsable("entity"))
+            }
+            func small(_ c: Int) throws -> Int16? { try r.integer(i, c).map { Int16(truncatingIfNeeded: $0) } }
+            let position = SourcePosition(topic: "", partition: Int32(truncatingIfNeeded: try r.requiredInteger(i, partition)),
+                                          offset: try r.requiredInteger(i, offset),
+                                          row: Int32(truncatingIfNeeded: try r.requiredInteger(i, row)))
+            var record = StandardRecord(
+                type: type, key: digest, schoolCode: r.text(i, school) ?? "", countyCode: r.text(i, county) ?? "",
+                updatedAtMicros: try r.requiredInteger(i, updated), position: position,
+                gender: try small(gender), grade: try small(grade), status: try small(status), day: try r.date(i, day),
+                className: r.text(i, className), expected: try r.integer(i, expected), present: try r.integer(i, present),
+                birthDay: try r.date(i, birth), localIdCode: r.bytes(i, localId).flatMap { Digest32(bytes: $0) },
+                sourceTimestampMs: (try r.timestampMicros(i, sourceTime)).map { $0 / 1000 } ?? 0)
+            record.qualityChecked = UInt64(bitPattern: try r.requiredInteger(i, checked))
+            record.qualityFailed = UInt64(bitPattern: try r.requiredInteger(i, failed))
+            return record
+        }
+    }
+}

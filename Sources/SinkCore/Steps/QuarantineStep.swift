@@ -1,0 +1,72 @@
+import HubCore
+import HubStore
+import Postgres
+
+/// Step: the quarantine. One row per distinct source position (SPEC §4: redelivery and replay
+/// never add one), with the raw bytes in the private schema; returns the units stored for
+/// the first time (the quarantine monitors count those).
+struct QuarantineStep {
+    let schema: HubSchema
+
+    static func stagingSQL(_ s: HubSchema) -> String { """
+        CREATE TEMP TABLE IF NOT EXISTS stage_quarantine (LIKE \(s.name).quarantine INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;
+        CREATE TEMP TABLE IF NOT EXISTS stage_quarantine_raw (LIKE \(s.privateName).quarantine_raw) ON COMMIT DELETE ROWS;
+        """ }
+
+    static let columns = ["src_topic", "src_partition", "src_offset", "src_row", "reason", "field", "detail", "record_type",
+                          "school_code", "message_time"]
+    static let rawColumns = ["src_topic", "src_partition", "src_offset", "src_row", "raw", "record"]
+
+    func apply(_ db: PGConnection, _ units: [QuarantineUnit]) throws -> [QuarantineUnit] {
+        guard !units.isEmpty else { return [] }
+        var seen: Set<SourcePosition> = []
+        let unique = units.filter { seen.insert($0.position).inserted }
+        try db.copyIn("COPY stage_quarantine (\(Self.columns.joined(separator: ", "))) FROM STDIN") { w in
+            for u in unique {
+                w.field(u.position.topic)
+                w.field(u.position.partition)
+                w.field(u.position.offset)
+                w.field(u.position.row)
+                w.field(u.reason.rawValue)
+                w.field(u.field)
+                w.field(u.detail)
+                w.field(u.recordType?.rawValue)
+                w.field(SchoolCode.dimension(u.schoolCode))
+                w.field(timestampMs: u.timestampMs)
+                w.endRow()
+            }
+        }
+        try db.copyIn("COPY stage_quarantine_raw (\(Self.rawColumns.joined(separator: ", "))) FROM STDIN") { w in
+            for u in unique {
+                w.field(u.position.topic)
+                w.field(u.position.partition)
+                w.field(u.position.offset)
+                w.field(u.position.row)
+                w.field(PGBytea(u.raw).pgText)
+                if let record = u.record {
+                    var bw = BinaryWriter()
+                    record.encode(into: &bw)
+                    w.field(PGBytea(bw.bytes).pgText)
+                } else {
+                    w.field(nil as String?)
+                }
+                w.endRow()
+            }
+        }
+        let inserted = try db.query("""
+            INSERT INTO \(schema.name).quarantine SELECT * FROM stage_quarantine
+            ORDER BY src_topic, src_partition, src_offset, src_row ON CONFLICT DO NOTHING
+            RETURNING src_topic, src_partition, src_offset, src_row
+            """)
+        try db.execute("""
+            INSERT INTO \(schema.privateName).quarantine_raw SELECT * FROM stage_quarantine_raw
+            ORDER BY src_topic, src_partition, src_offset, src_row ON CONFLICT DO NOTHING
+            """)
+        var stored: Set<SourcePosition> = []
+        for row in inserted.rows {
+            stored.insert(SourcePosition(topic: try row.decode("src_topic"), partition: try row.decode("src_partition"),
+                                         offset: try row.decode("src_offset"), row: try row.decode("src_row")))
+        }
+        return unique.filter { stored.contains($0.position) }
+    }
+}
