@@ -89,9 +89,11 @@ enum Fixture {
         fuzzCheck(record.countyCode == county, "county \(record.countyCode), registry says \(county)")
         switch record.type {
         case .student, .teacher:
-            fuzzCheck(record.key.utf8.count == 64 && record.key.utf8.allSatisfy { isLowerHex($0) }, "person code is not 64 hex digits")
+            fuzzCheck(record.key.hex.utf8.count == 64 && record.key.hex.utf8.allSatisfy { isLowerHex($0) }, "person code is not 64 hex digits")
         case .attendance:
-            fuzzCheck(record.key.hasPrefix(record.schoolCode + "\u{1F}"), "attendance key does not start with the school")
+            fuzzCheck(record.key == StandardRecord.attendanceKey(school: record.schoolCode, day: record.day ?? 0, grade: record.grade ?? 0,
+                                                                   className: record.className ?? ""),
+                      "attendance key is not the hash of school, day, grade and class")
         }
         for code in [record.gender, record.grade, record.status].compactMap({ $0 }) {
             fuzzCheck(code >= 0, "negative code \(code)")
