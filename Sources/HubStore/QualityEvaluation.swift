@@ -27,48 +27,67 @@ public struct QualityEvaluation {
         self.topology = topology
     }
 
-    /// Evaluates every day-level monitor for the days `from...to` (days since the epoch)
-    /// that are complete at `nowMs`: past the report deadline, or over for volume.
-    public func evaluate(from: Int32, to: Int32, nowMs: Int64) throws -> Summary {
-        let s = schema.name
-        return try db.transaction { db in
+    /// The monitors one evaluation covers.
+    public enum Scope: String, Sendable, CaseIterable {
+        /// The day-level monitors for the days asked, and the uniqueness monitors.
+        case all
+        /// Only the day-level monitors (`daily_report`, `baseline`).
+        case days
+        /// Only the uniqueness monitors (over the whole current state).
+        case uniqueness
+    }
+
+    /// Evaluates, in one transaction, every day-level monitor for the days `from...to` (days
+    /// since the epoch) that are complete at `nowMs` (past the report deadline, or over for
+    /// volume), and the uniqueness monitors over the whole current state.
+    public func evaluate(from: Int32, to: Int32, nowMs: Int64, scope: Scope = .all) throws -> Summary {
+        try db.transaction { db in
             var summary = Summary()
-            let schoolRows = try db.query("SELECT school_code FROM \(s).school_regions ORDER BY 1")
-            let schools = (0..<schoolRows.rowCount).compactMap { schoolRows.value($0, 0) }
-            var firstDays: [RecordType: [String: Int32]] = [:]
-            for m in topology.monitors where m.stage == .dayEvaluation {
-                summary.monitors += 1
-                var results: [(key: QualityRowKey, checked: Int64, failed: Int64)] = []
-                var evaluatedDays: [Int32] = []
-                for day in from...max(from, to) where day <= to {
-                    guard let rows = try evaluate(m, day: day, schools: schools, nowMs: nowMs, firstDays: &firstDays) else { continue }
-                    evaluatedDays.append(day)
-                    results += rows
-                }
-                guard !evaluatedDays.isEmpty else { continue }
-                summary.days += evaluatedDays.count
-                try db.query("DELETE FROM \(s).quality_results WHERE monitor = $1 AND day - date '1970-01-01' = ANY($2::int[])",
-                             [m.name, PGArrayLiteral.integers(evaluatedDays)])
-                if !results.isEmpty {
-                    try db.query("""
-                        INSERT INTO \(s).quality_results (monitor, school_code, day, checked, failed)
-                        SELECT $1, school, date '1970-01-01' + d, c, f
-                        FROM unnest($2::text[], $3::int[], $4::bigint[], $5::bigint[]) AS x(school, d, c, f) ORDER BY 2, 3
-                        """, [m.name, PGArrayLiteral.codes(results.map(\.key.school)),
-                              PGArrayLiteral.integers(results.map(\.key.day)),
-                              PGArrayLiteral.integers(results.map(\.checked)),
-                              PGArrayLiteral.integers(results.map(\.failed))])
-                }
-                summary.checked += results.reduce(0) { $0 + $1.checked }
-                summary.failed += results.reduce(0) { $0 + $1.failed }
-                summary.alerts += try QualityAlerts.raise(db, schema: schema, topology: topology, rows: results)
+            if scope != .uniqueness {
+                try evaluateDays(from: from, to: to, nowMs: nowMs, into: &summary)
             }
-            let uniqueness = try UniquenessEvaluation(db: db, schema: schema, topology: topology).evaluate()
-            summary.monitors += topology.monitors.filter { $0.stage == .uniquenessEvaluation }.count
-            summary.checked += uniqueness.reduce(0) { $0 + $1.checked }
-            summary.failed += uniqueness.reduce(0) { $0 + $1.failed }
-            summary.alerts += try QualityAlerts.raise(db, schema: schema, topology: topology, rows: uniqueness)
+            if scope != .days {
+                let uniqueness = try UniquenessEvaluation(db: db, schema: schema, topology: topology).evaluate()
+                summary.monitors += topology.monitors.filter { $0.stage == .uniquenessEvaluation }.count
+                summary.checked += uniqueness.reduce(0) { $0 + $1.checked }
+                summary.failed += uniqueness.reduce(0) { $0 + $1.failed }
+                summary.alerts += try QualityAlerts.raise(db, schema: schema, topology: topology, rows: uniqueness)
+            }
             return summary
+        }
+    }
+
+    private func evaluateDays(from: Int32, to: Int32, nowMs: Int64, into summary: inout Summary) throws {
+        let s = schema.name
+        let schoolRows = try db.query("SELECT school_code FROM \(s).school_regions ORDER BY 1")
+        let schools = (0..<schoolRows.rowCount).compactMap { schoolRows.value($0, 0) }
+        var firstDays: [RecordType: [String: Int32]] = [:]
+        for m in topology.monitors where m.stage == .dayEvaluation {
+            summary.monitors += 1
+            var results: [(key: QualityRowKey, checked: Int64, failed: Int64)] = []
+            var evaluatedDays: [Int32] = []
+            for day in from...max(from, to) where day <= to {
+                guard let rows = try evaluate(m, day: day, schools: schools, nowMs: nowMs, firstDays: &firstDays) else { continue }
+                evaluatedDays.append(day)
+                results += rows
+            }
+            guard !evaluatedDays.isEmpty else { continue }
+            summary.days += evaluatedDays.count
+            try db.query("DELETE FROM \(s).quality_results WHERE monitor = $1 AND day - date '1970-01-01' = ANY($2::int[])",
+                         [m.name, PGArrayLiteral.integers(evaluatedDays)])
+            if !results.isEmpty {
+                try db.query("""
+                    INSERT INTO \(s).quality_results (monitor, school_code, day, checked, failed)
+                    SELECT $1, school, date '1970-01-01' + d, c, f
+                    FROM unnest($2::text[], $3::int[], $4::bigint[], $5::bigint[]) AS x(school, d, c, f) ORDER BY 2, 3
+                    """, [m.name, PGArrayLiteral.codes(results.map(\.key.school)),
+                          PGArrayLiteral.integers(results.map(\.key.day)),
+                          PGArrayLiteral.integers(results.map(\.checked)),
+                          PGArrayLiteral.integers(results.map(\.failed))])
+            }
+            summary.checked += results.reduce(0) { $0 + $1.checked }
+            summary.failed += results.reduce(0) { $0 + $1.failed }
+            summary.alerts += try QualityAlerts.raise(db, schema: schema, topology: topology, rows: results)
         }
     }
 

@@ -21,6 +21,8 @@ struct QualityCommand: AsyncParsableCommand {
         @OptionGroup var common: CommonOptions
         @Option(name: .long, help: "First day, YYYY-MM-DD (Beijing). Default: yesterday.") var from: String?
         @Option(name: .long, help: "Last day, YYYY-MM-DD. Default: --from.") var to: String?
+        @Option(name: .long, help: "Which monitors: all, days (daily report, baseline) or uniqueness (over the whole current state). Default all.")
+        var only: String = "all"
 
         func run() async throws {
             let ctx = try Context(common)
@@ -29,9 +31,13 @@ struct QualityCommand: AsyncParsableCommand {
             let first = try from.map { try Int32(parseDay($0, "--from").daysSinceEpoch) } ?? today - 1
             let last = try to.map { try Int32(parseDay($0, "--to").daysSinceEpoch) } ?? first
             guard first <= last else { throw ValidationError("--from must not be after --to") }
+            guard let scope = QualityEvaluation.Scope(rawValue: only) else {
+                throw ValidationError("--only must be all, days or uniqueness, not \"\(only)\"")
+            }
             let db = try ctx.database()
-            let summary = try QualityEvaluation(db: db, schema: ctx.schema, topology: ctx.topology).evaluate(from: first, to: last, nowMs: now)
-            say("evaluated \(summary.monitors) day-level monitor(s) over \(summary.days) monitor-day(s): \(summary.checked) checked, "
+            let summary = try QualityEvaluation(db: db, schema: ctx.schema, topology: ctx.topology)
+                .evaluate(from: first, to: last, nowMs: now, scope: scope)
+            say("evaluated \(summary.monitors) monitor(s), day-level ones over \(summary.days) monitor-day(s): \(summary.checked) checked, "
                 + "\(summary.failed) failed, \(summary.alerts.count) new alert(s)")
             try publishAlerts(ctx, db: db)
         }

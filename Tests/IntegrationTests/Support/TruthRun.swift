@@ -123,6 +123,9 @@ final class TruthRun: @unchecked Sendable {
     /// Every difference between the published tables and the truth, one line each
     /// (`table key: actual ≠ expected`), at most `limit` per table; empty when equal.
     func differences(_ expected: TruthExpectations, limit: Int = 25) throws -> [String] {
+        // The uniqueness monitors are evaluated in bulk over the current state (what the
+        // scheduler's daily task runs); idempotent, so comparing twice is harmless.
+        _ = try h.hubctl(["quality", "evaluate", "--only", "uniqueness"])
         var out: [String] = []
         func compare<V: Equatable>(_ table: String, _ actual: [String: V], _ expected: [String: V]) {
             let keys = Set(actual.keys).union(expected.keys).sorted().filter { actual[$0] != expected[$0] }

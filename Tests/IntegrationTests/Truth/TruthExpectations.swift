@@ -7,8 +7,9 @@
 ///
 /// Monitors covered: every per-record monitor (completeness, validity, consistency,
 /// referential, timeliness `arrival_lag`), both `quarantine` monitors and the four uniqueness
-/// monitors. Not covered: the day-level `daily_report` and `baseline` monitors (they need
-/// `hubctl quality evaluate`, which the truth's runs do not call; no rows are expected).
+/// monitors (the runs evaluate them with `hubctl quality evaluate --only uniqueness` before
+/// comparing). Not covered: the day-level `daily_report` and `baseline` monitors (the truth's
+/// runs do not evaluate days; no rows are expected).
 struct TruthExpectations {
     /// `level|region|grade|gender` → students (no zero rows).
     var enrollment: [String: Int] = [:]
