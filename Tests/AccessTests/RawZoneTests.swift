@@ -150,7 +150,8 @@ struct RawZonePoisonTests {
                                   timestampMs: i == 2 ? 9_000_000_000_000_000 : 1_000, topic: "ref.school", partition: 0, offset: Int64(i))
         }
         let stored = try store.commit(group: "archive", messages, registry: versions,
-                                      offsets: [("raw.student", 0, 0, 10), ("ref.school", 0, 0, 3)])
+                                      offsets: [OffsetAdvance(topic: "raw.student", partition: 0, expected: 0, next: 10),
+                                                OffsetAdvance(topic: "ref.school", partition: 0, expected: 0, next: 3)])
         #expect(stored == 12)
         #expect(store.isolatedInLastCommit.map(\.position) == ["raw.student/0@6", "ref.school/0@1"])
         #expect(store.isolatedInLastCommit.allSatisfy { $0.detail.contains("SQLSTATE 23514") })
@@ -160,7 +161,7 @@ struct RawZonePoisonTests {
         #expect(try f.db.query("SELECT string_agg(next_offset::text, ',' ORDER BY topic) FROM hub.sink_offsets WHERE consumer_group = 'archive'")
                 .value(0, 0) == "10,3")
         #expect(throws: FencedError.self) {
-            try store.commit(group: "archive", messages, registry: versions, offsets: [("raw.student", 0, 0, 10)])
+            try store.commit(group: "archive", messages, registry: versions, offsets: [OffsetAdvance(topic: "raw.student", partition: 0, expected: 0, next: 10)])
         }
     }
 }
