@@ -124,9 +124,11 @@ struct SinkWorker: PollLoopWorker {
             let started = ContinuousClock.now
             do {
                 let summary = try committer.commit(group: settings.group, batch, filters: partitionState.filters) {
-                    TestKillPoint.sinkBeforeCommit.reach(detail: batch.offsetRanges)
+                    if TestKillPoint.sinkBeforeCommit.reach(detail: batch.offsetRanges) {
+                        _ = try? db.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+                    }
                 }
-                TestKillPoint.sinkAfterCommit.reach(detail: batch.offsetRanges)
+                if TestKillPoint.sinkAfterCommit.reach(detail: batch.offsetRanges) { throw CommitReplyLost() }
                 redelivery.committed(readAgain: readAgain, copies: summary.redeliveredCopies, logger: logger)
                 for o in batch.offsets { positions.set(TopicPartition(topic: o.topic, partition: o.partition), o.next) }
                 commits.increment()
@@ -146,18 +148,39 @@ struct SinkWorker: PollLoopWorker {
             } catch is FencedError {
                 fenced.increment()
                 logger.warning("offsets moved on in the database; reloading them and the key filters")
-                try positions.rewind(consumer, reload: true)
+                try rewindReloading(positions, consumer)
             } catch {
                 retries.increment()
                 health.set("database", false)
                 let delay = backoff.next()
-                logger.warning("commit failed; rewinding and retrying", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
                 try? committer.reconnect()
-                try positions.rewind(consumer, reload: false)
+                // A lost connection leaves the COMMIT's outcome unknown: the stored offsets say
+                // what happened, so they are read again. (Were the cached ones kept, the fence
+                // would refuse the next attempt if the commit had gone through, and reload then.)
+                if (error as? PGError)?.isConnectionError == true || error is CommitReplyLost {
+                    logger.warning("commit outcome unknown (connection lost); reloading the stored offsets",
+                                   metadata: ["error": "\(error)", "retry_in": "\(delay)"])
+                    try rewindReloading(positions, consumer)
+                } else {
+                    logger.warning("commit failed; rewinding and retrying", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
+                    try positions.rewind(consumer, reload: false)
+                }
                 sleep(delay, unless: stop)
             }
         }
         logger.info("sink stopped")
+    }
+
+    /// Seeks back to the stored offsets read again from the database (the key filters with
+    /// them); when the database cannot be read now, to the offsets known here — if those are
+    /// stale, the fence refuses the next commit and this runs again.
+    private func rewindReloading(_ positions: StoredOffsetTracker, _ consumer: KafkaConsumer) throws {
+        do {
+            try positions.rewind(consumer, reload: true)
+        } catch {
+            logger.warning("cannot read the stored offsets now; rewinding to the known ones", metadata: ["error": "\(error)"])
+            try positions.rewind(consumer, reload: false)
+        }
     }
 
     /// The partition count of each std topic (the broker must have the topics).
@@ -173,6 +196,12 @@ struct SinkWorker: PollLoopWorker {
         }
         return out
     }
+}
+
+/// The `sink.after-commit:N:lose-connection` test point: the COMMIT went through but its reply
+/// is treated as lost, so the sink does not know the outcome.
+struct CommitReplyLost: Error, CustomStringConvertible {
+    var description: String { "the reply to COMMIT was lost (test kill point)" }
 }
 
 struct SinkSetupError: Error, CustomStringConvertible {

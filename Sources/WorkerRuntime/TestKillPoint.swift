@@ -8,7 +8,9 @@ import Synchronization
 /// `HUB_TEST_KILL_POINT=NAME:N[:ACTION][,NAME:N[:ACTION]…]`: at the N-th time (counted from 1
 /// in this process) the worker reaches point NAME it writes one line to standard error
 /// (`test kill point NAME reached (occurrence N): …`) and sends itself SIGKILL (ACTION
-/// `kill`, the default) or SIGSTOP (`stop`: a zombie that a test resumes with SIGCONT).
+/// `kill`, the default) or SIGSTOP (`stop`: a zombie that a test resumes with SIGCONT), or
+/// (`lose-connection`, sink points only) loses its database connection right there: before
+/// COMMIT the transaction is lost; after it, the reply is (the outcome is unknown to the sink).
 ///
 /// The points are a contract with the tests (`Tests/IntegrationTests`): a new loop or store
 /// keeps them at the same moments.
@@ -30,6 +32,7 @@ public enum TestKillPoint: String, CaseIterable, Sendable {
 
     enum Action: String {
         case kill, stop
+        case loseConnection = "lose-connection"
     }
 
     struct Armed: Equatable {
@@ -49,21 +52,31 @@ public enum TestKillPoint: String, CaseIterable, Sendable {
 
     /// Marks one arrival at `self`; stops the process here if this arrival is armed.
     /// `detail` (evaluated only then) goes into the line written before stopping, e.g. the
-    /// batch's offsets, so that a test can tell what was in flight.
-    public func reach(detail: @autoclosure () -> String = "") {
-        guard case .success(let points) = Self.armed, !points.isEmpty else { return }
+    /// batch's offsets, so that a test can tell what was in flight. Returns true when the
+    /// armed action is `lose-connection`, which the caller carries out.
+    @discardableResult
+    public func reach(detail: @autoclosure () -> String = "") -> Bool {
+        guard case .success(let points) = Self.armed, !points.isEmpty else { return false }
         let count = Self.reached.withLock { counts -> Int in
             counts[self, default: 0] += 1
             return counts[self, default: 0]
         }
-        guard let hit = points.first(where: { $0.point == self && $0.occurrence == count }) else { return }
-        let signal = hit.action == .kill ? SIGKILL : SIGSTOP
+        guard let hit = points.first(where: { $0.point == self && $0.occurrence == count }) else { return false }
         let text = detail()
-        let line = "test kill point \(rawValue) reached (occurrence \(count))\(text.isEmpty ? "" : ": " + text); "
-            + "\(hit.action == .kill ? "SIGKILL" : "SIGSTOP")\n"
+        let what = switch hit.action {
+        case .kill: "SIGKILL"
+        case .stop: "SIGSTOP"
+        case .loseConnection: "database connection lost"
+        }
+        let line = "test kill point \(rawValue) reached (occurrence \(count))\(text.isEmpty ? "" : ": " + text); \(what)\n"
         let bytes = Array(line.utf8)
         _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
-        kill(getpid(), signal)
+        switch hit.action {
+        case .kill: kill(getpid(), SIGKILL)
+        case .stop: kill(getpid(), SIGSTOP)
+        case .loseConnection: return true
+        }
+        return false
     }
 
     static func parse(_ value: String?) -> Result<[Armed], TestKillPointError> {
@@ -84,11 +97,11 @@ public enum TestKillPoint: String, CaseIterable, Sendable {
     }
 }
 
-/// `HUB_TEST_KILL_POINT` holds an item that is not `NAME:N[:kill|stop]`.
+/// `HUB_TEST_KILL_POINT` holds an item that is not `NAME:N[:kill|stop|lose-connection]`.
 public struct TestKillPointError: Error, CustomStringConvertible, Sendable {
     public var item: String
     public var description: String {
-        "\(TestKillPoint.variable): '\(item)' is not NAME:N[:kill|stop] with NAME one of "
+        "\(TestKillPoint.variable): '\(item)' is not NAME:N[:kill|stop|lose-connection] with NAME one of "
             + TestKillPoint.allCases.map(\.rawValue).joined(separator: ", ") + " and N ≥ 1 (test-only setting)"
     }
 }

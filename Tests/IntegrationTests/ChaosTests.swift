@@ -18,12 +18,15 @@ struct ChaosTests {
     /// One fault of the schedule.
     enum Fault: CustomStringConvertible {
         case killPoint(KillPoint, Int)
+        /// The sink loses its database connection at the point (it keeps running).
+        case connectionLost(KillPoint, Int)
         case randomKill(PipelineHarness.Stage)
         case secondSinkJoins, secondSinkDies, postgresOutage, brokerPause
 
         var description: String {
             switch self {
             case .killPoint(let p, let n): return "\(p.rawValue):\(n)"
+            case .connectionLost(let p, let n): return "\(p.rawValue):\(n):lose-connection"
             case .randomKill(let s): return "SIGKILL \(s.rawValue) at a random moment"
             case .secondSinkJoins: return "a second sink joins"
             case .secondSinkDies: return "the second sink is SIGKILLed"
@@ -33,11 +36,13 @@ struct ChaosTests {
         }
     }
 
-    /// Eight kill points (each kind twice), four random kills, a rebalance and two outages,
-    /// in a seeded order.
+    /// Eight kill points (each kind twice), two lost connections around the sink's COMMIT,
+    /// four random kills, a rebalance and two outages, in a seeded order.
     static func schedule(_ random: inout TruthRandom) -> [Fault] {
         var points: [Fault] = []
         for p in KillPoint.allCases { for _ in 0..<2 { points.append(.killPoint(p, random.int(1, 3))) } }
+        // A connection lost inside the transaction, and one lost with the COMMIT's reply.
+        for p in [KillPoint.sinkBeforeCommit, .sinkAfterCommit] { points.append(.connectionLost(p, random.int(1, 3))) }
         var others: [Fault] = [.randomKill(.sink), .randomKill(.ingest), .randomKill(.transform), .randomKill(random.pick([.ingest, .transform, .sink])),
                                .postgresOutage, .brokerPause]
         var out: [Fault] = []
@@ -76,6 +81,7 @@ struct ChaosTests {
         var fired: [KillPoint.Fired] = []
         var firedAt: [(KillPoint.Fired, Int)] = []  // with the number of sink assignments logged by then
         var secondSink: ManagedProcess?
+        var connectionsLost: [KillPoint] = []
         var randomKillsInOpenTransaction = 0
         for fault in Self.schedule(&random) {
             switch fault {
@@ -103,6 +109,23 @@ struct ChaosTests {
                     _ = try p.waitForExit(timeout: .seconds(10))
                 }
                 current[point.stage] = try h.start(point.stage, extraEnvironment: batch.merging(["PGAPPNAME": "hub-sink-a"]) { $1 })
+            case .connectionLost(let point, let n):
+                current[point.stage]?.kill()
+                _ = try current[point.stage]?.waitForExit(timeout: .seconds(10))
+                let p = try h.start(point.stage, extraEnvironment: batch.merging(point.losingConnection(n)) { $1 }
+                    .merging(["PGAPPNAME": "hub-sink-a"]) { $1 })
+                current[point.stage] = p
+                var lost = false
+                let deadline = ContinuousClock.now + .seconds(90)
+                while !lost && ContinuousClock.now < deadline {
+                    if try !run.feed(slice / 8) { try run.feedAgain(slice / 8) }
+                    lost = (try? eventually(timeout: .milliseconds(700), poll: .milliseconds(50), "\(fault)") {
+                        p.standardError().contains("database connection lost")
+                    }) != nil
+                }
+                #expect(p.isRunning, "the sink exited after \(fault) (seed \(seed))")
+                if lost { connectionsLost.append(point) }
+                log.append("\(fault) \(lost ? "fired" : "did not fire")")
             case .randomKill(let stage):
                 try run.feed(slice)
                 Thread.sleep(forTimeInterval: random.seconds(0.2, 2.0))
@@ -153,6 +176,10 @@ struct ChaosTests {
             #expect(fired.contains { $0.point == point }, "\(point.rawValue) never fired (seed \(seed))")
         }
         #expect(fired.count == 8, "only \(fired.count) of 8 kill points fired (seed \(seed))")
+        #expect(Set(connectionsLost) == [.sinkBeforeCommit, .sinkAfterCommit], "connections lost: \(connectionsLost) (seed \(seed))")
+        // A lost connection leaves the outcome unknown: the sink read the stored offsets again.
+        #expect(h.workers.contains { $0.stage == .sink && $0.process.standardError().contains("commit outcome unknown") },
+                "no sink reloaded its offsets after losing its connection (seed \(seed))")
         let assignments = h.sinkAssignments()
         for (f, before) in firedAt where f.point == .sinkBeforeCommit {
             // The batch in flight was not committed: a later sink started from its first offsets.

@@ -22,6 +22,12 @@ enum KillPoint: String, CaseIterable {
         ["HUB_TEST_KILL_POINT": "\(rawValue):\(occurrence)\(stop ? ":stop" : "")"]
     }
 
+    /// The environment that makes the sink lose its database connection at the
+    /// `occurrence`-th arrival (before COMMIT: the transaction is lost; after it: the reply is).
+    func losingConnection(_ occurrence: Int) -> [String: String] {
+        ["HUB_TEST_KILL_POINT": "\(rawValue):\(occurrence):lose-connection"]
+    }
+
     /// What a worker wrote when a point fired: the point and its detail (`batch`).
     struct Fired: CustomStringConvertible {
         var point: KillPoint
