@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HubCrypto
 
 /// "One person, one code" (SPEC §3): a keyed pseudonym of a canonical ID number.
 ///
@@ -10,12 +11,33 @@ import Foundation
 ///
 /// The keyed HMAC state is computed once and copied per use (about twice as fast as keying
 /// each time). It is immutable after init, so sharing the instance across threads is safe.
+///
+/// Under the national suite (`HUB_CRYPTO_SUITE=national`, 商用密码) the MAC is HMAC-SM3 through
+/// libcrypto (``HubCrypto/KeyedMAC``): same length and form, different codes — switching suites
+/// is a key rotation.
 public final class Pseudonymizer: @unchecked Sendable {
-    private let keyed: HMAC<SHA256>
+    private let keyed: HMAC<SHA256>?
+    private let national: KeyedMAC?
 
+    /// HMAC-SHA256 (the international suite).
     public init(secret: [UInt8]) {
         precondition(!secret.isEmpty, "the pseudonymisation secret must not be empty")
         self.keyed = HMAC<SHA256>(key: SymmetricKey(data: secret))
+        self.national = nil
+    }
+
+    /// The MAC of `suite`: HMAC-SHA256 or HMAC-SM3.
+    /// - Throws: ``HubCrypto/CryptoError`` for an empty secret or a suite libcrypto cannot run.
+    public init(secret: [UInt8], suite: CipherSuite) throws(CryptoError) {
+        switch suite {
+        case .international:
+            guard !secret.isEmpty else { throw CryptoError(.invalidKey, "the pseudonymisation secret must not be empty") }
+            self.keyed = HMAC<SHA256>(key: SymmetricKey(data: secret))
+            self.national = nil
+        case .national:
+            self.keyed = nil
+            self.national = try KeyedMAC(.sm3, key: secret)
+        }
     }
 
     /// The person code of a canonical (validated, upper-case check character) ID number.
@@ -37,8 +59,14 @@ public final class Pseudonymizer: @unchecked Sendable {
     }
 
     private func mac(_ bytes: UnsafeRawBufferPointer) -> Digest32 {
-        var hmac = keyed
-        hmac.update(data: bytes)
-        return Digest32(digest: hmac.finalize())
+        if var hmac = keyed {
+            hmac.update(data: bytes)
+            return Digest32(digest: hmac.finalize())
+        }
+        // One of the two is set by every initializer.
+        return withUnsafeTemporaryAllocation(byteCount: 32, alignment: 8) { out in
+            national?.authenticate(bytes, into: out)
+            return Digest32(digest: UnsafeRawBufferPointer(out))
+        }
     }
 }

@@ -13,6 +13,7 @@ struct TransformCommand: AsyncParsableCommand {
         abstract: "Transform stage: records → standard-zone records keyed by entity, failures → quarantine.")
 
     @OptionGroup var common: CommonOptions
+    @OptionGroup var crypto: CryptoOptions
 
     @Option(name: .long, help: "File holding the person-code HMAC secret (at least 16 bytes). Env HUB_PERSON_CODE_KEY_FILE, or the secret itself in HUB_PERSON_CODE_KEY. Required; never put it in a topology file.")
     var personCodeKeyFile: String?
@@ -26,6 +27,15 @@ struct TransformCommand: AsyncParsableCommand {
         } catch {
             WorkerMain.fail("transform", error.description)
         }
+        // The suite picks the person-code MAC (HMAC-SHA256 or HMAC-SM3); checked before anything starts.
+        let pseudonymizer: Pseudonymizer
+        do {
+            pseudonymizer = try Pseudonymizer(secret: secret, suite: CryptoSettings(options: crypto).suite)
+        } catch let error as ConfigurationError {
+            WorkerMain.fail("transform", error.description)
+        } catch {
+            WorkerMain.fail("transform", "person-code key: \(error)")
+        }
         let topology = WorkerMain.loadTopology(settings)
         if settings.checkConfig {
             WorkerMain.checkBroker(settings, topic: settings.registryTopic)
@@ -34,7 +44,7 @@ struct TransformCommand: AsyncParsableCommand {
         }
         let (logger, registry) = WorkerMain.bootstrap(settings)
         let health = HealthState()
-        let worker = TransformWorker(settings: settings, topology: topology, pseudonymizer: Pseudonymizer(secret: secret),
+        let worker = TransformWorker(settings: settings, topology: topology, pseudonymizer: pseudonymizer,
                                      logger: logger, health: health)
         try await WorkerMain.run(worker, settings: settings, logger: logger, registry: registry, health: health)
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Decoding
 import Foundation
+import HubCrypto
 import HubCore
 import HubStore
 import Postgres
@@ -107,6 +108,26 @@ struct BenchCommand: AsyncParsableCommand {
             var n = 0
             for id in ids where key.personCode(canonicalId: id).w0 != 0 { n += 1 }
             return n
+        }
+        // The crypto suites through libcrypto (HubCrypto): the person-code MAC of an ID number, and
+        // sealing raw bytes at rest (4 KiB values, about a raw message): encrypt + MAC, then open.
+        let secret = Array("bench-secret-0123456789abcdef".utf8)
+        for suite in CipherSuite.allCases {
+            let mac = try KeyedMAC(suite.digest, key: secret)
+            let idBytes = ids.map { Array($0.utf8) }
+            measure("person code (HMAC-\(suite.digest.rawValue), libcrypto)", records: records) {
+                var n = 0
+                for id in idBytes where mac.authenticate(id).count == 32 { n += 1 }
+                return n
+            }
+            let ring = try AtRestKeyring(secrets: [secret], suite: suite)
+            let value = [UInt8](repeating: 0x5A, count: 4096)
+            let values = max(records / 20, 1)
+            measure("seal + open 4 KiB (\(suite.cipher.rawValue)-CTR + HMAC-\(suite.digest.rawValue))", records: values) {
+                var n = 0
+                for _ in 0..<values where (try? ring.open(ring.seal(value)))?.count == value.count { n += 1 }
+                return n
+            }
         }
         measure("standard record encode + decode", records: records) {
             let r = StandardRecord(type: .student, key: Digest32(w0: 1, w1: 2, w2: 3, w3: 4), schoolCode: "3133000001", countyCode: "330106",

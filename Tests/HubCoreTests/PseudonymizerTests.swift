@@ -1,4 +1,5 @@
 import HubCore
+import HubCrypto
 import Testing
 
 @Suite("Pseudonymizer (person codes)")
@@ -16,7 +17,19 @@ struct PseudonymizerTests {
             == "c26b181a67b36b131022d2bcccb055ab9af56529b14ca9aea2a71b9371b90aa7")
     }
 
-    @Test("deterministic across instances; shown as 64 lower-case hex characters that read back")
+    @Test("national suite: HMAC-SM3, as openssl computes it")
+    func nationalSuiteIsHMACSM3() throws {
+        let p = try Pseudonymizer(secret: secret, suite: .national)
+        // printf '%s' 11010519491231002X | openssl dgst -sm3 -hmac test-secret-0123456789
+        #expect(p.personCode(canonicalId: id).hex == "f5aa292b8db4786d03b2526347d894001528541b5e7b886bee8feac7e8a48e6f")
+        // printf '%s' student.registry_no:G3301 | openssl dgst -sm3 -hmac test-secret-0123456789
+        #expect(p.pseudonym(domain: "student.registry_no", "G3301").hex
+            == "898c2363c1afa45bc31c240ddd9482c84ffd38457bf9106824fbf40749b6d558")
+        #expect(try Pseudonymizer(secret: secret, suite: .international).personCode(canonicalId: id)
+            == Pseudonymizer(secret: secret).personCode(canonicalId: id))
+    }
+
+        @Test("deterministic across instances; shown as 64 lower-case hex characters that read back")
     func deterministic() {
         let a = Pseudonymizer(secret: secret).personCode(canonicalId: id)
         let b = Pseudonymizer(secret: secret).personCode(canonicalId: id)
