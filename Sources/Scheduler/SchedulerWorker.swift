@@ -87,20 +87,38 @@ struct SchedulerWorker: PollLoopWorker {
         func bare(_ topic: String) -> String { String(topic.dropFirst(prefix.count)) }
         let topologyDirectory = settings.topologyDirectory.hasPrefix("/")
             ? settings.topologyDirectory : FileManager.default.currentDirectoryPath + "/" + settings.topologyDirectory
-        var env = ["HUB_KAFKA_BROKERS": settings.brokers, "HUB_DATABASE": settings.database, "HUB_SCHEMA": settings.schema,
+        var env = ["HUB_KAFKA_BROKERS": settings.brokers, "HUB_SCHEMA": settings.schema,
                    "HUB_TOPOLOGY_DIR": topologyDirectory, "HUB_TOPIC_PREFIX": prefix,
                    "HUB_REGISTRY_TOPIC": bare(settings.registryTopic), "HUB_INGESTED_TOPIC": bare(settings.ingestedTopic),
                    "HUB_QUARANTINE_TOPIC": bare(settings.quarantineTopic)]
-        if !settings.kafkaProperties.isEmpty {
-            env["HUB_KAFKA_PROPERTIES"] = settings.kafkaProperties.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+        // SASL passwords and key material stay with the scheduler: a child that needs the broker
+        // with credentials must be given its own.
+        let secretProperties = settings.kafkaProperties.filter { Self.isSecretKafkaProperty($0.key) }
+        let plainProperties = settings.kafkaProperties.filter { !Self.isSecretKafkaProperty($0.key) }
+        if !plainProperties.isEmpty {
+            env["HUB_KAFKA_PROPERTIES"] = plainProperties.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: ",")
+        }
+        // Only tasks that declare the database (and hubctl's own tasks) get it, and then the
+        // password file's path, never the password (nor the conninfo the password was added to).
+        var databaseEnv = ["HUB_DATABASE": settings.databaseWithoutPassword]
+        if let file = settings.databasePasswordFile {
+            databaseEnv["HUB_DATABASE_PASSWORD_FILE"] = file.hasPrefix("/") ? file : FileManager.default.currentDirectoryPath + "/" + file
+        } else if let password = settings.databasePassword {
+            databaseEnv["PGPASSWORD"] = password
         }
         let binDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
         return TaskEnvironment(
             conninfo: settings.database, schema: settings.schema, topology: topology, kafka: kafka,
             rawTopics: topology.streams.map { settings.topic($0.sourceTopic) }, ingestedTopic: settings.ingestedTopic,
             sinkTopics: topology.streams.map { settings.topic($0.outputTopic) } + [settings.quarantineTopic],
+            quarantineTopic: settings.quarantineTopic,
             ingestGroup: options.ingestGroup, transformGroup: options.transformGroup, sinkGroup: options.sinkGroup,
-            hubctlPath: binDirectory + "/hubctl", commandEnvironment: env, outputDirectory: options.outputDirectory)
+            hubctlPath: binDirectory + "/hubctl", commandEnvironment: env, databaseCommandEnvironment: databaseEnv,
+            secrets: (settings.databasePassword.map { [$0] } ?? []) + secretProperties.values, outputDirectory: options.outputDirectory)
+    }
+
+    static func isSecretKafkaProperty(_ key: String) -> Bool {
+        key.contains("password") || key.contains("secret") || key == "ssl.key.pem" || key == "sasl.oauthbearer.config"
     }
 
     private func connect(stop: StopSignal) -> PGConnection? {

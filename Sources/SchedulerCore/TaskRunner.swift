@@ -78,7 +78,7 @@ public final class TaskRunner: Sendable {
             }
             outcome = .success(try executor.run(context))
         } catch let error as LeaseLostError {
-            logger.warning("attempt fenced off; another leader owns it", metadata: meta.merging(["error": "\(error)"]) { $1 })
+            logger.warning("attempt fenced off; another leader owns it", metadata: meta.merging(["error": "\(environment.redact("\(error)"))"]) { $1 })
             return
         } catch let error as TaskFailure {
             outcome = .failure(error)
@@ -108,9 +108,9 @@ public final class TaskRunner: Sendable {
             return
         case .success(.succeeded(let text)):
             state = .success
-            output = text
+            output = environment.redact(text)
         case .failure(let failure):
-            output = failure.message
+            output = environment.redact(failure.message)
             if claim.attempt <= claim.task.retries {
                 state = .upForRetry
                 retryAt = CronTime(secondsSinceEpoch: now.secondsSinceEpoch + Int64(claim.task.backoff(afterAttempt: claim.attempt)))

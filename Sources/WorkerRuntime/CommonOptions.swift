@@ -69,7 +69,14 @@ public struct CommonOptions: ParsableArguments, Sendable {
 public struct WorkerSettings: Sendable {
     public var stage: String
     public var brokers: String
+    /// The conninfo with the password from the password file appended (what this process uses).
     public var database: String
+    /// The conninfo as configured, without the password file's content (for child processes).
+    public var databaseWithoutPassword: String
+    /// The password file's path, when one is configured.
+    public var databasePasswordFile: String?
+    /// The password (from the file or `PGPASSWORD`): a secret to keep out of task output and logs.
+    public var databasePassword: String?
     public var schema: String
     public var topologyDirectory: String
     public var topicPrefix: String
@@ -131,10 +138,14 @@ public struct WorkerSettings: Sendable {
         self.stage = stage
         brokers = pick(o.brokers, "HUB_KAFKA_BROKERS", "127.0.0.1:9092")
         var db = pick(o.database, "HUB_DATABASE", "host=127.0.0.1 dbname=eduhub")
-        if let file = o.databasePasswordFile ?? env["HUB_DATABASE_PASSWORD_FILE"] {
+        databaseWithoutPassword = db
+        databasePasswordFile = o.databasePasswordFile ?? env["HUB_DATABASE_PASSWORD_FILE"]
+        databasePassword = env["PGPASSWORD"]
+        if let file = databasePasswordFile {
             guard let data = FileManager.default.contents(atPath: file), let pw = String(data: data, encoding: .utf8) else {
                 throw ConfigurationError("cannot read the database password file \(file)")
             }
+            databasePassword = pw.trimmingCharacters(in: .whitespacesAndNewlines)
             let escaped = pw.trimmingCharacters(in: .whitespacesAndNewlines)
                 .replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'")
             db += " password='\(escaped)'"
@@ -158,6 +169,18 @@ public struct WorkerSettings: Sendable {
                 throw ConfigurationError("Kafka property \"\(p)\" must be KEY=VALUE")
             }
             props[String(p[..<eq]).trimmingCharacters(in: .whitespaces)] = String(p[p.index(after: eq)...])
+        }
+        // Broker credentials are secrets: from a file, never a property value on a command line or
+        // in an environment a child process could inherit.
+        if props["sasl.password"] != nil {
+            throw ConfigurationError("Kafka property sasl.password must not be given as a value; put it in a file named by HUB_KAFKA_SASL_PASSWORD_FILE")
+        }
+        if let file = env["HUB_KAFKA_SASL_PASSWORD_FILE"] {
+            guard let data = FileManager.default.contents(atPath: file),
+                  let pw = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines), !pw.isEmpty else {
+                throw ConfigurationError("HUB_KAFKA_SASL_PASSWORD_FILE: cannot read a password from \(file)")
+            }
+            props["sasl.password"] = pw
         }
         kafkaProperties = props
         let minimumMessage = (1 << 20) + 2 * Self.messageFramingBytes

@@ -8,6 +8,8 @@ enum ExternalProcess {
         var timedOut: Bool
     }
 
+    static let inheritedVariables: Set<String> = ["PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "LD_LIBRARY_PATH"]
+
     /// `argv[0]` is looked up on PATH unless it contains a slash.
     static func run(_ argv: [String], environment: [String: String], timeoutSeconds: Double) throws -> Result {
         guard let program = argv.first else { throw TaskFailure("command has an empty argv") }
@@ -24,7 +26,10 @@ enum ExternalProcess {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = argv
         }
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        // Only what every program needs to run is inherited: the scheduler's own environment may
+        // hold secrets (PGPASSWORD, key files' paths, tokens) that a task did not ask for.
+        let inherited = ProcessInfo.processInfo.environment.filter { inheritedVariables.contains($0.key) }
+        process.environment = inherited.merging(environment) { $1 }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = handle
         process.standardError = handle
