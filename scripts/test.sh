@@ -27,7 +27,9 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 echo "[test] services in $services_dir (logs kept there if the run fails)" >&2
-scripts/services.sh start "$services_dir"
+# pg_stat_statements: AccessTests check that no clear password reaches the statements it keeps.
+HUB_PG_EXTRA_CONF="shared_preload_libraries = 'pg_stat_statements'${HUB_PG_EXTRA_CONF:+
+$HUB_PG_EXTRA_CONF}" scripts/services.sh start "$services_dir"
 export HUB_TEST_SERVICES_DIR="$services_dir"
 
 status=0

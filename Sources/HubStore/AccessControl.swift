@@ -37,7 +37,10 @@ public enum AccessControl {
 
         let reader = readerRole(schema)
         let op = operatorRole(schema)
-        let roles = try ensureGroupRoles(db, [reader, op])
+        let workerGroups = WorkerRole.allCases.map { $0.groupRole(schema) }
+        let roles = try ensureGroupRoles(db, [reader, op] + workerGroups)
+        // Writers of the region tables: the sink (aggregates) and the scheduler (reconcile, scenario results).
+        let writers = try [WorkerRole.sink, .scheduler].map { $0.groupRole(schema) }.filter(roles.contains).map(db.quoteIdentifier)
         let qReader = try db.quoteIdentifier(reader)
         let qOperator = try db.quoteIdentifier(op)
 
@@ -51,10 +54,14 @@ public enum AccessControl {
                 DROP POLICY IF EXISTS owner_all ON \(table);
                 DROP POLICY IF EXISTS region_scope ON \(table);
                 DROP POLICY IF EXISTS operator_all ON \(table);
+                DROP POLICY IF EXISTS worker_all ON \(table);
                 CREATE POLICY owner_all ON \(table) FOR ALL TO \(try db.quoteIdentifier(owner.value(0, 0) ?? "")) USING (true) WITH CHECK (true);
                 """
             if roles.contains(reader) {
                 sql += "\nCREATE POLICY region_scope ON \(table) FOR SELECT TO \(qReader) USING (\(s).region_visible(level, region_code));"
+            }
+            if !writers.isEmpty {
+                sql += "\nCREATE POLICY worker_all ON \(table) FOR ALL TO \(writers.joined(separator: ", ")) USING (true) WITH CHECK (true);"
             }
             if roles.contains(op) {
                 sql += "\nCREATE POLICY operator_all ON \(table) FOR SELECT TO \(qOperator) USING (true);"
@@ -95,6 +102,7 @@ public enum AccessControl {
             for table in regionTables { sql += "\nGRANT SELECT ON \(table) TO \(qOperator);" }
             try db.execute(sql)
         }
+        try WorkerRole.apply(db, schema: schema, groups: roles)
     }
 
     /// Creates `login` (or updates a login hubctl made before), makes it a member of the
@@ -116,7 +124,8 @@ public enum AccessControl {
             guard try db.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [group]).rowCount == 1 else {
                 throw AccessError("group role \(group) is missing; run `hubctl db migrate` as a role that may create roles")
             }
-            let passwordClause = try password.map { " PASSWORD \(try db.quoteLiteral($0))" } ?? ""
+            // A SCRAM verifier computed here: the clear password never leaves this process.
+            let passwordClause = try password.map { " PASSWORD \(try db.quoteLiteral(try db.passwordVerifier($0, role: grant.role)))" } ?? ""
             if exists {
                 try db.execute("""
                     REVOKE \(try db.quoteIdentifier(readerRole(schema))), \(try db.quoteIdentifier(operatorRole(schema))) FROM \(role)
@@ -157,7 +166,8 @@ public enum AccessControl {
     /// Every recorded grant, by role name.
     public static func list(db: PGConnection, schema: HubSchema) throws -> [(grant: AccessGrant, grantedAt: String, grantedBy: String)] {
         let r = try db.query("""
-            SELECT role_name, level, region_code, granted_at::text, granted_by FROM \(schema.name).access_grants ORDER BY role_name
+            SELECT role_name, level, region_code, granted_at::text, granted_by FROM \(schema.name).access_grants
+            WHERE level NOT LIKE 'worker\\_%' ORDER BY role_name
             """)
         return try (0..<r.rowCount).map { i in
             (try AccessGrant(role: r.value(i, 0) ?? "", level: r.value(i, 1) ?? "", region: r.value(i, 2)),

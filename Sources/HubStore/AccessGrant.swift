@@ -51,7 +51,8 @@ public struct AccessGrant: Sendable, Hashable {
         guard shaped else {
             throw AccessError("role name \"\(role)\" is not allowed: use 3–41 characters, a lower-case letter then lower-case letters, digits or _")
         }
-        if reservedPrefixes.contains(where: { role.hasPrefix($0) }) || role.hasSuffix("_reader") || role.hasSuffix("_operator") {
+        if reservedPrefixes.contains(where: { role.hasPrefix($0) }) || role.hasSuffix("_reader") || role.hasSuffix("_operator")
+            || WorkerRole.allCases.contains(where: { role.hasSuffix("_worker_\($0.rawValue)") }) {
             throw AccessError("role name \"\(role)\" is reserved")
         }
     }

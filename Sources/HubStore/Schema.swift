@@ -18,9 +18,24 @@ public struct HubSchema: Sendable {
     public init(name: String) { self.name = name }
 
     /// Applies what is missing, under an advisory lock so concurrent workers do not race.
+    ///
+    /// Only the schema's owner migrates (`hubctl db migrate`). A worker logged in with its own
+    /// role (``WorkerRole``) owns nothing: for it this only checks that every migration this
+    /// build knows has been applied, and says who must run them otherwise.
+    ///
+    /// The owner's session pins `search_path` to `pg_catalog, pg_temp` for the migration, so no
+    /// function or operator another login planted in a schema on the path (PostgreSQL 13/14
+    /// let every login create in `public`) runs with the owner's rights; and every run checks
+    /// that `public` is closed to creation by everyone (revoking it when it may).
     public func migrate(_ db: PGConnection, topology: Topology) throws {
+        if try !ownsOrCreates(db) {
+            try requireCurrent(db)
+            return
+        }
         try db.transaction { db in
             try db.query("SELECT pg_advisory_xact_lock(hashtext($1))", ["eduhub.migrate.\(name)"])
+            try db.execute("SET LOCAL search_path = pg_catalog, pg_temp")
+            try closePublicSchema(db)
             try db.execute("""
                 CREATE SCHEMA IF NOT EXISTS \(name);
                 CREATE SCHEMA IF NOT EXISTS \(privateName);
@@ -47,6 +62,39 @@ public struct HubSchema: Sendable {
         }
     }
 
+    /// Whether this login owns the schema (or it does not exist yet, so this login creates it).
+    private func ownsOrCreates(_ db: PGConnection) throws -> Bool {
+        let r = try db.query("SELECT pg_has_role(nspowner, 'MEMBER') FROM pg_namespace WHERE nspname = $1", [name])
+        return r.rowCount == 0 || r.value(0, 0) == "t"
+    }
+
+    /// For a login that does not own the schema: every known migration must have been applied.
+    private func requireCurrent(_ db: PGConnection) throws {
+        let done = try db.query("SELECT version FROM \(name).schema_migrations")
+        let applied = Set((0..<done.rowCount).compactMap { done.int($0, 0) })
+        let missing = migrations.map(\.version).filter { !applied.contains($0) }
+        guard missing.isEmpty else {
+            throw AccessError("schema \(name) lacks migrations \(missing.map(String.init).joined(separator: ", ")); "
+                              + "run `hubctl db migrate` as the schema's owner (this login owns nothing)")
+        }
+    }
+
+    /// PostgreSQL 13/14 let every login create objects in `public`, where a planted function or
+    /// operator could run with the rights of a session that finds it on its path. Revoke that
+    /// when this login may; otherwise refuse to go on while it is open.
+    private func closePublicSchema(_ db: PGConnection) throws {
+        let r = try db.query("""
+            SELECT has_schema_privilege('public', 'public', 'CREATE'), pg_has_role(nspowner, 'MEMBER')
+            FROM pg_namespace WHERE nspname = 'public'
+            """)
+        guard r.rowCount == 1, r.value(0, 0) == "t" else { return }
+        guard r.value(0, 1) == "t" else {
+            throw AccessError("every login may create objects in schema public (PostgreSQL 13/14 default); "
+                              + "run REVOKE CREATE ON SCHEMA public FROM PUBLIC as the database owner, then migrate again")
+        }
+        try db.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+    }
+
     /// Every migration, in order. Adding one is adding a file and a line here.
     var migrations: [Migration] {
         [
@@ -58,6 +106,7 @@ public struct HubSchema: Sendable {
             RegistryMigration(),
             ScenarioMigration(),
             EntityStateMigration(),
+            SecurityMigration(),
         ]
     }
 }

@@ -18,11 +18,19 @@ public final class PGConnection: @unchecked Sendable {
     ///
     /// A `connect_timeout` of 10 s applies unless `conninfo` sets one.
     /// - Throws: ``PGError`` with `isConnectionError` set and libpq's reason on one line.
-    public init(conninfo: String) throws {
+    /// With `pinnedSearchPath`, the session's `search_path` is `pg_catalog, pg_temp` whatever
+    /// the conninfo or the role's settings say (it survives ``reset()``): for sessions that own
+    /// or write the hub's tables, so no function or operator planted in another schema on the
+    /// path is ever resolved. Such a session schema-qualifies everything it names.
+    public init(conninfo: String, pinnedSearchPath: Bool = false) throws {
         // Later keywords win, so the caller's conninfo (expanded from "dbname") can override
-        // these defaults.
-        let keywords = ["client_encoding", "connect_timeout", "dbname"]
-        let values = ["UTF8", "10", conninfo]
+        // these defaults — but not a pinned search path, which comes after it.
+        var keywords = ["client_encoding", "connect_timeout", "dbname"]
+        var values = ["UTF8", "10", conninfo]
+        if pinnedSearchPath {
+            keywords.append("options")
+            values.append("-c search_path=pg_catalog,pg_temp")
+        }
         let connection = try withCStringPointers(keywords + [nil]) { keywordPointers in
             try withCStringPointers(values + [nil]) { valuePointers in
                 PQconnectdbParams(keywordPointers, valuePointers, 1)

@@ -21,7 +21,7 @@ public struct DatabaseAvailability {
         var backoff = Backoff()
         while !stop.isStopping {
             do {
-                let db = try PGConnection(conninfo: conninfo)
+                let db = try PGConnection(conninfo: conninfo, pinnedSearchPath: true)
                 health.set("database", true)
                 return db
             } catch {

@@ -8,7 +8,7 @@ import WorkerRuntime
 struct AccessCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "access", abstract: "Per-level read access to the published tables (PostgreSQL roles).",
-        subcommands: [Grant.self, Revoke.self, List.self, Audit.self])
+        subcommands: [Grant.self, Worker.self, Revoke.self, List.self, Audit.self])
 
     struct Grant: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -28,14 +28,7 @@ struct AccessCommand: AsyncParsableCommand {
             } catch {
                 throw ValidationError(error.description)
             }
-            var password: String?
-            if let passwordFile {
-                guard let data = FileManager.default.contents(atPath: passwordFile),
-                      let text = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else {
-                    throw ValidationError("cannot read a password from \(passwordFile)")
-                }
-                password = text
-            }
+            let password = try passwordFile.map(readPassword)
             let ctx = try Context(common)
             let db = try ctx.database()
             try ctx.schema.migrate(db, topology: ctx.topology)
@@ -45,6 +38,46 @@ struct AccessCommand: AsyncParsableCommand {
                 throw ValidationError(error.description)
             }
             say("granted \(grant.level.rawValue)\(grant.region.map { " " + $0 } ?? "") to role \(grant.role)")
+        }
+    }
+
+    struct Worker: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create the login a pipeline worker uses (sink, archive or scheduler), with only its worker's grants.",
+            discussion: """
+                The login is a member of <schema>_worker_<worker> and owns nothing: it cannot drop, alter or create \
+                tables, read what its worker does not read (the sink and scheduler never read raw bytes), or migrate. \
+                Run `hubctl db migrate` as the schema's owner; give each worker its own login. The password is sent \
+                as a SCRAM verifier computed here, never in clear.
+                """)
+        @OptionGroup var common: CommonOptions
+        @Option(name: .long, help: "sink, archive or scheduler.") var worker: String
+        @Option(name: .long, help: "Login role name: a lower-case letter then 2–40 lower-case letters, digits or _.") var role: String
+        @Option(name: .long, help: "File holding the login's password.") var passwordFile: String?
+
+        func run() async throws {
+            guard let kind = WorkerRole(rawValue: worker) else {
+                throw ValidationError("--worker \"\(worker)\" is not a worker; use one of: \(WorkerRole.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            do {
+                try AccessGrant.checkRoleName(role)
+            } catch {
+                throw ValidationError(error.description)
+            }
+            let password = try passwordFile.map(readPassword)
+            let ctx = try Context(common)
+            let db = try ctx.database()
+            if common.checkConfig {
+                say("hubctl access worker: configuration ok; would make \(role) a \(kind.rawValue) login")
+                return
+            }
+            try ctx.schema.migrate(db, topology: ctx.topology)
+            do {
+                try AccessControl.grantWorker(kind, role: role, password: password, db: db, schema: ctx.schema)
+            } catch let error as AccessError {
+                throw ValidationError(error.description)
+            }
+            say("created worker login \(role) for \(kind.rawValue) (group \(kind.groupRole(ctx.schema)))")
         }
     }
 
@@ -94,4 +127,13 @@ struct AccessCommand: AsyncParsableCommand {
             }
         }
     }
+}
+
+/// A password from a file: its first line without surrounding whitespace, never empty.
+private func readPassword(_ path: String) throws -> String {
+    guard let data = FileManager.default.contents(atPath: path),
+          let text = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else {
+        throw ValidationError("cannot read a password from \(path)")
+    }
+    return text
 }
