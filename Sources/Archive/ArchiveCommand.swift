@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import Decoding
 import HubStore
+import Standardization
 import Postgres
 import Topology
 import WorkerRuntime
@@ -19,8 +21,14 @@ struct ArchiveCommand: AsyncParsableCommand {
     @Option(name: .long, help: "zstd level for stored values. Env HUB_ARCHIVE_ZSTD_LEVEL. Default 3.")
     var zstdLevel: Int?
 
-    @Option(name: .long, help: "Delete raw messages older than this many days, checked hourly (as `hubctl dataspace purge`). Env HUB_RAW_RETENTION_DAYS. Default: keep (purge by command).")
-    var retentionDays: Int?
+    @Option(name: .long, help: "Delete raw messages received more than this many days ago, checked hourly (as `hubctl dataspace purge`); `keep` keeps them until purged by command. Env HUB_RAW_RETENTION_DAYS. Default 180.")
+    var retentionDays: String?
+
+    @OptionGroup var crypto: CryptoOptions
+
+    /// The raw zone's default retention: one school year and a term for corrections, replays and
+    /// disputes, then gone (README, "Retention").
+    static let defaultRetentionDays = 180
 
     func run() async throws {
         let settings: WorkerSettings
@@ -31,8 +39,21 @@ struct ArchiveCommand: AsyncParsableCommand {
         }
         let level = zstdLevel ?? ProcessInfo.processInfo.environment["HUB_ARCHIVE_ZSTD_LEVEL"].flatMap(Int.init) ?? 3
         guard (1...19).contains(level) else { WorkerMain.fail("archive", "zstd level must be 1–19, not \(level)") }
-        let retention = retentionDays ?? ProcessInfo.processInfo.environment["HUB_RAW_RETENTION_DAYS"].flatMap(Int.init)
-        if let retention, retention < 0 { WorkerMain.fail("archive", "retention days must be 0 or more, not \(retention)") }
+        let retentionText = retentionDays ?? ProcessInfo.processInfo.environment["HUB_RAW_RETENTION_DAYS"] ?? String(Self.defaultRetentionDays)
+        let retention: Int?
+        if retentionText == "keep" {
+            retention = nil
+        } else if let days = Int(retentionText), days >= 0 {
+            retention = days
+        } else {
+            WorkerMain.fail("archive", "HUB_RAW_RETENTION_DAYS / --retention-days must be a number of days (0 or more) or keep, not \"\(retentionText)\"")
+        }
+        let cryptoSettings: CryptoSettings
+        do {
+            cryptoSettings = try CryptoSettings(options: crypto)
+        } catch {
+            WorkerMain.fail("archive", error.description)
+        }
         let topology = WorkerMain.loadTopology(settings)
         let topics = topology.streams.map { settings.topic($0.sourceTopic) } + [settings.registryTopic]
         if settings.checkConfig {
@@ -45,11 +66,14 @@ struct ArchiveCommand: AsyncParsableCommand {
             print("hub-archive: configuration ok; schema \(settings.schema); topics: \(topics.joined(separator: ", "))")
             return
         }
+        var schoolReaders: [String: RecordSchool] = [:]
+        for stream in topology.streams { schoolReaders[settings.topic(stream.sourceTopic)] = RecordSchool(stream: stream) }
         let (logger, registry) = WorkerMain.bootstrap(settings)
         let health = HealthState()
         let worker = ArchiveWorker(settings: settings, topology: topology, topics: topics, registryTopic: settings.registryTopic,
                                    zstdLevel: level, retentionDays: retention,
-                                   logger: logger, health: health)
+                                   logger: logger, health: health, schoolReaders: schoolReaders,
+                                   limits: DecodingLimits(), keyring: cryptoSettings.keyring)
         try await WorkerMain.run(worker, settings: settings, logger: logger, registry: registry, health: health)
     }
 }

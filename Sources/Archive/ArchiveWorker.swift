@@ -1,4 +1,6 @@
 import Decoding
+import HubCrypto
+import Standardization
 import Foundation
 import HubStore
 import Kafka
@@ -21,10 +23,16 @@ struct ArchiveWorker: PollLoopWorker {
     let topics: [String]
     let registryTopic: String
     let zstdLevel: Int
-    /// When set, raw messages older than this are deleted once an hour.
+    /// Raw messages older than this are deleted once an hour (nil: kept until purged by command).
     let retentionDays: Int?
     let logger: Logger
     let health: HealthState
+    /// Per raw topic (with prefix), how its records name their school.
+    let schoolReaders: [String: RecordSchool]
+    /// Ingest's value limits, so the archive decodes exactly what Ingest would.
+    let limits: DecodingLimits
+    /// Seals stored values when at-rest keys are configured.
+    let keyring: AtRestKeyring?
 
     func run(stop: StopSignal) throws {
         let schema = HubSchema(name: settings.schema)
@@ -77,10 +85,17 @@ struct ArchiveWorker: PollLoopWorker {
                         topic: m.topic, partition: m.partition, offset: m.offset))
                     continue
                 }
+                let headers = m.headers.map { (name: $0.name, value: $0.value) }
+                // Compressed first (ciphertext does not compress), then sealed when a key is set.
+                let stored = m.value.map { value in
+                    let compressed = Zstd.compress(value, level: zstdLevel)
+                    return keyring?.seal(compressed) ?? compressed
+                }
                 rows.append(RawZoneMessage(
                     topic: m.topic, partition: m.partition, offset: m.offset, key: m.key, timestampMs: m.timestampMs,
-                    compressed: m.value.map { Zstd.compress($0, level: zstdLevel) }, originalSize: m.value?.count,
-                    headers: m.headers.map { ($0.name, $0.value) }))
+                    compressed: stored, originalSize: m.value?.count,
+                    headers: headers, recordSchools: recordSchools(topic: m.topic, value: m.value, headers: headers),
+                    sealed: stored != nil && keyring != nil))
             }
             let offsets = next.compactMap { tp, n in
                 positions.expected(tp).map { OffsetAdvance(topic: tp.topic, partition: tp.partition, expected: $0, next: n) }
@@ -108,5 +123,17 @@ struct ArchiveWorker: PollLoopWorker {
             }
         }
         logger.info("archive stopped")
+    }
+
+    /// The school codes the message's records name, decoded as Ingest decodes it and read as
+    /// the standardiser reads the school field; empty for a value that does not decode.
+    private func recordSchools(topic: String, value: [UInt8]?, headers: [(name: String, value: [UInt8]?)]) -> [String] {
+        guard let reader = schoolReaders[topic] else { return [] }
+        guard case .records(let records) = MessageDecoding.decode(value: value, headers: headers, limits: limits) else { return [] }
+        var schools = Set<String>()
+        for case .record(let record) in records {
+            if let school = reader.schoolCode(of: record) { schools.insert(school) }
+        }
+        return schools.sorted()
     }
 }

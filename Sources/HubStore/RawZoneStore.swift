@@ -15,9 +15,17 @@ public struct RawZoneMessage: Sendable {
     public var compressed: [UInt8]?
     public var originalSize: Int?
     public var headers: [(name: String, value: [UInt8]?)]
+    /// The school codes the message's records name (``Standardization/RecordSchool``), distinct
+    /// and sorted: whose data space the message is, with the registry as of its time.
+    public var recordSchools: [String]
+    /// Whether ``compressed`` is a sealed value (encryption at rest).
+    public var sealed: Bool
 
     public init(topic: String, partition: Int32, offset: Int64, key: [UInt8]?, timestampMs: Int64?,
-                compressed: [UInt8]?, originalSize: Int?, headers: [(name: String, value: [UInt8]?)]) {
+                compressed: [UInt8]?, originalSize: Int?, headers: [(name: String, value: [UInt8]?)],
+                recordSchools: [String] = [], sealed: Bool = false) {
+        self.recordSchools = recordSchools
+        self.sealed = sealed
         self.topic = topic
         self.partition = partition
         self.offset = offset
@@ -28,13 +36,8 @@ public struct RawZoneMessage: Sendable {
         self.headers = headers
     }
 
-    /// The key when it is a 10-digit school code.
-    var schoolCode: String? { keyText.flatMap { $0.count == 10 && $0.utf8.allSatisfy(Self.isDigit) ? $0 : nil } }
-    /// The key when it is a 6-digit county code (a county bureau's batch).
-    var countyCode: String? { keyText.flatMap { $0.count == 6 && $0.utf8.allSatisfy(Self.isDigit) ? $0 : nil } }
-
-    private var keyText: String? { key.flatMap { String(validating: $0, as: UTF8.self) } }
-    private static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+    /// The one school all records name, when they name exactly one.
+    var schoolCode: String? { recordSchools.count == 1 ? recordSchools[0] : nil }
 }
 
 /// Whose data space: one school's, or one county's (its own batches and its schools').
@@ -77,8 +80,8 @@ public final class RawZoneStore {
     }
 
     /// Stores `messages` and the registry versions `registry` (a redelivered position changes
-    /// nothing) and advances the offsets, in one transaction. Schools' counties are filled from
-    /// `school_regions` when the key is a school code.
+    /// nothing) and advances the offsets, in one transaction. The Kafka key is kept as
+    /// information only: ownership is the schools the records name (`record_schools`).
     ///
     /// - Throws: ``FencedError`` when another instance has moved a stored offset on.
     /// - Returns: rows newly stored (raw messages and registry versions).
@@ -86,8 +89,13 @@ public final class RawZoneStore {
     public func commit(group: String, _ messages: [RawZoneMessage], registry: [SchoolRegistryVersion] = [],
                        offsets: [OffsetAdvance]) throws -> Int {
         if !prepared {
+            // Spelled out rather than `LIKE raw_zone`, which needs SELECT on the whole table: the
+            // archive's login may not read the stored bytes back.
             try db.execute("""
-                CREATE TEMP TABLE IF NOT EXISTS stage_raw_zone (LIKE \(schema.privateName).raw_zone INCLUDING DEFAULTS) ON COMMIT DELETE ROWS
+                CREATE TEMP TABLE IF NOT EXISTS stage_raw_zone (
+                    src_topic text, src_partition int, src_offset bigint, message_key text, school_code text,
+                    message_time timestamptz, bytes bytea, original_size int, headers jsonb, record_schools text[],
+                    sealed boolean) ON COMMIT DELETE ROWS
                 """)
             prepared = true
         }
@@ -162,8 +170,8 @@ public final class RawZoneStore {
         let versions = try SchoolRegistryStore.insert(db, schema: schema, registry)
         guard !messages.isEmpty else { return versions }
         try db.copyIn("""
-            COPY stage_raw_zone (src_topic, src_partition, src_offset, message_key, school_code, county_code,
-                                 message_time, bytes, original_size, headers) FROM STDIN
+            COPY stage_raw_zone (src_topic, src_partition, src_offset, message_key, school_code,
+                                 message_time, bytes, original_size, headers, record_schools, sealed) FROM STDIN
             """) { w in
             for m in messages {
                 w.field(m.topic)
@@ -171,20 +179,21 @@ public final class RawZoneStore {
                 w.field(m.offset)
                 w.field(m.key.map { String(decoding: $0, as: UTF8.self).filter { $0 != "\u{0}" } })
                 w.field(m.schoolCode)
-                w.field(m.countyCode)
                 w.field(timestampMs: m.timestampMs)
                 w.field(m.compressed.flatMap { PGBytea($0).pgText })
                 w.field(m.originalSize.map(String.init))
                 w.field(Self.headersJSON(m.headers))
+                w.field(PGArrayLiteral.text(m.recordSchools))
+                w.field(m.sealed ? "t" : "f")
                 w.endRow()
             }
         }
         let inserted = try db.query("""
             INSERT INTO \(schema.privateName).raw_zone (src_topic, src_partition, src_offset, message_key, school_code,
-                county_code, message_time, bytes, original_size, headers)
+                message_time, bytes, original_size, headers, record_schools, sealed)
             SELECT st.src_topic, st.src_partition, st.src_offset, st.message_key, st.school_code,
-                   coalesce(st.county_code, r.county_code), st.message_time, st.bytes, st.original_size, st.headers
-            FROM stage_raw_zone st LEFT JOIN \(schema.name).school_regions r ON r.school_code = st.school_code
+                   st.message_time, st.bytes, st.original_size, st.headers, st.record_schools, st.sealed
+            FROM stage_raw_zone st
             ORDER BY 1, 2, 3
             ON CONFLICT (src_topic, src_partition, src_offset) DO NOTHING
             """)
@@ -233,31 +242,51 @@ public final class RawZoneStore {
         public var messageTime: String?
         public var compressed: [UInt8]?
         public var headers: String
+        /// Whether ``compressed`` is sealed (open it with the at-rest keys before decompressing).
+        public var sealed: Bool
+        public var recordSchools: [String]
     }
 
-    /// The raw messages of `space`, by position. A county's space holds its own batches and
-    /// those of its schools (by the county recorded at arrival or the school's county now).
+    /// The raw messages of `space`, by position, owned by the registry — never by the Kafka key:
+    /// a school's space holds the messages all of whose records name that school, registered
+    /// (not deleted) as of the message's time; a county's, the messages all of whose records
+    /// name schools of that county as of the message's time. A message naming schools of
+    /// several spaces, an unregistered school or none (a whole-value failure) belongs to no
+    /// space; operators read it in the raw zone. `county_code` in the result is the county as of
+    /// the message's time.
     public static func messages(_ db: PGConnection, schema: HubSchema, space: DataSpace) throws -> [StoredMessage] {
+        let s = schema.name
         let condition: String
         let code: String
         switch space {
         case .school(let c):
-            condition = "school_code = $1"
+            condition = "record_schools = ARRAY[$1]::text[] AND \(s).school_county_as_of($1, message_time) IS NOT NULL"
             code = c
         case .county(let c):
-            condition = "county_code = $1 OR school_code IN (SELECT school_code FROM \(schema.name).school_regions WHERE county_code = $1)"
+            condition = """
+                cardinality(record_schools) > 0 AND NOT EXISTS (
+                    SELECT 1 FROM unnest(record_schools) u(school)
+                    WHERE \(s).school_county_as_of(u.school, message_time) IS DISTINCT FROM $1)
+                """
             code = c
         }
         let r = try db.query("""
-            SELECT src_topic, src_partition, src_offset, message_key, school_code, county_code, received_at::text,
-                   message_time::text, encode(bytes, 'hex'), headers::text
+            SELECT src_topic, src_partition, src_offset, message_key, school_code,
+                   \(s).school_county_as_of(record_schools[1], message_time), received_at::text,
+                   message_time::text, encode(bytes, 'hex'), headers::text, sealed, record_schools
             FROM \(schema.privateName).raw_zone WHERE \(condition) ORDER BY src_topic, src_partition, src_offset
             """, [code])
         return (0..<r.rowCount).map { i in
             StoredMessage(topic: r.value(i, 0) ?? "", partition: Int32(r.int(i, 1) ?? 0), offset: Int64(r.int(i, 2) ?? 0),
                           key: r.value(i, 3), schoolCode: r.value(i, 4), countyCode: r.value(i, 5), receivedAt: r.value(i, 6) ?? "",
-                          messageTime: r.value(i, 7), compressed: r.value(i, 8).flatMap(hexBytes), headers: r.value(i, 9) ?? "[]")
+                          messageTime: r.value(i, 7), compressed: r.value(i, 8).flatMap(hexBytes), headers: r.value(i, 9) ?? "[]",
+                          sealed: r.value(i, 10) == "t", recordSchools: codes(inArray: r.value(i, 11) ?? "{}"))
         }
+    }
+
+    /// The elements of a text array of codes as PostgreSQL prints it (`{a,b}`: codes need no quotes).
+    static func codes(inArray literal: String) -> [String] {
+        literal.trimmingCharacters(in: CharacterSet(charactersIn: "{}")).split(separator: ",").map(String.init)
     }
 
     /// The standard-zone rows (pseudonymous current state) of `space`, as a result to write out.

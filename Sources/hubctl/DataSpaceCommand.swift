@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HubCrypto
 import HubStore
 import Postgres
 import WorkerRuntime
@@ -28,11 +29,13 @@ struct DataSpaceCommand: AsyncParsableCommand {
 
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write a school's or county's data space to a directory: raw/ (decompressed values, index.ndjson) and standard_zone.csv.")
+            abstract: "Write a school's or county's data space to a directory: raw/ (decompressed values, index.ndjson) and standard_zone.csv.",
+            discussion: "The export holds personal data: the directories are created with mode 0700 and every file with mode 0600 (an existing directory is narrowed to 0700).")
         @OptionGroup var common: CommonOptions
         @Option(name: .long, help: "A 10-digit school code.") var school: String?
         @Option(name: .long, help: "A county code 33xxxx.") var county: String?
-        @Option(name: .long, help: "Output directory (created).") var out: String
+        @Option(name: .long, help: "Output directory (created with mode 0700; files 0600).") var out: String
+        @OptionGroup var crypto: CryptoOptions
 
         func run() async throws {
             let space: DataSpace
@@ -50,10 +53,17 @@ struct DataSpaceCommand: AsyncParsableCommand {
             } catch let error as AccessError {
                 throw ValidationError(error.description)
             }
+            let keyring: AtRestKeyring?
+            do {
+                keyring = try CryptoSettings(options: crypto).keyring
+            } catch {
+                throw ValidationError(error.description)
+            }
             let ctx = try Context(common)
             let db = try ctx.database()
             let rawDirectory = URL(fileURLWithPath: out).appendingPathComponent("raw")
-            try FileManager.default.createDirectory(at: rawDirectory, withIntermediateDirectories: true)
+            try PrivateOutput.directory(out)
+            try PrivateOutput.directory(rawDirectory.path)
 
             let messages = try RawZoneStore.messages(db, schema: ctx.schema, space: space)
             var index = ""
@@ -63,24 +73,31 @@ struct DataSpaceCommand: AsyncParsableCommand {
                     "topic": m.topic, "partition": String(m.partition), "offset": String(m.offset), "key": m.key ?? "",
                     "school_code": m.schoolCode ?? "", "county_code": m.countyCode ?? "", "received_at": m.receivedAt,
                     "message_time": m.messageTime ?? "", "headers": m.headers,
+                    "record_schools": m.recordSchools.joined(separator: ","),
                 ]
-                if let compressed = m.compressed {
+                if var compressed = m.compressed {
+                    if m.sealed {
+                        guard let keyring else {
+                            throw ValidationError("raw message \(m.topic)/\(m.partition)/\(m.offset) is sealed: give the at-rest key files (--at-rest-key-files / HUB_AT_REST_KEY_FILES)")
+                        }
+                        compressed = try keyring.open(compressed)
+                    }
                     let bytes = try Zstd.decompress(compressed, maxOutput: 64 << 20)
-                    try Data(bytes).write(to: rawDirectory.appendingPathComponent(file))
+                    try PrivateOutput.write(bytes, to: rawDirectory.appendingPathComponent(file).path)
                     entry["file"] = "raw/" + file
                 }
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
                 index += String(decoding: try encoder.encode(entry), as: UTF8.self) + "\n"
             }
-            try Data(index.utf8).write(to: rawDirectory.appendingPathComponent("index.ndjson"))
+            try PrivateOutput.write(Array(index.utf8), to: rawDirectory.appendingPathComponent("index.ndjson").path)
 
             let rows = try RawZoneStore.standardZone(db, schema: ctx.schema, space: space)
             var csv = rows.columnNames.joined(separator: ",") + "\n"
             for i in 0..<rows.rowCount {
                 csv += (0..<rows.columnNames.count).map { Self.csvField(rows.value(i, $0)) }.joined(separator: ",") + "\n"
             }
-            try Data(csv.utf8).write(to: URL(fileURLWithPath: out).appendingPathComponent("standard_zone.csv"))
+            try PrivateOutput.write(Array(csv.utf8), to: URL(fileURLWithPath: out).appendingPathComponent("standard_zone.csv").path)
             try AuditLog.record(db, schema: ctx.schema, action: "dataspace.export", details: [
                 "space": space.description, "out": out, "raw_messages": String(messages.count), "standard_rows": String(rows.rowCount)])
             say("exported \(space): \(messages.count) raw messages, \(rows.rowCount) standard-zone rows to \(out)")

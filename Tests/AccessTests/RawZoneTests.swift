@@ -6,8 +6,11 @@ import TestSupport
 import Testing
 import Zstd
 
-/// The real `hub-archive` keeps every raw message zstd-compressed in its school's or
-/// county's own zone; retention removes exactly the expired ones; export writes a space out.
+/// The real `hub-archive`, logged in as its own worker login, keeps every raw message
+/// zstd-compressed and sealed (SM4-CTR + HMAC-SM3 under the national suite) in the raw zone,
+/// owned by the registry — the schools its records name, registered as of its time — never by
+/// the producer's key; export writes a space (0700 directory, 0600 files), opening the seals
+/// with the key file; retention removes exactly the expired messages.
 @Suite("Raw zone (own zone per school and county)", .serialized)
 struct RawZoneTests {
     struct Sent {
@@ -15,103 +18,150 @@ struct RawZoneTests {
         var key: String
         var value: [UInt8]
         var headers: [KafkaHeader] = []
+        /// Whose data space it is: (school, county) when it has one.
+        var school: String?
+        var county: String?
     }
 
-    @Test("hub-archive stores compressed originals; purge removes exactly the expired; export writes the space")
+    static let ndjson = KafkaHeader(name: "content-type", string: "application/x-ndjson")
+
+    @Test("hub-archive owns by the registry, seals at rest, exports privately, purges exactly the expired")
     func archivePurgeExport() throws {
         let f = try AccessFixture("access_rawzone")
         try f.seed()
         try f.db.execute("""
             INSERT INTO hub.quarantine (src_topic, src_partition, src_offset, src_row, reason) VALUES ('raw.student', 0, 0, 0, 'malformed')
             """)
+        let login = "t_archive_\(String(UInt32.random(in: 0...UInt32.max), radix: 36))"
+        try AccessControl.grantWorker(.archive, role: login, password: nil, db: f.db, schema: f.schema)
+        defer { try? AccessControl.revoke(role: login, db: f.db, schema: f.schema) }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rawzone-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let keyFile = dir.appendingPathComponent("at-rest.key").path
+        try "an at-rest key for the raw zone, 32+ bytes\n".write(toFile: keyFile, atomically: true, encoding: .utf8)
+
         let brokers = try TestServices.kafkaBootstrap()
         let prefix = "t\(UInt32.random(in: 0...UInt32.max))."
         let env = ["HUB_KAFKA_BROKERS": brokers, "HUB_DATABASE": f.conninfo, "HUB_TOPOLOGY_DIR": AccessFixture.topologyDirectory,
                    "HUB_TOPIC_PREFIX": prefix, "HUB_GROUP": "\(prefix)hub-archive", "HUB_HTTP_PORT": "0",
                    "HUB_BATCH_WAIT_MS": "50", "HUB_KAFKA_PROPERTIES": "session.timeout.ms=6000,heartbeat.interval.ms=500",
-                   "USER": "archivist"]
+                   "USER": "archivist", "HUB_CRYPTO_SUITE": "national", "HUB_AT_REST_KEY_FILES": keyFile]
+        var archiveEnv = env
+        archiveEnv["HUB_DATABASE"] = f.conninfo + " user=\(login)"
         let topics = try AccessFixture.run("hubctl", ["topics", "create", "--partitions", "2"], environment: env)
         try #require(topics.status == 0, "\(topics.error)")
 
-        let archive = try ManagedProcess(executable: AccessFixture.binDirectory + "/hub-archive", environment: env)
-        defer {
-            archive.terminate()
-            _ = try? archive.waitForExit(timeout: .seconds(20))
-        }
-
-        let csv = Array("学校代码,姓名\r\n3301020001,张三\r\n".utf8)
-        let sent = [
-            Sent(topic: "raw.student", key: "3301060001", value: Array(#"{"school_code":"3301060001","grade":3}"#.utf8)),
-            Sent(topic: "raw.teacher", key: "330212", value: Array("{\"XXBSM\":\"3302120001\"}\n{\"XXBSM\":\"3302120001\"}\n".utf8),
-                 headers: [KafkaHeader(name: "content-type", string: "application/x-ndjson")]),
-            Sent(topic: "raw.attendance", key: "3301020001", value: Zstd.compress(csv),
-                 headers: [KafkaHeader(name: "content-type", string: "text/csv"), KafkaHeader(name: "content-encoding", string: "zstd")]),
-            Sent(topic: "raw.student", key: "3301060002", value: Array(repeating: UInt8(ascii: "x"), count: 100_000)),
-        ]
         let producer = try KafkaProducer(config: KafkaConfig(["bootstrap.servers": brokers, "linger.ms": "1"]))
+        // The registry: four schools since 2020; 3301060003 only from 2100 on.
+        let since2020: Int64 = 1_577_836_800_000
+        for (school, county, ts) in [("3301060001", "330106", since2020), ("3301060002", "330106", since2020),
+                                     ("3301020001", "330102", since2020), ("3302120001", "330212", since2020),
+                                     ("3301060003", "330106", Int64(4_102_444_800_000))] {
+            try producer.send(topic: prefix + "ref.school", key: Array(school.utf8),
+                              value: Array(#"{"school_code":"\#(school)","name":"学校","county_code":"\#(county)","stage":"primary"}"#.utf8),
+                              timestampMs: ts)
+        }
+        let csv = Array("学校代码,日期\r\n3301020001,2026/9/1\r\n".utf8)
+        let sent = [
+            // Keyed with another county's school: owned by the school its record names.
+            Sent(topic: "raw.student", key: "3301020001", value: Array(#"{"school_code":"3301060001","grade":3}"#.utf8),
+                 school: "3301060001", county: "330106"),
+            Sent(topic: "raw.teacher", key: "330212", value: Array("{\"XXBSM\":\"3302120001\"}\n{\"XXBSM\":\" 3302120001 \"}\n".utf8),
+                 headers: [Self.ndjson], school: "3302120001", county: "330212"),
+            Sent(topic: "raw.attendance", key: "3301060001", value: Zstd.compress(csv),
+                 headers: [KafkaHeader(name: "content-type", string: "text/csv"), KafkaHeader(name: "content-encoding", string: "zstd")],
+                 school: "3301020001", county: "330102"),
+            // Not JSON: names no school, so nobody's space (the key would have made it 330106's).
+            Sent(topic: "raw.student", key: "3301060002", value: Array(repeating: UInt8(ascii: "x"), count: 100_000)),
+            // Two schools of one county: the county's space, no school's.
+            Sent(topic: "raw.student", key: "330212", value: Array("{\"XXBSM\":\"3301060001\"}\n{\"学校代码\":\"3301060002\"}\n".utf8),
+                 headers: [Self.ndjson], county: "330106"),
+            // Schools of two counties; a school not yet registered: nobody's.
+            Sent(topic: "raw.student", key: "3301060001", value: Array("{\"XXBSM\":\"3301060001\"}\n{\"XXBSM\":\"3302120001\"}\n".utf8),
+                 headers: [Self.ndjson]),
+            Sent(topic: "raw.student", key: "3301060003", value: Array(#"{"school_code":"3301060003"}"#.utf8)),
+        ]
         for s in sent {
             try producer.send(topic: prefix + s.topic, key: Array(s.key.utf8), value: s.value, headers: s.headers)
         }
         try producer.flush(timeout: .seconds(30))
 
-        try eventually(timeout: .seconds(90), poll: .milliseconds(200), "all raw messages archived") {
-            try f.db.query("SELECT count(*) FROM hub_private.raw_zone").int(0, 0) == sent.count
+        let archive = try ManagedProcess(executable: AccessFixture.binDirectory + "/hub-archive", environment: archiveEnv)
+        defer {
+            archive.terminate()
+            _ = try? archive.waitForExit(timeout: .seconds(20))
         }
+        try eventually(timeout: .seconds(90), poll: .milliseconds(200), "all raw messages and registry versions archived") {
+            try f.db.query("SELECT count(*) FROM hub_private.raw_zone").int(0, 0) == sent.count
+                && f.db.query("SELECT count(*) FROM hub.school_registry").int(0, 0) == 5
+        }
+
+        // Stored sealed under the national suite: neither the value nor its zstd frame in clear.
         let rows = try f.db.query("""
-            SELECT src_topic, message_key, school_code, county_code, encode(bytes, 'hex'), original_size, headers::text
-            FROM hub_private.raw_zone ORDER BY message_key
+            SELECT encode(bytes, 'hex'), sealed, original_size FROM hub_private.raw_zone ORDER BY src_topic, src_partition, src_offset
             """)
         for i in 0..<rows.rowCount {
-            let key = try #require(rows.value(i, 1))
-            let original = try #require(sent.first { $0.key == key })
-            #expect(rows.value(i, 0) == prefix + original.topic)
-            let stored = try #require(RawZoneStore.hexBytes(rows.value(i, 4) ?? ""))
-            #expect(try Zstd.decompress(stored, maxOutput: 1 << 24) == original.value, "message \(key)")
-            #expect(rows.int(i, 5) == original.value.count)
-            let county = key.count == 6 ? key : AccessFixture.schools[key]
-            #expect(rows.value(i, 2) == (key.count == 10 ? key : nil))
-            #expect(rows.value(i, 3) == county, "county of \(key)")
-            for h in original.headers { #expect(rows.value(i, 6)?.contains(h.name) == true) }
+            let stored = try #require(RawZoneStore.hexBytes(rows.value(i, 0) ?? ""))
+            #expect(rows.value(i, 1) == "t")
+            #expect(stored.count > 7 + 16 + 32 && stored[0] == 0xEC && stored[2] == 2, "sealed, suite national")
+            #expect(throws: ZstdError.self) { try Zstd.decompress(stored, maxOutput: 1 << 24) }
         }
-        let big = try f.db.query("SELECT octet_length(bytes) FROM hub_private.raw_zone WHERE message_key = '3301060002'")
-        #expect((big.int(0, 0) ?? .max) < 1_000, "stored compressed")
 
-        // Export of county 330106: its two schools' messages, decompressed.
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("export-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: out) }
-        let export = try AccessFixture.run("hubctl", ["dataspace", "export", "--county", "330106", "--out", out.path], environment: env)
-        #expect(export.status == 0, "\(export.error)")
-        let index = try String(contentsOf: out.appendingPathComponent("raw/index.ndjson"), encoding: .utf8)
-        #expect(index.split(separator: "\n").count == 2)
-        for s in sent where ["3301060001", "3301060002"].contains(s.key) {
-            let files = try FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent("raw").path)
-            #expect(files.contains { name in
-                (try? Data(contentsOf: out.appendingPathComponent("raw/" + name))) == Data(s.value)
-            }, "exported \(s.key)")
+        func export(_ flag: String, _ code: String, keys: Bool = true) throws -> (status: Int32, dir: URL, error: String) {
+            let out = dir.appendingPathComponent("export-\(code)-\(keys)")
+            var e = env
+            if !keys { e["HUB_AT_REST_KEY_FILES"] = nil }
+            let r = try AccessFixture.run("hubctl", ["dataspace", "export", flag, code, "--out", out.path], environment: e)
+            return (r.status, out, r.error)
         }
-        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("standard_zone.csv").path))
+        func exported(_ out: URL) throws -> [[UInt8]] {
+            let raw = out.appendingPathComponent("raw")
+            return try FileManager.default.contentsOfDirectory(atPath: raw.path).filter { $0.hasSuffix(".bin") }.sorted().map {
+                Array(try Data(contentsOf: raw.appendingPathComponent($0)))
+            }
+        }
+        func mode(_ path: String) throws -> Int {
+            (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue ?? -1
+        }
+        for (flag, code) in [("--county", "330106"), ("--county", "330102"), ("--county", "330212"), ("--school", "3301060001"),
+                             ("--school", "3301060002"), ("--school", "3301060003")] {
+            let r = try export(flag, code)
+            try #require(r.status == 0, "\(r.error)")
+            let expected = sent.filter { flag == "--county" ? $0.county == code : $0.school == code }.map(\.value)
+            #expect(Set(try exported(r.dir)) == Set(expected), "\(flag) \(code)")
+            #expect(try exported(r.dir).count == expected.count)
+            // Personal data: directories 0700, files 0600.
+            #expect(try mode(r.dir.path) == 0o700 && mode(r.dir.appendingPathComponent("raw").path) == 0o700)
+            for file in try FileManager.default.contentsOfDirectory(atPath: r.dir.appendingPathComponent("raw").path) {
+                #expect(try mode(r.dir.appendingPathComponent("raw/" + file).path) == 0o600, "\(file)")
+            }
+            #expect(try mode(r.dir.appendingPathComponent("standard_zone.csv").path) == 0o600)
+        }
+        let index = try String(contentsOf: export("--county", "330106").dir.appendingPathComponent("raw/index.ndjson"), encoding: .utf8)
+        #expect(index.contains(#""county_code":"330106""#) && index.contains(#""record_schools":"3301060001,3301060002""#))
+        let withoutKey = try export("--county", "330102", keys: false)
+        #expect(withoutKey.status != 0 && withoutKey.error.contains("sealed"), "\(withoutKey.error)")
 
         // Retention: only the two messages set back in time go.
-        try f.db.execute("""
-            UPDATE hub_private.raw_zone SET received_at = now() - interval '10 days' WHERE message_key IN ('330212', '3301060001')
-            """)
-        try f.db.execute("UPDATE hub_private.raw_zone SET received_at = now() - interval '6 days' WHERE message_key = '3301020001'")
+        try f.db.query("UPDATE hub_private.raw_zone SET received_at = now() - interval '10 days' WHERE src_topic = $1 OR original_size = 100000",
+                         [prefix + "raw.teacher"])
+        try f.db.query("UPDATE hub_private.raw_zone SET received_at = now() - interval '6 days' WHERE src_topic = $1", [prefix + "raw.attendance"])
         let purge = try AccessFixture.run("hubctl", ["dataspace", "purge", "--older-than-days", "7"], environment: env)
         #expect(purge.status == 0, "\(purge.error)")
         #expect(purge.output.contains("purged 2 "), "\(purge.output)")
-        let left = try f.db.query("SELECT message_key FROM hub_private.raw_zone ORDER BY message_key")
-        #expect((0..<left.rowCount).map { left.value($0, 0)! } == ["3301020001", "3301060002"])
+        #expect(try f.db.query("SELECT count(*) FROM hub_private.raw_zone").int(0, 0) == sent.count - 2)
         #expect(try f.db.query("SELECT records FROM hub.quarantine_counts").int(0, 0) == 1)
-        let audit = try f.db.query("SELECT actor, action FROM hub.audit_log ORDER BY id")
-        #expect((0..<audit.rowCount).map { audit.value($0, 1)! } == ["dataspace.export", "dataspace.purge"])
+        let audit = try f.db.query("SELECT actor, action FROM hub.audit_log WHERE action LIKE 'dataspace.%' AND actor <> 'hub-archive' ORDER BY id")
+        #expect((0..<audit.rowCount).map { audit.value($0, 1)! } == Array(repeating: "dataspace.export", count: 7) + ["dataspace.purge"])
         #expect(audit.value(0, 0) == "archivist")
 
-        // A restarted archive resumes from the stored offsets (nothing archived twice) and,
-        // with a retention configured, removes what has expired (the 6-day-old message).
+        // A restarted archive resumes from the stored offsets (nothing archived twice) and
+        // removes what has expired under its retention (the 6-day-old message).
         archive.terminate()
         _ = try archive.waitForExit(timeout: .seconds(20))
         let again = try ManagedProcess(executable: AccessFixture.binDirectory + "/hub-archive",
-                                       environment: env.merging(["HUB_RAW_RETENTION_DAYS": "5"]) { $1 })
+                                       environment: archiveEnv.merging(["HUB_RAW_RETENTION_DAYS": "5"]) { $1 })
         defer {
             again.terminate()
             _ = try? again.waitForExit(timeout: .seconds(20))
@@ -119,11 +169,15 @@ struct RawZoneTests {
         try producer.send(topic: prefix + "raw.student", key: Array("3301060001".utf8), value: Array("{}".utf8))
         try producer.flush(timeout: .seconds(30))
         try eventually(timeout: .seconds(90), poll: .milliseconds(200), "the new message archived, the expired one purged") {
-            let r = try f.db.query("SELECT message_key FROM hub_private.raw_zone ORDER BY message_key")
-            return (0..<r.rowCount).map { r.value($0, 0)! } == ["3301060001", "3301060002"]
+            try f.db.query("SELECT count(*) FROM hub_private.raw_zone").int(0, 0) == sent.count - 2
+                && f.db.query("SELECT count(*) FROM hub_private.raw_zone WHERE src_topic = $1", [prefix + "raw.attendance"]).int(0, 0) == 0
         }
-        let byWorker = try f.db.query("SELECT details->>'deleted' FROM hub.audit_log WHERE actor = 'hub-archive' AND action = 'dataspace.purge'")
-        #expect(byWorker.value(0, 0) == "1")
+        // The archive applies its retention at every start (the default 180 days first: nothing).
+        let byWorker = try f.db.query("""
+            SELECT sum((details->>'deleted')::int), count(*) FILTER (WHERE details->>'older_than_days' = '180')
+            FROM hub.audit_log WHERE actor = 'hub-archive' AND action = 'dataspace.purge'
+            """)
+        #expect(byWorker.int(0, 0) == 1 && byWorker.int(0, 1) == 1)
     }
 }
 
