@@ -7,6 +7,13 @@ public enum KafkaAdmin {
     /// A topic that already exists is not an error, so setup can run on every start;
     /// its partition count is left as it is.
     public static func createTopics(config: KafkaConfig, _ topics: [(name: String, partitions: Int)], timeout: Duration) throws {
+        try createTopics(config: config, topics.map { (name: $0.name, partitions: $0.partitions, configs: [:]) }, timeout: timeout)
+    }
+
+    /// The same, with topic configurations (e.g. `retention.ms`) set on the topics it creates;
+    /// an existing topic keeps its own.
+    public static func createTopics(config: KafkaConfig, _ topics: [(name: String, partitions: Int, configs: [String: String])],
+                                    timeout: Duration) throws {
         guard !topics.isEmpty else { return }
         let client = try KafkaClient(kind: .producer, config: config, defaults: [:])
         let handle = client.handle
@@ -20,6 +27,12 @@ public enum KafkaAdmin {
                 throw KafkaError.invalidConfiguration("topic \(topic.name): \(KafkaClient.string(errorText))")
             }
             newTopics.append(newTopic)
+            for (key, value) in topic.configs.sorted(by: { $0.key < $1.key }) {
+                let code = rd_kafka_NewTopic_set_config(newTopic, key, value)
+                guard code == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                    throw KafkaError(code, context: "topic \(topic.name) config \(key)=\(value)")
+                }
+            }
         }
 
         let options = rd_kafka_AdminOptions_new(handle, RD_KAFKA_ADMIN_OP_CREATETOPICS)

@@ -39,7 +39,8 @@ struct Context {
 
     func database() throws -> PGConnection {
         do {
-            return try PGConnection(conninfo: settings.database)
+            // hubctl runs as the owner or an operator: nothing planted on a search path may run.
+            return try PGConnection(conninfo: settings.database, pinnedSearchPath: true)
         } catch {
             throw ValidationError("cannot connect to the database: \(error). Check --database / HUB_DATABASE.")
         }
@@ -48,6 +49,19 @@ struct Context {
     var schema: HubSchema { HubSchema(name: settings.schema) }
 
     /// Every topic the pipeline uses, with the partition count to create it with.
+    /// Transport topics keep data only as long as the pipeline needs it to move on (README,
+    /// "Retention"): raw values and `hub.ingested` (names and ID numbers in clear) 7 days, the
+    /// dead letters 14 days (replays read PostgreSQL, not the topic). The registry, the standard
+    /// zone and the alerts keep the broker's default.
+    func retentionConfigs(_ topic: String) -> [String: String] {
+        let day: Int64 = 86_400_000
+        if topic == settings.quarantineTopic { return ["retention.ms": String(14 * day)] }
+        if topic == settings.ingestedTopic || topology.streams.contains(where: { settings.topic($0.sourceTopic) == topic }) {
+            return ["retention.ms": String(7 * day)]
+        }
+        return [:]
+    }
+
     func allTopics(partitions: Int) -> [(name: String, partitions: Int)] {
         var topics = [(settings.registryTopic, 1), (settings.ingestedTopic, partitions), (settings.quarantineTopic, partitions), (settings.alertsTopic, 1)]
         for s in topology.streams {

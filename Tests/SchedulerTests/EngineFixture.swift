@@ -1,4 +1,5 @@
 import Foundation
+import Kafka
 import Logging
 import Postgres
 import SchedulerCore
@@ -14,7 +15,7 @@ final class EngineFixture {
     let engine: SchedulerEngine
     var store: SchedulerStore { engine.store }
 
-    init(_ yaml: String, at start: String, setup: String = "") throws {
+    init(_ yaml: String, at start: String, setup: String = "", kafka: KafkaConfig? = nil, quarantineTopic: String? = nil) throws {
         conninfo = try TestServices.createDatabase(prefix: "sched")
         db = try PGConnection(conninfo: conninfo)
         topology = try TopologyLoader.load(sources: [("dags.yaml", yaml)])
@@ -23,7 +24,8 @@ final class EngineFixture {
         clock = ManualClock(CronTime(parsing: start, in: .utc)!)
         var logger = Logger(label: "scheduler-test")
         logger.logLevel = .warning
-        let runner = TaskRunner(environment: TaskEnvironment(conninfo: conninfo, schema: "hub", topology: topology,
+        let runner = TaskRunner(environment: TaskEnvironment(conninfo: conninfo, schema: "hub", topology: topology, kafka: kafka,
+                                                             quarantineTopic: quarantineTopic,
                                                              outputDirectory: FileManager.default.temporaryDirectory.path),
                                 clock: clock, logger: logger)
         engine = SchedulerEngine(dags: topology.dags, store: SchedulerStore(db: try PGConnection(conninfo: conninfo), schema: "hub"),
