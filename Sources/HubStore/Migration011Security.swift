@@ -6,7 +6,8 @@
 ///   NULL for messages archived before this migration (they belong to no space; operators
 ///   still read them).
 /// - `sealed` on the raw zone and the quarantine's raw bytes: the bytes are a sealed value
-///   (encryption at rest, `HubCrypto.AtRestKeyring`), opened by hubctl with the key files.
+///   (encryption at rest, `HubCrypto.AtRestKeyring`), opened by hubctl with the key files
+///   (NULL in the quarantine means not sealed).
 /// - `quarantine_raw.purged_at`: the purge marks what it emptied, so it never reads raw bytes.
 /// - `access_grants.level` also records worker logins (`worker_sink`, `worker_archive`,
 ///   `worker_scheduler`: `hubctl access worker`).
@@ -23,7 +24,9 @@ struct SecurityMigration: Migration {
             ALTER TABLE \(p).raw_zone ADD COLUMN record_schools text[];
             ALTER TABLE \(p).raw_zone ADD COLUMN sealed boolean NOT NULL DEFAULT false;
             CREATE INDEX raw_zone_record_schools ON \(p).raw_zone USING gin (record_schools);
-            ALTER TABLE \(p).quarantine_raw ADD COLUMN sealed boolean NOT NULL DEFAULT false;
+            -- Nullable (NULL = not sealed): the sink stages rows with `LIKE quarantine_raw`, which copies
+            -- NOT NULL but not defaults.
+            ALTER TABLE \(p).quarantine_raw ADD COLUMN sealed boolean;
             ALTER TABLE \(p).quarantine_raw ADD COLUMN purged_at timestamptz;
             UPDATE \(p).quarantine_raw SET purged_at = now() WHERE raw IS NULL AND record IS NULL;
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HubCrypto
 import HubCore
 import HubStore
 import Kafka
@@ -9,7 +10,7 @@ import WorkerRuntime
 struct QuarantineCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "quarantine", abstract: "Inspect and replay quarantined units (operators only).",
-        subcommands: [Summary.self, List.self, Replay.self])
+        subcommands: [Summary.self, List.self, Raw.self, Replay.self])
 
     struct Summary: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Quarantined units per reason, record type and field.")
@@ -62,6 +63,43 @@ struct QuarantineCommand: AsyncParsableCommand {
         }
     }
 
+    /// Writes one quarantined unit's original bytes to a file (0600), opening a sealed value.
+    struct Raw: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write the original bytes of one quarantined unit to a file (mode 0600), unsealed with the at-rest keys.")
+        @OptionGroup var common: CommonOptions
+        @Option(name: .long) var topic: String
+        @Option(name: .long) var partition: Int32
+        @Option(name: .long) var offset: Int64
+        @Option(name: .long, help: "Row within the value (0 for a whole-value unit).") var row: Int32 = 0
+        @Option(name: .long, help: "Output file (created with mode 0600).") var out: String
+        @OptionGroup var crypto: CryptoOptions
+
+        func run() async throws {
+            let keyring = try atRestKeyring(crypto)
+            let ctx = try Context(common)
+            let db = try ctx.database()
+            let r = try db.query("""
+                SELECT encode(raw, 'hex'), sealed FROM \(ctx.schema.privateName).quarantine_raw
+                WHERE src_topic = $1 AND src_partition = $2 AND src_offset = $3 AND src_row = $4
+                """, [topic, String(partition), String(offset), String(row)])
+            guard r.rowCount == 1 else { throw ValidationError("no quarantined unit at \(topic)/\(partition)@\(offset) row \(row)") }
+            guard let hex = r.value(0, 0), var bytes = RawZoneStore.hexBytes(hex) else {
+                throw ValidationError("the unit's raw bytes were purged (retention); its row and count stay")
+            }
+            if r.value(0, 1) == "t" {
+                guard let keyring else {
+                    throw ValidationError("the unit's bytes are sealed: give the at-rest key files (--at-rest-key-files / HUB_AT_REST_KEY_FILES)")
+                }
+                bytes = try keyring.open(bytes)
+            }
+            try PrivateOutput.write(bytes, to: out)
+            try AuditLog.record(db, schema: ctx.schema, action: "quarantine.raw", details: [
+                "position": "\(topic)/\(partition)@\(offset)#\(row)", "out": out, "bytes": String(bytes.count)])
+            say("wrote \(bytes.count) bytes to \(out)")
+        }
+    }
+
     /// Sends quarantined records back through Transform, standardised against the registry
     /// as it is now, keeping their original source positions — so replaying twice, or
     /// replaying a record that already counts, changes nothing.
@@ -72,8 +110,10 @@ struct QuarantineCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Reason to replay. Default unknown_school.") var reason = "unknown_school"
         @Option(name: .long, help: "Only records of this school code.") var school: String?
         @Flag(name: .long, help: "Also replay units that a previous replay already resolved.") var includeResolved = false
+        @OptionGroup var crypto: CryptoOptions
 
         func run() async throws {
+            let keyring = try atRestKeyring(crypto)
             let ctx = try Context(common)
             guard QuarantineReason(rawValue: reason) != nil else {
                 throw ValidationError("unknown reason \"\(reason)\"; use one of: " + QuarantineReason.allCases.map(\.rawValue).joined(separator: ", "))
@@ -82,7 +122,8 @@ struct QuarantineCommand: AsyncParsableCommand {
             let s = ctx.settings.schema
             let rows = try db.query("""
                 SELECT q.src_topic, q.src_partition, q.src_offset, q.src_row,
-                       (extract(epoch FROM q.message_time) * 1000)::bigint, encode(r.record, 'hex'), coalesce(q.school_code, '')
+                       (extract(epoch FROM q.message_time) * 1000)::bigint, encode(r.record, 'hex'), coalesce(q.school_code, ''),
+                       r.sealed
                 FROM \(s).quarantine q JOIN \(s)_private.quarantine_raw r USING (src_topic, src_partition, src_offset, src_row)
                 WHERE q.reason = $1 AND ($2::text IS NULL OR q.school_code = $2) AND r.record IS NOT NULL
                   AND ($3 OR q.resolved_at IS NULL)
@@ -94,7 +135,13 @@ struct QuarantineCommand: AsyncParsableCommand {
             var skipped = 0
             for i in 0..<rows.rowCount {
                 let source = SourcePosition(topic: rows.value(i, 0)!, partition: Int32(rows.int(i, 1)!), offset: Int64(rows.int(i, 2)!), row: 0)
-                guard let bytes = hexBytes(rows.value(i, 5) ?? "") else { skipped += 1; continue }
+                guard var bytes = hexBytes(rows.value(i, 5) ?? "") else { skipped += 1; continue }
+                if rows.value(i, 7) == "t" {
+                    guard let keyring else {
+                        throw ValidationError("quarantined records are sealed: give the at-rest key files (--at-rest-key-files / HUB_AT_REST_KEY_FILES)")
+                    }
+                    bytes = try keyring.open(bytes)
+                }
                 var reader = BinaryReader(bytes)
                 guard let record = try? RawRecord(from: &reader) else { skipped += 1; continue }
                 var message = messages[source] ?? IngestedMessage(source: source, timestampMs: Int64(rows.int(i, 4) ?? 0),
@@ -139,5 +186,14 @@ struct QuarantineCommand: AsyncParsableCommand {
             }
             return out
         }
+    }
+}
+
+/// The at-rest keyring from the crypto options; nil when no key file is given.
+func atRestKeyring(_ options: CryptoOptions) throws -> AtRestKeyring? {
+    do {
+        return try CryptoSettings(options: options).keyring
+    } catch {
+        throw ValidationError(error.description)
     }
 }
