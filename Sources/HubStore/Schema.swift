@@ -107,6 +107,7 @@ public struct HubSchema: Sendable {
             ScenarioMigration(),
             EntityStateMigration(),
             SecurityMigration(),
+            DAGStateMigration(),
         ]
     }
 }

@@ -5,7 +5,9 @@ import Topology
 /// The leader's scheduling step. Each ``tick()`` creates the runs that are due (catching up
 /// missed intervals when the DAG asks for it), starts queued runs under `max_active_runs`,
 /// reclaims attempts whose runner is gone, claims ready task instances in dependency order
-/// under `concurrency` and hands them to the ``TaskRunner``, and closes finished runs.
+/// under `concurrency` and hands them to the ``TaskRunner``, and closes finished runs. A DAG an
+/// operator paused gets no new scheduled runs and starts no task (attempts in flight finish);
+/// once unpaused, its missed intervals are caught up when `catchup` is on.
 ///
 /// All state is in PostgreSQL, so a new leader continues where the old one stopped.
 public final class SchedulerEngine: @unchecked Sendable {
@@ -38,7 +40,8 @@ public final class SchedulerEngine: @unchecked Sendable {
 
     public func tick() throws {
         let now = clock.now()
-        for dag in dags { try createDueRuns(dag, now) }
+        let paused = try store.pausedDAGs()
+        for dag in dags where !paused.contains(dag.name) { try createDueRuns(dag, now) }
         try reclaimOrphans(now)
         var running = try store.runningCounts()
         var activeRuns: [String: Int] = [:]
@@ -46,6 +49,7 @@ public final class SchedulerEngine: @unchecked Sendable {
         for run in active where run.state == .running { activeRuns[run.dag, default: 0] += 1 }
         for var run in active {
             guard let dag = dags.first(where: { $0.name == run.dag }) else { continue }
+            if paused.contains(dag.name) { continue }
             if run.state == .queued {
                 guard activeRuns[dag.name, default: 0] < dag.maxActiveRuns else { continue }
                 try store.startRun(run.id, tasks: dag.tasks.map(\.name), now: now)

@@ -24,12 +24,13 @@ public final class TaskRunner: Sendable {
     /// Test hook (`HUB_SCHEDULER_CRASH_AFTER_SIDE_EFFECT=TASK`): the process exits right after
     /// that task's work succeeded and before its result is recorded.
     let crashAfterSideEffect: String?
-    /// Called when an attempt starts (`running`) and with each recorded end state (for metrics).
-    let onStateChange: @Sendable (TaskState) -> Void
+    /// Called with the DAG's name when an attempt starts (`running`) and with each recorded end
+    /// state (for metrics).
+    let onStateChange: @Sendable (_ dag: String, _ state: TaskState) -> Void
     private let inFlight = Mutex<Set<String>>([])
 
     public init(environment: TaskEnvironment, clock: any SchedulerClock, logger: Logger, crashAfterSideEffect: String? = nil,
-                onStateChange: @escaping @Sendable (TaskState) -> Void = { _ in }) {
+                onStateChange: @escaping @Sendable (_ dag: String, _ state: TaskState) -> Void = { _, _ in }) {
         self.environment = environment
         self.clock = clock
         self.logger = logger
@@ -45,7 +46,7 @@ public final class TaskRunner: Sendable {
     /// Starts the attempt on a new thread.
     func launch(_ claim: TaskClaim) {
         inFlight.withLock { _ = $0.insert(claim.key) }
-        onStateChange(.running)
+        onStateChange(claim.dag.name, .running)
         let thread = Thread { [self] in
             execute(claim)
             inFlight.withLock { _ = $0.remove(claim.key) }
@@ -104,7 +105,7 @@ public final class TaskRunner: Sendable {
         switch outcome {
         case .success(.recorded):
             logger.info("task succeeded", metadata: meta)
-            onStateChange(.success)
+            onStateChange(claim.dag.name, .success)
             return
         case .success(.succeeded(let text)):
             state = .success
@@ -124,7 +125,7 @@ public final class TaskRunner: Sendable {
                 try SchedulerStore(db: db, schema: environment.schema).finish(
                     run: claim.run.id, task: claim.task.name, token: claim.token, state: state, output: output, retryAt: retryAt, now: now)
                 logger.info("task \(state == .success ? "succeeded" : "failed")", metadata: meta.merging(["state": "\(state.rawValue)"]) { $1 })
-                onStateChange(state)
+                onStateChange(claim.dag.name, state)
                 return
             } catch let error as LeaseLostError {
                 logger.warning("result not recorded", metadata: meta.merging(["error": "\(error)"]) { $1 })

@@ -13,8 +13,10 @@ struct QualityReportTask: TaskExecutor {
 
     func run(_ context: TaskContext) throws -> TaskCompletion {
         let env = context.environment
-        let zone = context.dag.timeZone.offsetSeconds
-        func day(_ seconds: Int64) -> Int32 { CalendarDate.dayNumber(epochSeconds: seconds, utcOffsetSeconds: zone) }
+        let zone = context.dag.timeZone
+        func day(_ seconds: Int64) -> Int32 {
+            CalendarDate.dayNumber(epochSeconds: seconds, utcOffsetSeconds: zone.offsetSeconds(at: seconds))
+        }
         let first = day(context.interval.start.secondsSinceEpoch)
         let last = max(first, day(context.interval.end.secondsSinceEpoch) - 1)
         let evaluation = try QualityEvaluation(db: context.db, schema: context.hubSchema, topology: env.topology)
