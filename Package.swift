@@ -83,6 +83,7 @@ let package = Package(
         .testTarget(name: "HubCoreTests", dependencies: ["HubCore", "HubCrypto", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(name: "FailureIsolationTests", dependencies: ["FailureIsolation"]),
         .testTarget(name: "HubCryptoTests", dependencies: ["HubCrypto"]),
+        .testTarget(name: "WorkerRuntimeTests", dependencies: ["WorkerRuntime", "Postgres"], linkerSettings: rdkafkaRpath),
         .testTarget(name: "QualityReportTests", dependencies: ["QualityReport"]),
         .testTarget(name: "MonitoringTests", dependencies: ["Monitoring", "MonitoringReport", "Topology", "HubCore"]),
         .testTarget(name: "TopologyTests", dependencies: ["Topology", "Standardization"]),

@@ -6,7 +6,9 @@
 #   (c) every command the Dockerfile, Compose, Kubernetes and systemd files start, run with
 #       --check-config against the real binaries and the environment those files define;
 #   (d) systemd-analyze verify on the units (when systemd is installed), bash -n on the
-#       container health check.
+#       container health check;
+#   (e) the monitoring files: promtool check/test of the alert rules, the PrometheusRule equal to
+#       them, the PodMonitor selecting every worker, the Grafana dashboard's queries present.
 #
 #   scripts/deploy-check.sh BIN_DIR [--brokers HOST:PORT] [--database CONNINFO] [--allow-skip]
 #
@@ -67,6 +69,7 @@ run() { "$@" || status=1; }
 run "$python" "$check/kubernetes_schema.py" --validator "$venv/bin/kubernetes-validate" \
   --kubernetes-version "$KUBERNETES_VERSION" "$repo/deploy/kubernetes" "$repo/Topologies"
 run "$python" "$check/keda_objects.py" "$repo/deploy/kubernetes/keda" "$repo/deploy/kubernetes"
+run "$python" "$check/monitoring.py" "$repo"
 run "$python" "$check/commands.py" --bin-dir "$bin_dir" --repo "$repo" \
   ${brokers:+--brokers "$brokers"} ${database:+--database "$database"}
 

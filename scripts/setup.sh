@@ -25,6 +25,22 @@ if ((${#need_apt[@]})); then
   apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
+# promtool (Debian's prometheus package) validates and unit-tests the shipped alert rules
+# (scripts/deploy-check.sh). The package would start a Prometheus server: a policy-rc.d that
+# refuses service starts is put in place for the install when none exists.
+if ! command -v promtool >/dev/null 2>&1; then
+  log "installing promtool (Debian package prometheus)"
+  policy=/usr/sbin/policy-rc.d
+  own_policy=0
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 0755 "$policy" && own_policy=1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq --no-install-recommends prometheus >/dev/null \
+    || { apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus >/dev/null; }
+  if ((own_policy)); then rm -f "$policy"; fi
+fi
+
 mkdir -p "$HUB_CACHE"
 
 if [[ ! -f "$RDKAFKA_PREFIX/lib/pkgconfig/rdkafka.pc" ]]; then
@@ -45,6 +61,20 @@ if [[ ! -f "$RDKAFKA_PREFIX/lib/pkgconfig/rdkafka.pc" ]]; then
   # rdkafka.pc lists private requirements; keep only the library itself for Swift's pkg-config use.
   rm -rf "$work"; trap - EXIT
   log "librdkafka $RDKAFKA_VERSION ready"
+fi
+
+# A plain `swift build` (without sourcing scripts/env.sh) finds librdkafka through pkg-config's
+# default search path: link this build's rdkafka.pc there. Never replaces a file that is not
+# such a link (another librdkafka installed on purpose); then PKG_CONFIG_PATH from env.sh is needed.
+pc_link=/usr/local/lib/pkgconfig/rdkafka.pc
+if [[ -L $pc_link || ! -e $pc_link ]]; then
+  if [[ "$(readlink "$pc_link" 2>/dev/null)" != "$RDKAFKA_PREFIX/lib/pkgconfig/rdkafka.pc" ]]; then
+    mkdir -p "$(dirname "$pc_link")"
+    ln -sfn "$RDKAFKA_PREFIX/lib/pkgconfig/rdkafka.pc" "$pc_link"
+    log "linked $pc_link -> $RDKAFKA_PREFIX/lib/pkgconfig/rdkafka.pc"
+  fi
+else
+  log "note: $pc_link exists and is not ours; a plain swift build uses it (source scripts/env.sh to use $RDKAFKA_PREFIX)"
 fi
 
 if [[ ! -x "$VENV/bin/tansu" ]]; then

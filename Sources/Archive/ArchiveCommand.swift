@@ -12,9 +12,12 @@ import WorkerRuntime
 /// and every registry message as a version of its school (`<schema>.school_registry`).
 @main
 struct ArchiveCommand: AsyncParsableCommand {
+    static func main() async { await CommandLineEntry.main(Self.self) }
+
     static let configuration = CommandConfiguration(
         commandName: "hub-archive",
-        abstract: "Archive stage: raw topics → zstd-compressed raw zone per school/county, ref.school → school registry versions; in PostgreSQL, exactly once.")
+        abstract: "Archive stage: raw topics → zstd-compressed raw zone per school/county, ref.school → school registry versions; in PostgreSQL, exactly once.",
+        version: BuildInfo.versionLine)
 
     @OptionGroup var common: CommonOptions
 
@@ -32,27 +35,28 @@ struct ArchiveCommand: AsyncParsableCommand {
 
     func run() async throws {
         let settings: WorkerSettings
-        do {
-            settings = try WorkerSettings(stage: "archive", defaultHTTPPort: 9485, options: common)
-        } catch {
-            WorkerMain.fail("archive", error.description)
-        }
-        let level = zstdLevel ?? ProcessInfo.processInfo.environment["HUB_ARCHIVE_ZSTD_LEVEL"].flatMap(Int.init) ?? 3
-        guard (1...19).contains(level) else { WorkerMain.fail("archive", "zstd level must be 1–19, not \(level)") }
-        let retentionText = retentionDays ?? ProcessInfo.processInfo.environment["HUB_RAW_RETENTION_DAYS"] ?? String(Self.defaultRetentionDays)
+        let level: Int
         let retention: Int?
-        if retentionText == "keep" {
-            retention = nil
-        } else if let days = Int(retentionText), days >= 0 {
-            retention = days
-        } else {
-            WorkerMain.fail("archive", "HUB_RAW_RETENTION_DAYS / --retention-days must be a number of days (0 or more) or keep, not \"\(retentionText)\"")
-        }
         let cryptoSettings: CryptoSettings
         do {
+            let source = try SettingSource(configFile: common.config)
+            settings = try WorkerSettings(stage: "archive", defaultHTTPPort: 9485, options: common, source: source)
+            level = try source.integer(zstdLevel, flag: "--zstd-level", env: "HUB_ARCHIVE_ZSTD_LEVEL", default: 3, range: 1...19)
+            if let (text, origin) = source.raw(retentionDays, flag: "--retention-days", env: "HUB_RAW_RETENTION_DAYS") {
+                let trimmed = text.trimmingCharacters(in: .whitespaces)
+                if trimmed == "keep" {
+                    retention = nil
+                } else if let days = Int(trimmed), (0...36_500).contains(days) {
+                    retention = days
+                } else {
+                    throw ConfigurationError("\(origin) must be a number of days from 0 to 36500 or keep, not \"\(text.prefix(64))\"")
+                }
+            } else {
+                retention = Self.defaultRetentionDays
+            }
             cryptoSettings = try CryptoSettings(options: crypto)
         } catch {
-            WorkerMain.fail("archive", error.description)
+            WorkerMain.fail("archive", "\(error)")
         }
         let topology = WorkerMain.loadTopology(settings)
         let topics = topology.streams.map { settings.topic($0.sourceTopic) } + [settings.registryTopic]
@@ -69,7 +73,7 @@ struct ArchiveCommand: AsyncParsableCommand {
         var schoolReaders: [String: RecordSchool] = [:]
         for stream in topology.streams { schoolReaders[settings.topic(stream.sourceTopic)] = RecordSchool(stream: stream) }
         let (logger, registry) = WorkerMain.bootstrap(settings)
-        let health = HealthState()
+        let health = HealthState(stallTimeout: settings.stallTimeout)
         let worker = ArchiveWorker(settings: settings, topology: topology, topics: topics, registryTopic: settings.registryTopic,
                                    zstdLevel: level, retentionDays: retention,
                                    logger: logger, health: health, schoolReaders: schoolReaders,

@@ -46,19 +46,22 @@ struct ArchiveWorker: PollLoopWorker {
         let consumer = try KafkaConsumer(config: WorkerMain.kafkaConfig(settings, [
             "group.id": settings.group,
             "auto.offset.reset": "earliest",
-        ], logger: logger), rebalanceListener: positions)
+        ], logger: logger, health: health), rebalanceListener: positions)
         defer { consumer.close() }
         try consumer.subscribe(topics)
         health.set("broker", true)
         logger.info("archive started", metadata: ["topics": "\(topics)", "group": "\(settings.group)"])
 
-        let stored = Counter(label: "hub_archive_messages_total")
+        let metrics = StageMetrics(stage: "archive")
+        let stored = Counter(label: "hub_archive_stored_messages_total")
         let retries = Counter(label: "hub_pg_transaction_retries_total", dimensions: [("stage", "archive")])
+        let commitTime = Timer(label: "hub_pg_transaction_duration_seconds", dimensions: [("stage", "archive")])
         let lag = ConsumerLagReporter(stage: "archive")
         var backoff = Backoff()
         let poison = PoisonReporter(stage: "archive", logger: logger)
         var nextPurge = ContinuousClock.now
         while !stop.isStopping {
+            health.progressed()
             if let retentionDays, ContinuousClock.now >= nextPurge {
                 nextPurge = ContinuousClock.now + .seconds(3600)
                 do {
@@ -101,9 +104,12 @@ struct ArchiveWorker: PollLoopWorker {
                 positions.expected(tp).map { OffsetAdvance(topic: tp.topic, partition: tp.partition, expected: $0, next: n) }
             }
             if offsets.isEmpty { continue }
+            let started = ContinuousClock.now
             do {
                 let inserted = try store.commit(group: settings.group, rows, registry: versions, offsets: offsets)
                 for (position, detail) in store.isolatedInLastCommit { poison.isolated(position: position, detail: detail) }
+                metrics.committed(messages: messages.count, since: started)
+                commitTime.record(since: started)
                 for o in offsets { positions.set(TopicPartition(topic: o.topic, partition: o.partition), o.next) }
                 stored.increment(by: inserted)
                 health.set("database", true)

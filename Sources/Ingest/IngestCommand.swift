@@ -10,9 +10,12 @@ import WorkerRuntime
 /// internal topic, and quarantines what cannot be read.
 @main
 struct IngestCommand: AsyncParsableCommand {
+    static func main() async { await CommandLineEntry.main(Self.self) }
+
     static let configuration = CommandConfiguration(
         commandName: "hub-ingest",
-        abstract: "Ingest stage: raw topics → records with source positions (→ Transform), unreadable units → quarantine.")
+        abstract: "Ingest stage: raw topics → records with source positions (→ Transform), unreadable units → quarantine.",
+        version: BuildInfo.versionLine)
 
     @OptionGroup var common: CommonOptions
 
@@ -24,17 +27,18 @@ struct IngestCommand: AsyncParsableCommand {
 
     func run() async throws {
         let settings: WorkerSettings
+        let limits: DecodingLimits
         do {
-            settings = try WorkerSettings(stage: "ingest", defaultHTTPPort: 9481, options: common)
+            let source = try SettingSource(configFile: common.config)
+            settings = try WorkerSettings(stage: "ingest", defaultHTTPPort: 9481, options: common, source: source)
+            limits = DecodingLimits(
+                maxValueBytes: try source.integer(maxValueBytes, flag: "--max-value-bytes", env: "HUB_MAX_VALUE_BYTES",
+                                                  default: 1 << 20, range: 1...Int(Int32.max), unit: "bytes"),
+                maxDecompressedBytes: try source.integer(maxDecompressedBytes, flag: "--max-decompressed-bytes",
+                                                         env: "HUB_MAX_DECOMPRESSED_BYTES", default: 16 << 20,
+                                                         range: 1...Int(Int32.max), unit: "bytes"))
         } catch {
             WorkerMain.fail("ingest", error.description)
-        }
-        let env = ProcessInfo.processInfo.environment
-        let limits = DecodingLimits(
-            maxValueBytes: maxValueBytes ?? env["HUB_MAX_VALUE_BYTES"].flatMap(Int.init) ?? 1 << 20,
-            maxDecompressedBytes: maxDecompressedBytes ?? env["HUB_MAX_DECOMPRESSED_BYTES"].flatMap(Int.init) ?? 16 << 20)
-        guard limits.maxValueBytes > 0, limits.maxDecompressedBytes > 0 else {
-            WorkerMain.fail("ingest", "value limits must be positive")
         }
         let topology = WorkerMain.loadTopology(settings)
         if settings.checkConfig {
@@ -43,7 +47,7 @@ struct IngestCommand: AsyncParsableCommand {
             return
         }
         let (logger, registry) = WorkerMain.bootstrap(settings)
-        let health = HealthState()
+        let health = HealthState(stallTimeout: settings.stallTimeout)
         let worker = IngestWorker(settings: settings, topology: topology, limits: limits, logger: logger, health: health)
         try await WorkerMain.run(worker, settings: settings, logger: logger, registry: registry, health: health)
     }

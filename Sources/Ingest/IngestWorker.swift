@@ -38,7 +38,7 @@ struct IngestWorker: PollLoopWorker {
         let consumer = try KafkaConsumer(config: WorkerMain.kafkaConfig(settings, [
             "group.id": settings.group,
             "auto.offset.reset": "earliest",
-        ], logger: logger), rebalanceListener: AssignmentLogger(logger: logger, health: health))
+        ], logger: logger, health: health), rebalanceListener: AssignmentLogger(logger: logger, health: health))
         defer { consumer.close() }
         let producer = try KafkaProducer(config: WorkerMain.kafkaConfig(settings, [
             "linger.ms": "5",
@@ -49,15 +49,9 @@ struct IngestWorker: PollLoopWorker {
         health.set("broker", true)
         logger.info("ingest started", metadata: ["topics": "\(streamsByTopic.keys.sorted())", "group": "\(settings.group)"])
 
-        let messagesIn = Counter(label: "hub_records_in_total", dimensions: [("stage", "ingest"), ("kind", "message")])
-        let recordsOut = Counter(label: "hub_records_out_total", dimensions: [("stage", "ingest")])
-        let batchSize = Recorder(label: "hub_batch_size", dimensions: [("stage", "ingest")])
-        let batchTime = Timer(label: "hub_batch_seconds", dimensions: [("stage", "ingest")])
-        let retries = Counter(label: "hub_batch_retries_total", dimensions: [("stage", "ingest")])
-        var quarantined: [QuarantineReason: Counter] = [:]
-        for r in QuarantineReason.allCases {
-            quarantined[r] = Counter(label: "hub_quarantined_total", dimensions: [("stage", "ingest"), ("reason", r.rawValue)])
-        }
+        let metrics = StageMetrics(stage: "ingest")
+        let recordsOut = metrics.recordsProduced(topic: settings.ingestedTopic)
+        let quarantined = metrics.quarantinedUnits()
         let poison = PoisonReporter(stage: "ingest", logger: logger)
         let valueLimit = settings.maxInternalValueBytes
         let partTarget = min(valueLimit, Self.ingestedPartBytes)
@@ -65,6 +59,7 @@ struct IngestWorker: PollLoopWorker {
         let lag = ConsumerLagReporter(stage: "ingest")
         var backoff = Backoff()
         while !stop.isStopping {
+            health.progressed()
             let batch = try consumer.poll(maxMessages: settings.batchSize, timeout: settings.batchWait)
             lag.update(consumer)
             if batch.isEmpty { continue }
@@ -125,7 +120,7 @@ struct IngestWorker: PollLoopWorker {
                     detail: "\(batch.count) messages, \(produced) records, \(quarantinedNow.values.reduce(0, +)) quarantined")
                 try consumer.commit(next.map { TopicPartitionOffset($0.key, offset: $0.value) })
             } catch let error as KafkaError where !error.isFatal && FailureClass.of(error) == .transient && !stop.isStopping {
-                retries.increment()
+                metrics.batchRetries.increment()
                 let delay = backoff.next()
                 logger.warning("batch failed; reading it again from the committed offsets",
                                metadata: ["error": "\(error)", "retry_in": "\(delay)"])
@@ -136,10 +131,8 @@ struct IngestWorker: PollLoopWorker {
             backoff.reset()
             for unit in isolatedNow { poison.isolated(unit) }
             for (reason, n) in quarantinedNow { quarantined[reason]?.increment(by: n) }
-            messagesIn.increment(by: batch.count)
             recordsOut.increment(by: produced)
-            batchSize.record(batch.count)
-            batchTime.record(since: started)
+            metrics.committed(messages: batch.count, since: started)
         }
         logger.info("ingest stopped")
     }

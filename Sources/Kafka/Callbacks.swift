@@ -65,3 +65,46 @@ func kafkaRebalanceCallback(
         rd_kafka_assign(client, nil)
     }
 }
+
+/// A client-level error (consumer with a connectivity handler; served inside consumer_poll).
+/// Logged as librdkafka would log it without this callback; "all brokers down" also tells the
+/// connectivity handler.
+func kafkaErrorCallback(_ client: OpaquePointer?, _ code: Int32, _ reason: UnsafePointer<CChar>?, _ opaque: UnsafeMutableRawPointer?) {
+    guard let opaque else { return }
+    let context = ClientContext.from(opaque)
+    let error = rd_kafka_resp_err_t(code)
+    let text = reason.map { String(cString: $0) } ?? String(cString: rd_kafka_err2str(error))
+    context.logHandler(KafkaLogMessage(level: 3, facility: "ERROR", message: "\(text) (\(String(cString: rd_kafka_err2name(error))))"))
+    if error == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN { context.connectivityHandler?(false) }
+}
+
+/// librdkafka's statistics JSON (every `statistics.interval.ms`): connected when any broker
+/// entry is in state `UP`. Broker states are upper case (`INIT`, `DOWN`, `CONNECT`, …, `UP`);
+/// the consumer group's own `"state":"up"` is lower case, so a byte search is exact enough.
+/// Returns 0: librdkafka frees the buffer.
+func kafkaStatisticsCallback(_ client: OpaquePointer?, _ json: UnsafeMutablePointer<CChar>?, _ length: Int,
+                             _ opaque: UnsafeMutableRawPointer?) -> Int32 {
+    guard let opaque, let json, let handler = ClientContext.from(opaque).connectivityHandler else { return 0 }
+    let bytes = UnsafeRawBufferPointer(start: json, count: length)
+    handler(KafkaStatistics.anyBrokerUp(bytes))
+    return 0
+}
+
+enum KafkaStatistics {
+    static let brokerUp = Array(#""state":"UP""#.utf8)
+
+    static func anyBrokerUp(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let needle = brokerUp
+        guard bytes.count >= needle.count else { return false }
+        var i = 0
+        while i <= bytes.count - needle.count {
+            if bytes[i] == needle[0] {
+                var j = 1
+                while j < needle.count, bytes[i + j] == needle[j] { j += 1 }
+                if j == needle.count { return true }
+            }
+            i += 1
+        }
+        return false
+    }
+}

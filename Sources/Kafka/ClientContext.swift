@@ -9,6 +9,7 @@ import Synchronization
 final class ClientContext: Sendable {
     let logHandler: @Sendable (KafkaLogMessage) -> Void
     let rebalanceListener: (any KafkaRebalanceListener)?
+    let connectivityHandler: (@Sendable (Bool) -> Void)?
     /// The first delivery failure since the producer last flushed.
     private let deliveryFailure = Mutex<KafkaError?>(nil)
     /// A failure inside the rebalance callback, rethrown by the next consumer call.
@@ -19,9 +20,11 @@ final class ClientContext: Sendable {
     private let awaitingAssignment = Atomic<Int64>(0)
     private let created = ContinuousClock.now
 
-    init(logHandler: (@Sendable (KafkaLogMessage) -> Void)?, rebalanceListener: (any KafkaRebalanceListener)?) {
+    init(logHandler: (@Sendable (KafkaLogMessage) -> Void)?, rebalanceListener: (any KafkaRebalanceListener)?,
+         connectivityHandler: (@Sendable (Bool) -> Void)? = nil) {
         self.logHandler = logHandler ?? KafkaLogMessage.defaultHandler
         self.rebalanceListener = rebalanceListener
+        self.connectivityHandler = connectivityHandler
     }
 
     static func from(_ opaque: UnsafeMutableRawPointer) -> ClientContext {

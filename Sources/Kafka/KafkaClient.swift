@@ -21,12 +21,16 @@ final class KafkaClient: @unchecked Sendable {
         kind: Kind, config: KafkaConfig, defaults: [String: String],
         rebalanceListener: (any KafkaRebalanceListener)? = nil
     ) throws {
-        let context = ClientContext(logHandler: config.logHandler, rebalanceListener: rebalanceListener)
+        let reportsConnectivity = kind == .consumer && config.connectivityHandler != nil
+        let context = ClientContext(logHandler: config.logHandler, rebalanceListener: rebalanceListener,
+                                    connectivityHandler: reportsConnectivity ? config.connectivityHandler : nil)
         guard let conf = rd_kafka_conf_new() else { throw KafkaError.invalidConfiguration("rd_kafka_conf_new failed") }
         var confOwned = true
         defer { if confOwned { rd_kafka_conf_destroy(conf) } }
 
         var errorText = [CChar](repeating: 0, count: 512)
+        var defaults = defaults
+        if reportsConnectivity { defaults["statistics.interval.ms"] = defaults["statistics.interval.ms"] ?? "5000" }
         // Sorted so that the same configuration always fails on the same property first.
         for (name, value) in defaults.merging(config.properties, uniquingKeysWith: { $1 }).sorted(by: { $0.key < $1.key }) {
             if rd_kafka_conf_set(conf, name, value, &errorText, errorText.count) != RD_KAFKA_CONF_OK {
@@ -35,6 +39,10 @@ final class KafkaClient: @unchecked Sendable {
         }
         rd_kafka_conf_set_opaque(conf, context.opaque)
         rd_kafka_conf_set_log_cb(conf, kafkaLogCallback)
+        if reportsConnectivity {
+            rd_kafka_conf_set_error_cb(conf, kafkaErrorCallback)
+            rd_kafka_conf_set_stats_cb(conf, kafkaStatisticsCallback)
+        }
         switch kind {
         case .producer: rd_kafka_conf_set_dr_msg_cb(conf, kafkaDeliveryReportCallback)
         case .consumer: rd_kafka_conf_set_rebalance_cb(conf, kafkaRebalanceCallback)

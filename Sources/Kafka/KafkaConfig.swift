@@ -9,10 +9,18 @@ public struct KafkaConfig: Sendable {
     /// Receives librdkafka's log lines, on librdkafka's own threads. When nil, warnings and
     /// worse (syslog level ≤ 4) are written to standard error and the rest is dropped.
     public var logHandler: (@Sendable (KafkaLogMessage) -> Void)?
+    /// Told whether the client can reach a broker: false as soon as librdkafka reports all
+    /// brokers down, true when its statistics show a broker connection up. Consumers only
+    /// (a producer serves callbacks only while it sends); called on the polling thread, inside
+    /// ``KafkaConsumer/poll(maxMessages:timeout:)``. Setting it turns librdkafka's statistics
+    /// on every `statistics.interval.ms` (default here 5000) and routes errors through an error
+    /// callback, which passes them on to ``logHandler`` as before.
+    public var connectivityHandler: (@Sendable (Bool) -> Void)?
 
     public init(_ properties: [String: String] = [:]) {
         self.properties = properties
         self.logHandler = nil
+        self.connectivityHandler = nil
     }
 
     /// Reads or sets one property; setting nil removes it (so the default applies).

@@ -9,9 +9,12 @@ import WorkerRuntime
 /// leader through PostgreSQL, the others stand by.
 @main
 struct SchedulerCommand: AsyncParsableCommand {
+    static func main() async { await CommandLineEntry.main(Self.self) }
+
     static let configuration = CommandConfiguration(
         commandName: "hub-scheduler",
-        abstract: "Scheduler: runs the topology's task DAGs (cron, catch-up, backfill, retries) with one elected leader.")
+        abstract: "Scheduler: runs the topology's task DAGs (cron, catch-up, backfill, retries) with one elected leader.",
+        version: BuildInfo.versionLine)
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var scheduler: SchedulerOptions
@@ -20,23 +23,29 @@ struct SchedulerCommand: AsyncParsableCommand {
         let settings: WorkerSettings
         let schedulerSettings: SchedulerSettings
         do {
-            settings = try WorkerSettings(stage: "scheduler", defaultHTTPPort: 9484, options: common)
-            schedulerSettings = try SchedulerSettings(scheduler)
+            let source = try SettingSource(configFile: common.config)
+            settings = try WorkerSettings(stage: "scheduler", defaultHTTPPort: 9484, options: common, source: source)
+            schedulerSettings = try SchedulerSettings(scheduler, source: source)
         } catch {
             WorkerMain.fail("scheduler", error.description)
         }
         let topology = WorkerMain.loadTopology(settings)
+        do {
+            try schedulerSettings.checkOutputDirectory()
+        } catch {
+            WorkerMain.fail("scheduler", error.description)
+        }
         if settings.checkConfig {
             do {
                 _ = try PGConnection(conninfo: settings.database)
             } catch {
                 WorkerMain.fail("scheduler", "cannot connect to the database: \(error)")
             }
-            print("hub-scheduler: configuration ok; schema \(settings.schema); DAGs: \(topology.dags.map(\.name).joined(separator: ", "))")
+            print("hub-scheduler: configuration ok; schema \(settings.schema); output \(schedulerSettings.outputDirectory); DAGs: \(topology.dags.map(\.name).joined(separator: ", "))")
             return
         }
         let (logger, registry) = WorkerMain.bootstrap(settings)
-        let health = HealthState()
+        let health = HealthState(stallTimeout: settings.stallTimeout)
         let worker = SchedulerWorker(settings: settings, options: schedulerSettings, topology: topology, logger: logger, health: health)
         try await WorkerMain.run(worker, settings: settings, logger: logger, registry: registry, health: health)
     }

@@ -26,19 +26,28 @@ struct SchedulerWorker: PollLoopWorker {
 
         let leaderGauge = Gauge(label: "hub_scheduler_leader")
         leaderGauge.record(0)
-        let counters = Dictionary(uniqueKeysWithValues: TaskState.allCases.map {
-            ($0, Counter(label: "hub_scheduler_task_instances_total", dimensions: [("state", $0.rawValue)]))
-        })
+        // Task attempts by DAG and state (started = running, then their end state), every series at 0 from the start.
+        var counters: [String: Counter] = [:]
+        for dag in topology.dags {
+            for state in TaskState.allCases {
+                counters["\(dag.name)|\(state.rawValue)"] = Counter(label: "hub_scheduler_task_instances_total",
+                                                                     dimensions: [("dag", dag.name), ("state", state.rawValue)])
+            }
+        }
         let ticks = Counter(label: "hub_scheduler_ticks_total")
         let runner = TaskRunner(environment: taskEnvironment(), clock: SystemClock(), logger: logger,
-                                crashAfterSideEffect: options.crashAfterSideEffect) { counters[$0]?.increment() }
+                                crashAfterSideEffect: options.crashAfterSideEffect) { [counters] dag, state in
+            counters["\(dag)|\(state.rawValue)"]?.increment()
+        }
         var engine: SchedulerEngine? = SchedulerEngine(dags: topology.dags, store: SchedulerStore(db: db, schema: settings.schema),
                                                        runner: runner, clock: SystemClock(), instance: options.instance, logger: logger)
         let election = LeaderElection(conninfo: settings.database, schema: settings.schema)
         logger.info("scheduler started", metadata: ["instance": "\(options.instance)", "dags": "\(topology.dags.map(\.name))"])
         var leading = false
         var nextPoll = ContinuousClock.now
+        var nextPrune = ContinuousClock.now
         while !stop.isStopping {
+            health.progressed()
             if ContinuousClock.now >= nextPoll || leading {
                 let now = election.poll()
                 nextPoll = ContinuousClock.now + .seconds(1)
@@ -62,6 +71,10 @@ struct SchedulerWorker: PollLoopWorker {
                     }
                     try engine?.tick()
                     ticks.increment()
+                    if let days = options.outputRetentionDays, ContinuousClock.now >= nextPrune {
+                        nextPrune = ContinuousClock.now + .seconds(3600)
+                        pruneOutputs(olderThanDays: days)
+                    }
                     health.set("database", true)
                 } catch {
                     logger.warning("scheduling step failed", metadata: ["error": "\(error)"])
@@ -121,9 +134,23 @@ struct SchedulerWorker: PollLoopWorker {
         key.contains("password") || key.contains("secret") || key == "ssl.key.pem" || key == "sasl.oauthbearer.config"
     }
 
+    /// Deletes outputs past the retention period; a failure is logged and tried again next hour.
+    private func pruneOutputs(olderThanDays days: Int) {
+        do {
+            let summary = try OutputRetention.prune(options.outputDirectory, olderThanDays: days)
+            if summary.deletedFiles > 0 {
+                logger.info("output retention applied", metadata: [
+                    "older_than_days": "\(days)", "files": "\(summary.deletedFiles)", "bytes": "\(summary.deletedBytes)"])
+            }
+        } catch {
+            logger.warning("output retention failed; trying again in an hour", metadata: ["error": "\(error)"])
+        }
+    }
+
     private func connect(stop: StopSignal) -> PGConnection? {
         var delay = 0.5
         while !stop.isStopping {
+            health.progressed()
             do {
                 return try PGConnection(conninfo: settings.database)
             } catch {

@@ -9,9 +9,12 @@ import WorkerRuntime
 /// once, from the standard zone and the dead-letter topic.
 @main
 struct SinkCommand: AsyncParsableCommand {
+    static func main() async { await CommandLineEntry.main(Self.self) }
+
     static let configuration = CommandConfiguration(
         commandName: "hub-sink",
-        abstract: "Sink stage: standard zone + dead letters → current state, aggregates and quarantine tables, exactly once.")
+        abstract: "Sink stage: standard zone + dead letters → current state, aggregates and quarantine tables, exactly once.",
+        version: BuildInfo.versionLine)
 
     @OptionGroup var common: CommonOptions
 
@@ -34,7 +37,7 @@ struct SinkCommand: AsyncParsableCommand {
             return
         }
         let (logger, registry) = WorkerMain.bootstrap(settings)
-        let health = HealthState()
+        let health = HealthState(stallTimeout: settings.stallTimeout)
         let worker = SinkWorker(settings: settings, topology: topology, logger: logger, health: health)
         try await WorkerMain.run(worker, settings: settings, logger: logger, registry: registry, health: health)
     }

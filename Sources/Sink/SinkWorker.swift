@@ -56,19 +56,19 @@ struct SinkWorker: PollLoopWorker {
         let consumer = try KafkaConsumer(config: WorkerMain.kafkaConfig(settings, [
             "group.id": settings.group,
             "auto.offset.reset": "earliest",
-        ], logger: logger), rebalanceListener: positions)
+        ], logger: logger, health: health), rebalanceListener: positions)
         defer { consumer.close() }
         try consumer.subscribe(streamOf.keys.sorted() + [settings.quarantineTopic])
         health.set("broker", true)
         logger.info("sink started", metadata: ["topics": "\(streamOf.keys.sorted() + [settings.quarantineTopic])", "group": "\(settings.group)"])
 
-        let recordsIn = Counter(label: "hub_records_in_total", dimensions: [("stage", "sink")])
+        let metrics = StageMetrics(stage: "sink")
+        let recordsIn = metrics.recordsConsumed()
         let commits = Counter(label: "hub_sink_commits_total")
         let retries = Counter(label: "hub_pg_transaction_retries_total", dimensions: [("stage", "sink")])
         let fenced = Counter(label: "hub_sink_fenced_total")
         let redelivery = RedeliveryCounter()
-        let commitTime = Timer(label: "hub_commit_seconds", dimensions: [("stage", "sink")])
-        let batchSize = Recorder(label: "hub_batch_size", dimensions: [("stage", "sink")])
+        let commitTime = Timer(label: "hub_pg_transaction_duration_seconds", dimensions: [("stage", "sink")])
         var backoff = Backoff()
         let poison = PoisonReporter(stage: "sink", logger: logger)
         var decoder = StdMessageDecoder(streams: streamOf, partitionCounts: counts, bits: bits, logger: logger)
@@ -81,6 +81,7 @@ struct SinkWorker: PollLoopWorker {
         let recordBudget = 4 * settings.batchSize
         func chunk(room: Int) -> Int { max(1, min(Self.pollChunk, room / StandardRecordBatch.maxRecordsPerMessage)) }
         while !stop.isStopping {
+            health.progressed()
             var messages = try consumer.poll(maxMessages: chunk(room: recordBudget), timeout: settings.batchWait)
             lag.update(consumer)
             if messages.isEmpty {
@@ -130,10 +131,10 @@ struct SinkWorker: PollLoopWorker {
                 }
                 if TestKillPoint.sinkAfterCommit.reach(detail: batch.offsetRanges) { throw CommitReplyLost() }
                 redelivery.committed(readAgain: readAgain, copies: summary.redeliveredCopies, logger: logger)
+                metrics.committed(messages: polled, since: started)
                 for o in batch.offsets { positions.set(TopicPartition(topic: o.topic, partition: o.partition), o.next) }
                 commits.increment()
                 recordsIn.increment(by: batch.records.count + batch.quarantine.count)
-                batchSize.record(polled)
                 commitTime.record(since: started)
                 for unit in summary.isolated { poison.isolated(unit) }
                 for (monitor, n) in summary.newlyFailed {

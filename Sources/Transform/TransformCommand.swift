@@ -8,9 +8,12 @@ import WorkerRuntime
 /// versioned school registry, and writes the standard zone; what fails a check is quarantined.
 @main
 struct TransformCommand: AsyncParsableCommand {
+    static func main() async { await CommandLineEntry.main(Self.self) }
+
     static let configuration = CommandConfiguration(
         commandName: "hub-transform",
-        abstract: "Transform stage: records → standard-zone records keyed by entity, failures → quarantine.")
+        abstract: "Transform stage: records → standard-zone records keyed by entity, failures → quarantine.",
+        version: BuildInfo.versionLine)
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var crypto: CryptoOptions
@@ -22,8 +25,9 @@ struct TransformCommand: AsyncParsableCommand {
         let settings: WorkerSettings
         let secret: [UInt8]
         do {
-            settings = try WorkerSettings(stage: "transform", defaultHTTPPort: 9482, options: common)
-            secret = try PersonCodeSecret.load(file: personCodeKeyFile)
+            let source = try SettingSource(configFile: common.config)
+            settings = try WorkerSettings(stage: "transform", defaultHTTPPort: 9482, options: common, source: source)
+            secret = try PersonCodeSecret.load(file: personCodeKeyFile, source: source)
         } catch {
             WorkerMain.fail("transform", error.description)
         }
@@ -43,7 +47,7 @@ struct TransformCommand: AsyncParsableCommand {
             return
         }
         let (logger, registry) = WorkerMain.bootstrap(settings)
-        let health = HealthState()
+        let health = HealthState(stallTimeout: settings.stallTimeout)
         let worker = TransformWorker(settings: settings, topology: topology, pseudonymizer: pseudonymizer,
                                      logger: logger, health: health)
         try await WorkerMain.run(worker, settings: settings, logger: logger, registry: registry, health: health)
@@ -53,15 +57,15 @@ struct TransformCommand: AsyncParsableCommand {
 /// Where the person-code secret comes from: a file, or the environment. Never a flag value
 /// or a topology file, so it does not show in process lists or repositories.
 enum PersonCodeSecret {
-    static func load(file: String?, environment env: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) -> [UInt8] {
+    static func load(file: String?, source: SettingSource) throws(ConfigurationError) -> [UInt8] {
         var bytes: [UInt8]
-        if let path = file ?? env["HUB_PERSON_CODE_KEY_FILE"] {
+        if let path = file ?? source.value("HUB_PERSON_CODE_KEY_FILE") {
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw ConfigurationError("cannot read the person-code key file \(path)")
             }
             bytes = Array(data)
             while let last = bytes.last, last == 0x0A || last == 0x0D { bytes.removeLast() }
-        } else if let value = env["HUB_PERSON_CODE_KEY"] {
+        } else if let value = source.value("HUB_PERSON_CODE_KEY") {
             bytes = Array(value.utf8)
         } else {
             throw ConfigurationError("missing the person-code secret: set HUB_PERSON_CODE_KEY_FILE (or HUB_PERSON_CODE_KEY)")

@@ -41,7 +41,7 @@ struct TransformWorker: PollLoopWorker {
         let consumer = try KafkaConsumer(config: WorkerMain.kafkaConfig(settings, [
             "group.id": settings.group,
             "auto.offset.reset": "earliest",
-        ], logger: logger), rebalanceListener: AssignmentLogger(logger: logger, health: health))
+        ], logger: logger, health: health), rebalanceListener: AssignmentLogger(logger: logger, health: health))
         defer { consumer.close() }
         let producer = try KafkaProducer(config: WorkerMain.kafkaConfig(settings, [
             "linger.ms": "5",
@@ -57,18 +57,14 @@ struct TransformWorker: PollLoopWorker {
         try consumer.subscribe([settings.ingestedTopic])
         health.set("broker", true)
 
-        let recordsIn = Counter(label: "hub_records_in_total", dimensions: [("stage", "transform")])
+        let metrics = StageMetrics(stage: "transform")
+        let recordsIn = metrics.recordsConsumed()
         var recordsOut: [String: Counter] = [:]
         for s in topology.streams {
             let topic = settings.topic(s.outputTopic)
-            recordsOut[topic] = Counter(label: "hub_records_out_total", dimensions: [("stage", "transform"), ("topic", topic)])
+            recordsOut[topic] = metrics.recordsProduced(topic: topic)
         }
-        var quarantined: [QuarantineReason: Counter] = [:]
-        for r in QuarantineReason.allCases {
-            quarantined[r] = Counter(label: "hub_quarantined_total", dimensions: [("stage", "transform"), ("reason", r.rawValue)])
-        }
-        let batchTime = Timer(label: "hub_batch_seconds", dimensions: [("stage", "transform")])
-        let retries = Counter(label: "hub_batch_retries_total", dimensions: [("stage", "transform")])
+        let quarantined = metrics.quarantinedUnits()
         var backoff = Backoff()
 
         let lag = ConsumerLagReporter(stage: "transform")
@@ -77,6 +73,7 @@ struct TransformWorker: PollLoopWorker {
         // records in flight (and the worker's memory) stay bounded.
         let recordBudget = 4 * settings.batchSize
         while !stop.isStopping {
+            health.progressed()
             var batch = try consumer.poll(maxMessages: Self.pollChunk, timeout: settings.batchWait)
             lag.update(consumer)
             if batch.isEmpty { continue }
@@ -84,10 +81,10 @@ struct TransformWorker: PollLoopWorker {
             var count = 0
             var quarantinedNow: [QuarantineReason: Int] = [:]
             var output = TransformOutput()
+            var polled = 0
             do {
                 try registryFollower.catchUp()
                 var next: [TopicPartition: Int64] = [:]
-                var polled = 0
                 while !batch.isEmpty {
                     polled += batch.count
                     for message in batch {
@@ -137,7 +134,7 @@ struct TransformWorker: PollLoopWorker {
                 let owned = Set(try consumer.assignment())
                 try consumer.commit(next.filter { owned.contains($0.key) }.map { TopicPartitionOffset($0.key, offset: $0.value) })
             } catch let error as KafkaError where !error.isFatal && FailureClass.of(error) == .transient && !stop.isStopping {
-                retries.increment()
+                metrics.batchRetries.increment()
                 let delay = backoff.next()
                 logger.warning("batch failed; reading it again from the committed offsets",
                                metadata: ["error": "\(error)", "retry_in": "\(delay)"])
@@ -149,7 +146,7 @@ struct TransformWorker: PollLoopWorker {
             for (topic, records) in output.standard { recordsOut[topic]?.increment(by: records.count) }
             for (reason, n) in quarantinedNow { quarantined[reason]?.increment(by: n) }
             recordsIn.increment(by: count)
-            batchTime.record(since: started)
+            metrics.committed(messages: polled, since: started)
         }
         logger.info("transform stopped")
     }

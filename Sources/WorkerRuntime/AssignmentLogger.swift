@@ -8,9 +8,11 @@ public final class AssignmentLogger: KafkaRebalanceListener, @unchecked Sendable
     private let logger: Logger
     private let health: HealthState
 
+    /// Not ready until the group has assigned partitions.
     public init(logger: Logger, health: HealthState) {
         self.logger = logger
         self.health = health
+        health.set("assigned", false)
     }
 
     public func partitionsAssigned(_ partitions: [TopicPartition]) -> [TopicPartitionOffset]? {

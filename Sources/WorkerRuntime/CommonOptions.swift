@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Kafka
+import Logging
+import Postgres
 
 /// Options every worker shares. Each can be given as a flag or an environment variable (the
 /// flag wins); the help text names both and the default.
@@ -58,6 +60,9 @@ public struct CommonOptions: ParsableArguments, Sendable {
     @Option(name: .long, help: "Longest wait to fill a batch, in milliseconds. Env HUB_BATCH_WAIT_MS. Default 200.")
     public var batchWaitMs: Int?
 
+    @Option(name: .long, help: "Longest time the poll loop may go without progress before /healthz reports it stalled (503), in milliseconds; 0 turns the check off. Env HUB_STALL_TIMEOUT_MS. Default 300000 (5 minutes).")
+    public var stallTimeoutMs: Int?
+
     @Option(name: .long, help: "Optional configuration file of KEY=VALUE lines using the environment variable names above (e.g. HUB_KAFKA_BROKERS=…); flags and the environment override it. Env HUB_CONFIG_FILE.")
     public var config: String?
 
@@ -65,15 +70,18 @@ public struct CommonOptions: ParsableArguments, Sendable {
     public var checkConfig = false
 }
 
-/// The resolved configuration: flags, then environment, then defaults.
+/// The resolved configuration: flags, then environment, then the configuration file, then
+/// defaults. Every value that is set but unusable is a ``ConfigurationError`` naming the flag or
+/// variable it came from.
 public struct WorkerSettings: Sendable {
     public var stage: String
     public var brokers: String
-    /// The conninfo with the password from the password file appended (what this process uses).
+    /// libpq connection string, keyword form, with the password from the password file if one
+    /// was given (never log it).
     public var database: String
-    /// The conninfo as configured, without the password file's content (for child processes).
+    /// The connection string as configured, without the password file's password: what child
+    /// processes get in `HUB_DATABASE`, together with ``databasePasswordFile``.
     public var databaseWithoutPassword: String
-    /// The password file's path, when one is configured.
     public var databasePasswordFile: String?
     /// The password (from the file or `PGPASSWORD`): a secret to keep out of task output and logs.
     public var databasePassword: String?
@@ -88,9 +96,11 @@ public struct WorkerSettings: Sendable {
     public var kafkaProperties: [String: String]
     public var httpPort: Int
     public var logFormat: LogFormat
-    public var logLevel: String
+    public var logLevel: Logger.Level
     public var batchSize: Int
     public var batchWait: Duration
+    /// How long the poll loop may make no progress before `/healthz` fails; nil = never.
+    public var stallTimeout: Duration?
     public var checkConfig: Bool
     /// The largest message the workers produce: librdkafka's `message.max.bytes`
     /// (`--kafka-property message.max.bytes=N`, default 20 MiB). The broker and the internal
@@ -104,69 +114,62 @@ public struct WorkerSettings: Sendable {
 
     public enum LogFormat: String, Sendable { case text, json }
 
-    /// `KEY=VALUE` lines; blank lines and `#` comments ignored; values may be quoted.
-    static func readConfigFile(_ path: String) throws(ConfigurationError) -> [String: String] {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw ConfigurationError("cannot read the configuration file \(path)")
-        }
-        var out: [String: String] = [:]
-        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.trimmingCharacters(in: .whitespaces)
-            if line.isEmpty || line.hasPrefix("#") { continue }
-            guard let eq = line.firstIndex(of: "="), eq != line.startIndex else {
-                throw ConfigurationError("\(path):\(n + 1): expected KEY=VALUE")
-            }
-            var value = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
-            if value.count >= 2, let f = value.first, f == "\"" || f == "'", value.last == f {
-                value = String(value.dropFirst().dropLast())
-            }
-            out[line[..<eq].trimmingCharacters(in: .whitespaces)] = value
-        }
-        return out
-    }
-
     /// A topic name from the topology or defaults, with the configured prefix.
     public func topic(_ name: String) -> String { topicPrefix + name }
 
     public init(stage: String, defaultHTTPPort: Int, options o: CommonOptions,
-                environment processEnvironment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) {
-        var env = processEnvironment
-        if let file = o.config ?? processEnvironment["HUB_CONFIG_FILE"] {
-            env = try Self.readConfigFile(file).merging(processEnvironment) { _, fromEnvironment in fromEnvironment }
-        }
-        func pick(_ flag: String?, _ key: String, _ fallback: String) -> String { flag ?? env[key] ?? fallback }
+                environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) {
+        try self.init(stage: stage, defaultHTTPPort: defaultHTTPPort, options: o,
+                      source: SettingSource(configFile: o.config, environment: environment))
+    }
+
+    public init(stage: String, defaultHTTPPort: Int, options o: CommonOptions, source: SettingSource) throws(ConfigurationError) {
         self.stage = stage
-        brokers = pick(o.brokers, "HUB_KAFKA_BROKERS", "127.0.0.1:9092")
-        var db = pick(o.database, "HUB_DATABASE", "host=127.0.0.1 dbname=eduhub")
-        databaseWithoutPassword = db
-        databasePasswordFile = o.databasePasswordFile ?? env["HUB_DATABASE_PASSWORD_FILE"]
-        databasePassword = env["PGPASSWORD"]
+        brokers = source.string(o.brokers, flag: "--brokers", env: "HUB_KAFKA_BROKERS", default: "127.0.0.1:9092")
+        guard !brokers.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw ConfigurationError("--brokers / HUB_KAFKA_BROKERS must name at least one broker (host:port)")
+        }
+        let databaseOrigin = source.raw(o.database, flag: "--database", env: "HUB_DATABASE")
+        databaseWithoutPassword = databaseOrigin?.text ?? "host=127.0.0.1 dbname=eduhub"
+        var conninfo: PGConnInfo
+        do {
+            conninfo = try PGConnInfo(databaseWithoutPassword)
+        } catch {
+            throw ConfigurationError("\(databaseOrigin?.origin ?? "the default database") is not a libpq connection string or postgresql:// URL: \(error)")
+        }
+        databasePasswordFile = source.optionalString(o.databasePasswordFile, flag: "--database-password-file", env: "HUB_DATABASE_PASSWORD_FILE")
         if let file = databasePasswordFile {
-            guard let data = FileManager.default.contents(atPath: file), let pw = String(data: data, encoding: .utf8) else {
-                throw ConfigurationError("cannot read the database password file \(file)")
+            guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
+                throw ConfigurationError("cannot read the database password file \(file) (--database-password-file / HUB_DATABASE_PASSWORD_FILE)")
             }
-            databasePassword = pw.trimmingCharacters(in: .whitespacesAndNewlines)
-            let escaped = pw.trimmingCharacters(in: .whitespacesAndNewlines)
-                .replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'")
-            db += " password='\(escaped)'"
+            // Only line endings are trimmed: a password may begin or end with a space.
+            var password = Substring(text)
+            while let last = password.last, last == "\n" || last == "\r" || last == "\r\n" { password.removeLast() }
+            guard !password.isEmpty else { throw ConfigurationError("the database password file \(file) is empty") }
+            conninfo["password"] = String(password)
+            databasePassword = String(password)
+            database = conninfo.keywordString
+        } else {
+            // As written (libpq reads URLs itself); only checked above.
+            database = databaseWithoutPassword
+            databasePassword = source.environment["PGPASSWORD"]
         }
-        database = db
-        schema = pick(o.schema, "HUB_SCHEMA", "hub")
+        schema = source.string(o.schema, flag: "--schema", env: "HUB_SCHEMA", default: "hub")
         guard schema.range(of: "^[a-z_][a-z0-9_]{0,40}$", options: .regularExpression) != nil else {
-            throw ConfigurationError("schema \"\(schema)\" must be lower-case letters, digits and _")
+            throw ConfigurationError("\(source.raw(o.schema, flag: "--schema", env: "HUB_SCHEMA")?.origin ?? "--schema") \"\(schema.prefix(64))\" must be lower-case letters, digits and _ (at most 41)")
         }
-        topologyDirectory = pick(o.topology, "HUB_TOPOLOGY_DIR", "Topologies")
-        topicPrefix = pick(o.topicPrefix, "HUB_TOPIC_PREFIX", "")
-        registryTopic = topicPrefix + pick(o.registryTopic, "HUB_REGISTRY_TOPIC", "ref.school")
-        ingestedTopic = topicPrefix + pick(o.ingestedTopic, "HUB_INGESTED_TOPIC", "hub.ingested")
-        quarantineTopic = topicPrefix + pick(o.quarantineTopic, "HUB_QUARANTINE_TOPIC", "hub.quarantine")
-        alertsTopic = topicPrefix + pick(o.alertsTopic, "HUB_ALERTS_TOPIC", "quality.alerts")
-        group = pick(o.group, "HUB_GROUP", "hub-\(stage)")
+        topologyDirectory = source.string(o.topology, flag: "--topology", env: "HUB_TOPOLOGY_DIR", default: "Topologies")
+        topicPrefix = source.string(o.topicPrefix, flag: "--topic-prefix", env: "HUB_TOPIC_PREFIX", default: "")
+        registryTopic = topicPrefix + source.string(o.registryTopic, flag: "--registry-topic", env: "HUB_REGISTRY_TOPIC", default: "ref.school")
+        ingestedTopic = topicPrefix + source.string(o.ingestedTopic, flag: "--ingested-topic", env: "HUB_INGESTED_TOPIC", default: "hub.ingested")
+        quarantineTopic = topicPrefix + source.string(o.quarantineTopic, flag: "--quarantine-topic", env: "HUB_QUARANTINE_TOPIC", default: "hub.quarantine")
+        alertsTopic = topicPrefix + source.string(o.alertsTopic, flag: "--alerts-topic", env: "HUB_ALERTS_TOPIC", default: "quality.alerts")
+        group = source.string(o.group, flag: "--group", env: "HUB_GROUP", default: "hub-\(stage)")
         var props: [String: String] = [:]
-        let envProps = env["HUB_KAFKA_PROPERTIES"].map { $0.split(separator: ",").map(String.init) } ?? []
-        for p in envProps + o.kafkaProperty {
+        let envProps = source.value("HUB_KAFKA_PROPERTIES").map { $0.split(separator: ",").map(String.init) } ?? []
+        for (p, origin) in envProps.map({ ($0, "HUB_KAFKA_PROPERTIES") }) + o.kafkaProperty.map({ ($0, "--kafka-property") }) {
             guard let eq = p.firstIndex(of: "="), eq != p.startIndex else {
-                throw ConfigurationError("Kafka property \"\(p)\" must be KEY=VALUE")
+                throw ConfigurationError("\(origin): \"\(p.prefix(64))\" must be KEY=VALUE")
             }
             props[String(p[..<eq]).trimmingCharacters(in: .whitespaces)] = String(p[p.index(after: eq)...])
         }
@@ -186,25 +189,25 @@ public struct WorkerSettings: Sendable {
         let minimumMessage = (1 << 20) + 2 * Self.messageFramingBytes
         if let text = props["message.max.bytes"] {
             guard let n = Int(text), n >= minimumMessage, n <= 1_000_000_000 else {
-                throw ConfigurationError("Kafka property message.max.bytes must be an integer from \(minimumMessage) to 1000000000, not \"\(text)\"")
+                throw ConfigurationError("Kafka property message.max.bytes must be an integer from \(minimumMessage) to 1000000000, not \"\(text.prefix(64))\"")
             }
             maxMessageBytes = n
         } else {
             maxMessageBytes = KafkaConfig.defaultMaxMessageBytes
         }
-        let port = o.httpPort ?? env["HUB_HTTP_PORT"].flatMap(Int.init) ?? defaultHTTPPort
-        guard (0...65535).contains(port) else { throw ConfigurationError("HTTP port \(port) is out of range") }
-        httpPort = port
-        let format = pick(o.logFormat, "HUB_LOG_FORMAT", "text")
-        guard let lf = LogFormat(rawValue: format) else { throw ConfigurationError("log format must be text or json, not \"\(format)\"") }
-        logFormat = lf
-        logLevel = pick(o.logLevel, "HUB_LOG_LEVEL", "info")
-        let size = o.batchSize ?? env["HUB_BATCH_SIZE"].flatMap(Int.init) ?? 5000
-        guard size > 0 else { throw ConfigurationError("batch size must be positive") }
-        batchSize = size
-        let wait = o.batchWaitMs ?? env["HUB_BATCH_WAIT_MS"].flatMap(Int.init) ?? 200
-        guard wait >= 0 else { throw ConfigurationError("batch wait must not be negative") }
+        httpPort = try source.integer(o.httpPort, flag: "--http-port", env: "HUB_HTTP_PORT", default: defaultHTTPPort, range: 0...65535)
+        let format = try source.choice(o.logFormat, flag: "--log-format", env: "HUB_LOG_FORMAT", default: "text", choices: ["text", "json"])
+        logFormat = LogFormat(rawValue: format) ?? .text
+        let level = try source.choice(o.logLevel, flag: "--log-level", env: "HUB_LOG_LEVEL", default: "info",
+                                      choices: Logger.Level.allCases.map(\.rawValue))
+        logLevel = Logger.Level(rawValue: level) ?? .info
+        batchSize = try source.integer(o.batchSize, flag: "--batch-size", env: "HUB_BATCH_SIZE", default: 5000, range: 1...10_000_000)
+        let wait = try source.integer(o.batchWaitMs, flag: "--batch-wait-ms", env: "HUB_BATCH_WAIT_MS", default: 200,
+                                      range: 0...3_600_000, unit: "milliseconds")
         batchWait = .milliseconds(wait)
+        let stall = try source.integer(o.stallTimeoutMs, flag: "--stall-timeout-ms", env: "HUB_STALL_TIMEOUT_MS", default: 300_000,
+                                       range: 0...86_400_000, unit: "milliseconds")
+        stallTimeout = stall == 0 ? nil : .milliseconds(stall)
         checkConfig = o.checkConfig
     }
 }

@@ -20,6 +20,7 @@ public struct DatabaseAvailability {
     public func connect() -> PGConnection? {
         var backoff = Backoff()
         while !stop.isStopping {
+            health.progressed()
             do {
                 let db = try PGConnection(conninfo: conninfo, pinnedSearchPath: true)
                 health.set("database", true)
@@ -38,6 +39,7 @@ public struct DatabaseAvailability {
     public func retrying(_ body: () throws -> Void) throws {
         var backoff = Backoff()
         while true {
+            health.progressed()
             do {
                 return try body()
             } catch let error as PGError where error.isConnectionError && !stop.isStopping {

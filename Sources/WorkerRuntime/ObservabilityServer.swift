@@ -4,18 +4,20 @@ import Prometheus
 import Glibc
 #endif
 
-/// A minimal HTTP/1.1 endpoint for probes and scraping: `GET /healthz` (the process is
-/// alive), `GET /readyz` (dependencies connected, work assigned) and `GET /metrics`
-/// (Prometheus text format). One request per connection, served on its own thread, so the
+/// A minimal HTTP/1.1 endpoint for probes and scraping: `GET /healthz` (the poll loop is making
+/// progress: 503 once it has been stuck longer than the stall timeout), `GET /readyz`
+/// (dependencies connected, work assigned) and `GET /metrics` (Prometheus text format: the
+/// registry's metrics, then the process metrics and `hub_build_info`). One request per connection, served on its own thread, so the
 /// workers need no HTTP framework.
 public final class ObservabilityServer: Sendable {
     public let port: Int
     private let socketFD: Int32
     private let health: HealthState
     private let registry: PrometheusCollectorRegistry
+    private let stage: String
 
     /// Binds `0.0.0.0:port` (port 0 picks a free one) and starts serving.
-    public init(port: Int, health: HealthState, registry: PrometheusCollectorRegistry) throws(ConfigurationError) {
+    public init(port: Int, health: HealthState, registry: PrometheusCollectorRegistry, stage: String) throws(ConfigurationError) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ConfigurationError("cannot create the HTTP socket") }
         var one: Int32 = 1
@@ -40,6 +42,7 @@ public final class ObservabilityServer: Sendable {
         self.socketFD = fd
         self.health = health
         self.registry = registry
+        self.stage = stage
         let thread = Thread { [self] in self.acceptLoop() }
         thread.name = "http"
         thread.start()
@@ -70,13 +73,16 @@ public final class ObservabilityServer: Sendable {
         let (status, type, body): (String, String, [UInt8])
         switch (parts.first.map(String.init), path) {
         case ("GET", "/healthz"):
-            (status, type, body) = ("200 OK", "text/plain", Array("ok\n".utf8))
+            let stalled = health.sinceProgress.components.seconds
+            (status, type, body) = health.isLive
+                ? ("200 OK", "text/plain", Array("ok\n".utf8))
+                : ("503 Service Unavailable", "text/plain", Array("stalled: the poll loop has made no progress for \(stalled) s\n".utf8))
         case ("GET", "/readyz"):
             let ready = health.isReady
             (status, type, body) = (ready ? "200 OK" : "503 Service Unavailable", "text/plain",
                                     Array("\(ready ? "ready" : "not ready") \(health.summary)\n".utf8))
         case ("GET", "/metrics"):
-            (status, type, body) = ("200 OK", "text/plain; version=0.0.4; charset=utf-8", registry.emitToBuffer())
+            (status, type, body) = ("200 OK", "text/plain; version=0.0.4; charset=utf-8", registry.emitToBuffer() + Array(ProcessMetrics.exposition(stage: stage).utf8))
         default:
             (status, type, body) = ("404 Not Found", "text/plain", Array("not found\n".utf8))
         }

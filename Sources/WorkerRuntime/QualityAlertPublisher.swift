@@ -25,6 +25,13 @@ public struct QualityAlertPublisher {
         self.topology = topology
         self.topic = topic
         self.logger = logger
+        // Every monitor's series exist from the start at 0 (alerts on their increase see the first one).
+        for stream in topology.streams {
+            for monitor in stream.monitors {
+                _ = Counter(label: "hub_quality_alerts_total", dimensions: [("monitor", monitor.name), ("severity", monitor.severity.rawValue)])
+                _ = Counter(label: "hub_quality_failed_units_total", dimensions: [("monitor", monitor.name)])
+            }
+        }
     }
 
     /// Publishes what waits in the outbox; on failure logs a warning, and the alerts stay in

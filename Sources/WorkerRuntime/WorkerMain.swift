@@ -15,15 +15,16 @@ public enum WorkerMain {
         exit(2)
     }
 
-    /// Sets up logging and metrics once per process.
+    /// Sets up logging and metrics once per process, after checking the Kafka properties.
     public static func bootstrap(_ settings: WorkerSettings) -> (Logger, PrometheusCollectorRegistry) {
+        checkKafkaProperties(settings)
         AllocatorSettings.fixLargeBlockThreshold()
         do {
             try TestKillPoint.validate()
         } catch {
             fail(settings.stage, error.description)
         }
-        let level = Logger.Level(rawValue: settings.logLevel) ?? .info
+        let level = settings.logLevel
         LoggingSystem.bootstrap { label in StructuredLogHandler(label: label, format: settings.logFormat, level: level) }
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
@@ -44,7 +45,7 @@ public enum WorkerMain {
                            registry: PrometheusCollectorRegistry, health: HealthState) async throws {
         if settings.httpPort > 0 {
             do {
-                let server = try ObservabilityServer(port: settings.httpPort, health: health, registry: registry)
+                let server = try ObservabilityServer(port: settings.httpPort, health: health, registry: registry, stage: settings.stage)
                 logger.info("serving /healthz /readyz /metrics", metadata: ["port": "\(server.port)"])
             } catch {
                 fail(settings.stage, error.description)
@@ -58,8 +59,20 @@ public enum WorkerMain {
         try await group.run()
     }
 
+    /// The `--kafka-property` / `HUB_KAFKA_PROPERTIES` values (TLS, SASL, tuning) as librdkafka
+    /// reads them: an unknown property, a refused value or an unreadable TLS file stops the
+    /// worker with librdkafka's reason on one line.
+    public static func checkKafkaProperties(_ settings: WorkerSettings) {
+        var properties = ["bootstrap.servers": settings.brokers]
+        properties.merge(settings.kafkaProperties) { $1 }
+        if let problem = KafkaConfig(properties).problem() {
+            fail(settings.stage, "Kafka configuration (--kafka-property / HUB_KAFKA_PROPERTIES): \(problem)")
+        }
+    }
+
     /// `--check-config`: the broker must answer within a few seconds (one clear line if not).
     public static func checkBroker(_ settings: WorkerSettings, topic: String) {
+        checkKafkaProperties(settings)
         var config = KafkaConfig(["bootstrap.servers": settings.brokers, "socket.timeout.ms": "5000"])
         config.properties.merge(settings.kafkaProperties) { $1 }
         config.logHandler = { _ in }
@@ -73,8 +86,10 @@ public enum WorkerMain {
     }
 
     /// Kafka client settings from the worker's configuration plus stage defaults; the
-    /// operator's `--kafka-property` values win.
-    public static func kafkaConfig(_ settings: WorkerSettings, _ defaults: [String: String], logger: Logger) -> KafkaConfig {
+    /// operator's `--kafka-property` values win. Given `health`, a consumer made from it keeps
+    /// the `broker` readiness check up to date (false while no broker is reachable).
+    public static func kafkaConfig(_ settings: WorkerSettings, _ defaults: [String: String], logger: Logger,
+                                   health: HealthState? = nil) -> KafkaConfig {
         // A bounded prefetch queue: with a slow database the sink holds this much at most.
         var props = ["bootstrap.servers": settings.brokers, "client.id": "eduhub-\(settings.stage)",
                      "queued.max.messages.kbytes": "16384"]
@@ -86,6 +101,9 @@ public enum WorkerMain {
             // Shared settings carry consumer-only properties that producers ignore; not news.
             if message.facility == "CONFWARN" { return }
             kafkaLogger.warning("librdkafka: \(message.message)", metadata: ["facility": "\(message.facility)"])
+        }
+        if let health {
+            config.connectivityHandler = { reachable in health.set("broker", reachable) }
         }
         return config
     }

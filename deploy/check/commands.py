@@ -112,6 +112,13 @@ def from_compose(repo, work, image, image_mounts, report):
             host = os.path.join(secrets_dir, os.path.basename(target))
             write_files(os.path.dirname(host), {os.path.basename(host): test_secret_value(secret)})
             mounts[target] = host
+        for volume in service.get("volumes", []) or []:
+            # Named volumes and bind mounts ("source:/target[:mode]" or the long form) → a temporary directory.
+            target = volume.get("target") if isinstance(volume, dict) else (volume.split(":")[1] if ":" in volume else None)
+            if target:
+                host = os.path.join(work, f"compose-{name}-volume-{len(mounts)}")
+                os.makedirs(host)
+                mounts[target.rstrip("/")] = host
         env = {**image["env"], **manifests.compose_environment(service)}
         out.append(Invocation(f"compose:{name}", argv, env, mounts))
     return out
@@ -141,11 +148,12 @@ def from_kubernetes(repo, work, image, image_mounts):
                     items = volume["secret"].get("items")
                     volumes[volume["name"]] = materialise_config_map(
                         host, {i["path"]: data[i["key"]] for i in items} if items else data)
-                elif "emptyDir" in volume:
+                elif "emptyDir" in volume or "persistentVolumeClaim" in volume:
                     os.makedirs(host)
                     volumes[volume["name"]] = host
                 else:
-                    raise manifests.ManifestError(f"volume {volume['name']}: only configMap, secret and emptyDir are simulated")
+                    raise manifests.ManifestError(
+                        f"volume {volume['name']}: only configMap, secret, emptyDir and persistentVolumeClaim are simulated")
             for container in pod.get("initContainers", []) + pod.get("containers", []):
                 if "eduhub" not in container.get("image", ""):
                     continue
@@ -187,7 +195,14 @@ def from_systemd(repo, work):
         mounts = {path: os.path.join(repo, local) for path, local in SYSTEMD_INSTALL.items()}
 
         def specifiers(text):
-            return text.replace("%d", credentials).replace("%%", "%")
+            return text.replace("%d", credentials).replace("%S", "/var/lib").replace("%%", "%")
+
+        # StateDirectory=NAME: systemd creates /var/lib/NAME, owned by the service, writable under ProtectSystem=strict.
+        for value in settings.get("StateDirectory", []):
+            for state in value.split():
+                host = os.path.join(work, f"systemd-{name}-state-{state.replace('/', '_')}")
+                os.makedirs(host)
+                mounts[f"/var/lib/{state}"] = host
 
         for value in settings.get("LoadCredential", []):
             ident, _, _ = value.partition(":")
@@ -242,6 +257,14 @@ def prepare(invocation, args, prefix):
     if args.brokers:
         env["HUB_TOPIC_PREFIX"] = prefix + env.get("HUB_TOPIC_PREFIX", "")
         override_flag(argv, "--topic-prefix", env["HUB_TOPIC_PREFIX"])
+    if base == "hub-scheduler":
+        # Its outputs must land on storage the deployment provides (a volume, a StateDirectory):
+        # elsewhere they are lost with the container or cannot be written at all.
+        output = invocation.env.get("HUB_SCHEDULER_OUTPUT_DIR", "scheduler-output")
+        if "--output-dir" in invocation.argv[:-1]:
+            output = invocation.argv[invocation.argv.index("--output-dir") + 1]
+        if rewrite_path(output, invocation.mounts) == output:
+            return None, None, f"the scheduler's output directory {output} is not on a volume the deployment provides"
     if "--check-config" not in argv:
         argv.append("--check-config")
     for key in ("PATH", "HOME", "LD_LIBRARY_PATH", "LANG"):

@@ -112,7 +112,7 @@ def main():
                 elif kind == "prometheus":
                     if f'stage="{stage}"' not in metadata.get("query", ""):
                         problems.append(f"prometheus query does not select stage=\"{stage}\"")
-                    described.append("prometheus hub_consumer_lag")
+                    described.append("prometheus hub_consumer_lag_messages")
                 else:
                     described.append(kind)
         if problems:
