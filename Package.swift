@@ -38,6 +38,8 @@ let package = Package(
         .systemLibrary(name: "CMalloc", path: "Sources/CLibraries/CMalloc"),
         .systemLibrary(name: "CLibCrypto", path: "Sources/CLibraries/CLibCrypto", pkgConfig: "libcrypto"),
         .target(name: "FailureIsolation"),
+        // The one CSV writer (exports, the sample generator; hub-api's CSV responses).
+        .target(name: "CSVOutput"),
         .target(name: "Kafka", dependencies: ["CRdKafka", "FailureIsolation"]),
         .target(name: "Postgres", dependencies: ["CLibPQ", "FailureIsolation"]),
         .target(name: "Zstd", dependencies: ["CZstd"]),
@@ -51,7 +53,7 @@ let package = Package(
         .target(name: "Standardization", dependencies: ["HubCore", "Topology"]),
         .target(name: "Aggregation", dependencies: ["HubCore", "Topology"]),
         .target(name: "TopologyTesting", dependencies: ["Topology", "Decoding", "Standardization", "Aggregation", "Yams"]),
-        .target(name: "QualityReport"),
+        .target(name: "QualityReport", resources: [.copy("Resources")]),
         .target(name: "HubStore", dependencies: ["HubCore", "Aggregation", "Postgres", "Topology", "QualityReport"]),
         // Education business monitoring: scenario kinds and their evaluation; the operational
         // monitoring report (its page text and layout are resource files, zh-CN first).
@@ -71,10 +73,10 @@ let package = Package(
         .executableTarget(name: "Transform", dependencies: ["WorkerRuntime", "Standardization", "Decoding"], linkerSettings: rdkafkaRpath),
         .target(name: "SinkCore", dependencies: ["HubCore", "Topology", "Aggregation", "Postgres", "HubStore", "FailureIsolation"]),
         .executableTarget(name: "Sink", dependencies: ["WorkerRuntime", "HubStore", "SinkCore"], linkerSettings: rdkafkaRpath),
-        .target(name: "SchedulerCore", dependencies: ["HubCore", "Topology", "HubStore", "QualityReport", "Monitoring", "Postgres", "Kafka", "Zstd", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "SchedulerCore", dependencies: ["HubCore", "CSVOutput", "Topology", "HubStore", "QualityReport", "Monitoring", "Postgres", "Kafka", "Zstd", .product(name: "Logging", package: "swift-log")]),
         .executableTarget(name: "Scheduler", dependencies: ["WorkerRuntime", "HubStore", "SchedulerCore"], linkerSettings: rdkafkaRpath),
         .executableTarget(name: "Archive", dependencies: ["WorkerRuntime", "HubStore", "Zstd", "Decoding", "Standardization", "HubCrypto"], linkerSettings: rdkafkaRpath),
-        .executableTarget(name: "hubctl", dependencies: ["Zstd", "HubCrypto",
+        .executableTarget(name: "hubctl", dependencies: ["Zstd", "HubCrypto", "CSVOutput",
             "WorkerRuntime", "HubStore", "Decoding", "Standardization", "Aggregation", "TopologyTesting", "SchedulerCore", "QualityReport",
             "Monitoring", "MonitoringReport", "SinkCore",
         ], linkerSettings: rdkafkaRpath),
@@ -83,9 +85,10 @@ let package = Package(
         .testTarget(name: "HubCoreTests", dependencies: ["HubCore", "HubCrypto", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(name: "FailureIsolationTests", dependencies: ["FailureIsolation"]),
         .testTarget(name: "HubCryptoTests", dependencies: ["HubCrypto"]),
+        .testTarget(name: "CSVOutputTests", dependencies: ["CSVOutput", "Decoding"]),
         .testTarget(name: "WorkerRuntimeTests", dependencies: ["WorkerRuntime", "Postgres"], linkerSettings: rdkafkaRpath),
         .testTarget(name: "QualityReportTests", dependencies: ["QualityReport"]),
-        .testTarget(name: "MonitoringTests", dependencies: ["Monitoring", "MonitoringReport", "Topology", "HubCore"]),
+        .testTarget(name: "MonitoringTests", dependencies: ["Monitoring", "MonitoringReport", "QualityReport", "Topology", "HubCore"]),
         .testTarget(name: "TopologyTests", dependencies: ["Topology", "Standardization"]),
         .testTarget(name: "DecodingTests", dependencies: [
             "Decoding", "Zstd", .product(name: "PropertyBased", package: "swift-property-based"),

@@ -68,7 +68,39 @@ public struct QualityReportBuilder {
             AlertEntry(monitor: a.value(i, 0) ?? "", severity: a.value(i, 1) ?? "", school: a.value(i, 2) ?? "", day: a.value(i, 3) ?? "",
                        checked: Int64(a.value(i, 4) ?? "") ?? 0, failed: Int64(a.value(i, 5) ?? "") ?? 0)
         }
-        return assemble(level: level, region: region, from: from, to: to, generatedAt: generatedAt, rows: rows, alerts: alerts)
+        return try withNames(assemble(level: level, region: region, from: from, to: to, generatedAt: generatedAt, rows: rows, alerts: alerts))
+    }
+
+    /// Puts the registry's names next to the codes: regions from `regions` (Chinese and English),
+    /// schools from `schools` (their one registered name). A code without a name keeps none.
+    func withNames(_ report: QualityReport) throws -> QualityReport {
+        var r = report
+        let s = schema.name
+        let regions = try db.query("SELECT code, name_zh, name_en FROM \(s).regions")
+        var regionNames: [String: PlaceName] = [:]
+        for i in 0..<regions.rowCount {
+            guard let code = regions.value(i, 0), let zh = regions.value(i, 1), let en = regions.value(i, 2) else { continue }
+            regionNames[code] = PlaceName(zh: zh, en: en)
+        }
+        var schoolCodes = Set(r.subRegions.filter { $0.level == "school" }.map(\.region) + r.worstSchools.map(\.region) + r.alerts.map(\.school))
+        if r.level == "school" { schoolCodes.insert(r.region) }
+        var schoolNames: [String: String] = [:]
+        let codes = schoolCodes.filter { $0.count == 10 }.sorted()
+        if !codes.isEmpty {
+            let schools = try db.query("SELECT school_code, name FROM \(s).schools WHERE school_code = ANY($1::text[]) AND name IS NOT NULL",
+                                       [PGArrayLiteral.codes(codes)])
+            for i in 0..<schools.rowCount {
+                if let code = schools.value(i, 0), let name = schools.value(i, 1), !name.isEmpty { schoolNames[code] = name }
+            }
+        }
+        func name(level: String, code: String) -> PlaceName? {
+            level == "school" ? schoolNames[code].map { PlaceName(zh: $0, en: $0) } : regionNames[code]
+        }
+        r.regionName = name(level: r.level, code: r.region)
+        for i in r.subRegions.indices { r.subRegions[i].name = name(level: r.subRegions[i].level, code: r.subRegions[i].region) }
+        for i in r.worstSchools.indices { r.worstSchools[i].name = name(level: "school", code: r.worstSchools[i].region) }
+        for i in r.alerts.indices { r.alerts[i].schoolName = schoolNames[r.alerts[i].school] }
+        return r
     }
 
     func assemble(level: RegionLevel, region: String, from: CalendarDate, to: CalendarDate, generatedAt: String,

@@ -3,6 +3,7 @@ import HubStore
 import MonitoringReport
 import Postgres
 import Topology
+import QualityReport
 
 /// Reads `scenario_results` for one region and period into a ``MonitoringReport``: per
 /// scenario the region's row, its previous period's row and up to six periods of trend, the

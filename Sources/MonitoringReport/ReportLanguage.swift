@@ -1,23 +1,5 @@
 import Foundation
-
-/// The languages the monitoring report is written in: Chinese first, English available.
-public enum ReportLanguage: String, Sendable, CaseIterable {
-    case chinese = "zh-CN"
-    case english = "en"
-
-    public static let `default` = ReportLanguage.chinese
-
-    /// `zh-CN`, `zh` or `en` (any case).
-    public init?(code: String) {
-        switch code.lowercased() {
-        case "zh-cn", "zh", "zh-hans": self = .chinese
-        case "en", "en-us", "en-gb": self = .english
-        default: return nil
-        }
-    }
-
-    public var isEnglish: Bool { self == .english }
-}
+import QualityReport
 
 /// The report's page text and layout, read from the resource files beside this module (one
 /// strings file per language, the page template and its style sheet), so wording is changed

@@ -1,39 +1,40 @@
-/// Builds the GitHub-flavoured Markdown report: the HTML page's sections and figures as tables.
-/// Every report text goes through ``ReportFormat/markdown(_:)``.
+/// Builds the GitHub-flavoured Markdown report: the HTML page's sections and figures as tables,
+/// in the same language. Every report text goes through ``ReportFormat/markdown(_:)``.
 enum MarkdownReport {
-    static func render(_ r: QualityReport) -> String {
-        let sections = ReportSection.allCases.filter { $0.isShown(in: r) }.map { section($0, r) }
-        return ([header(r)] + sections).joined(separator: "\n\n") + "\n"
+    static func render(_ r: QualityReport, text t: QualityReportText) -> String {
+        let c = ReportContent(r: r, t: t)
+        let sections = ReportSection.allCases.filter { $0.isShown(in: r) }.map { section($0, c) }
+        return ([header(c)] + sections).joined(separator: "\n\n") + "\n"
     }
 
-    private static func header(_ r: QualityReport) -> String {
+    private static func header(_ c: ReportContent) -> String {
         """
-        # \(esc(ReportContent.title(r)))
+        # \(esc(c.title))
 
-        \(esc(ReportContent.periodLine(r)))
+        \(esc(c.periodLine))
 
-        **Overall score: \(QualityReportRenderer.formatScore(r.overallScore))**
+        **\(esc(c.t.text("overall.label"))): \(esc(c.score(c.r.overallScore)))**
         """
     }
 
-    private static func section(_ s: ReportSection, _ r: QualityReport) -> String {
-        (["## \(esc(s.title))"] + content(s, r)).joined(separator: "\n\n")
+    private static func section(_ s: ReportSection, _ c: ReportContent) -> String {
+        (["## \(esc(c.t.text(s.titleKey)))"] + content(s, c)).joined(separator: "\n\n")
     }
 
-    private static func content(_ s: ReportSection, _ r: QualityReport) -> [String] {
+    private static func content(_ s: ReportSection, _ c: ReportContent) -> [String] {
         switch s {
-        case .dimensions: [r.dimensions.isEmpty ? esc(ReportContent.noDimensions) : table(ReportContent.dimensions(r))]
-        case .trend: [r.days.isEmpty ? esc(ReportContent.noDays) : table(ReportContent.days(r))]
-        case .subRegions: [table(ReportContent.subRegions(r))]
-        case .worstSchools: [table(ReportContent.worstSchools(r))]
-        case .failingMonitors: failingMonitors(r)
-        case .alerts: [table(ReportContent.alerts(r))]
+        case .dimensions: [c.r.dimensions.isEmpty ? esc(c.t.text("empty.dimensions")) : table(c.dimensions)]
+        case .trend: [c.r.days.isEmpty ? esc(c.t.text("empty.days")) : table(c.days)]
+        case .subRegions: [table(c.subRegions)]
+        case .worstSchools: [table(c.worstSchools)]
+        case .failingMonitors: failingMonitors(c)
+        case .alerts: [table(c.alerts)]
         }
     }
 
-    private static func failingMonitors(_ r: QualityReport) -> [String] {
-        let failures = r.failingMonitors.isEmpty ? esc(ReportContent.noFailures) : table(ReportContent.failingMonitors(r))
-        return [failures, esc(ReportContent.passedLine(r))]
+    private static func failingMonitors(_ c: ReportContent) -> [String] {
+        let failures = c.r.failingMonitors.isEmpty ? esc(c.t.text("empty.failures")) : table(c.failingMonitors)
+        return [failures, esc(c.passedLine)]
     }
 
     private static func table(_ t: ReportTable) -> String {

@@ -9,6 +9,8 @@ public struct QualityReport: Sendable, Codable, Equatable {
     public var region: String
     /// Human-readable region, e.g. "county 330106".
     public var regionLabel: String
+    /// The region's name from the registry (`regions`, or `schools` for a school), if known.
+    public var regionName: PlaceName?
     /// Inclusive period, `YYYY-MM-DD`.
     public var from: String
     public var to: String
@@ -28,12 +30,13 @@ public struct QualityReport: Sendable, Codable, Equatable {
     /// Threshold breaches in the period, latest day first (at most 50).
     public var alerts: [AlertEntry]
 
-    public init(level: String, region: String, regionLabel: String, from: String, to: String, generatedAt: String,
-                overallScore: Double?, dimensions: [DimensionScore], days: [DayScore], subRegions: [RegionScore],
+    public init(level: String, region: String, regionLabel: String, regionName: PlaceName? = nil, from: String, to: String,
+                generatedAt: String, overallScore: Double?, dimensions: [DimensionScore], days: [DayScore], subRegions: [RegionScore],
                 worstSchools: [RegionScore], monitors: [MonitorResult], alerts: [AlertEntry]) {
         self.level = level
         self.region = region
         self.regionLabel = regionLabel
+        self.regionName = regionName
         self.from = from
         self.to = to
         self.generatedAt = generatedAt
@@ -85,15 +88,19 @@ public struct DayScore: Sendable, Codable, Equatable {
 public struct RegionScore: Sendable, Codable, Equatable {
     public var level: String
     public var region: String
+    /// The region's or school's name from the registry, if known.
+    public var name: PlaceName?
     public var overallScore: Double?
     public var checked: Int64
     public var failed: Int64
     /// The monitor with the most failures there, if any failed.
     public var worstMonitor: String?
 
-    public init(level: String, region: String, overallScore: Double?, checked: Int64, failed: Int64, worstMonitor: String?) {
+    public init(level: String, region: String, name: PlaceName? = nil, overallScore: Double?, checked: Int64, failed: Int64,
+                worstMonitor: String?) {
         self.level = level
         self.region = region
+        self.name = name
         self.overallScore = overallScore
         self.checked = checked
         self.failed = failed
@@ -135,14 +142,17 @@ public struct AlertEntry: Sendable, Codable, Equatable {
     public var monitor: String
     public var severity: String
     public var school: String
+    /// The school's name from the registry, if known.
+    public var schoolName: String?
     public var day: String
     public var checked: Int64
     public var failed: Int64
 
-    public init(monitor: String, severity: String, school: String, day: String, checked: Int64, failed: Int64) {
+    public init(monitor: String, severity: String, school: String, schoolName: String? = nil, day: String, checked: Int64, failed: Int64) {
         self.monitor = monitor
         self.severity = severity
         self.school = school
+        self.schoolName = schoolName
         self.day = day
         self.checked = checked
         self.failed = failed
@@ -160,4 +170,15 @@ extension QualityReport {
 extension MonitorResult {
     /// The monitor's pass rate as a 0–100 score, nil when nothing was checked.
     public var score: Double? { checked > 0 ? 100 * (1 - failureRate) : nil }
+}
+
+/// A place's name in Chinese and English (a school has one name, given in both).
+public struct PlaceName: Sendable, Codable, Equatable {
+    public var zh: String
+    public var en: String
+
+    public init(zh: String, en: String) {
+        self.zh = zh
+        self.en = en
+    }
 }

@@ -7,14 +7,14 @@ import Foundation
 public enum QualityReportRenderer {
     /// One self-contained HTML page: inline `<style>` and `<svg>` charts, no `<script>` and no
     /// external resources. All report text is HTML-escaped.
-    public static func html(_ r: QualityReport) -> String {
-        HTMLReport.render(r)
+    public static func html(_ r: QualityReport, text: QualityReportText) -> String {
+        HTMLReport.render(r, text: text)
     }
 
     /// GitHub-flavoured Markdown with the same sections and figures as the HTML page, with
     /// tables in place of the charts. `|` and other special characters in cells are escaped.
-    public static func markdown(_ r: QualityReport) -> String {
-        MarkdownReport.render(r)
+    public static func markdown(_ r: QualityReport, text: QualityReportText) -> String {
+        MarkdownReport.render(r, text: text)
     }
 
     /// Pretty-printed JSON with sorted keys, which `JSONDecoder` decodes back to an equal report.

@@ -2,9 +2,8 @@
 struct ReportColumn: Sendable {
     let title: String
     let numeric: Bool
-
-    static func text(_ title: String) -> ReportColumn { ReportColumn(title: title, numeric: false) }
-    static func number(_ title: String) -> ReportColumn { ReportColumn(title: title, numeric: true) }
+    /// A class for the HTML cells of the column (e.g. `examples`, which wrap anywhere).
+    var cssClass: String? = nil
 }
 
 /// One table cell: its plain text plus what the HTML page shows alongside it.
@@ -24,7 +23,6 @@ struct ReportCell: Sendable {
     static func text(_ text: String) -> ReportCell { ReportCell(text: text) }
     static func count(_ n: Int64) -> ReportCell { ReportCell(text: String(n)) }
     static func count(_ n: Int) -> ReportCell { ReportCell(text: String(n)) }
-    static func score(_ s: Double?) -> ReportCell { ReportCell(text: QualityReportRenderer.formatScore(s)) }
 }
 
 /// A table as both renderers show it.
@@ -42,15 +40,15 @@ enum ReportSection: CaseIterable, Sendable {
     case failingMonitors
     case alerts
 
-    /// The section heading.
-    var title: String {
+    /// The key of the section heading in the strings files.
+    var titleKey: String {
         switch self {
-        case .dimensions: "Scores per dimension"
-        case .trend: "Trend per day"
-        case .subRegions: "Sub-regions"
-        case .worstSchools: "Worst schools"
-        case .failingMonitors: "Failing monitors"
-        case .alerts: "Alerts"
+        case .dimensions: "section.dimensions"
+        case .trend: "section.trend"
+        case .subRegions: "section.subRegions"
+        case .worstSchools: "section.worstSchools"
+        case .failingMonitors: "section.failingMonitors"
+        case .alerts: "section.alerts"
         }
     }
 
@@ -66,87 +64,118 @@ enum ReportSection: CaseIterable, Sendable {
 }
 
 /// The texts and tables that both the HTML and the Markdown report show, built once so the two
-/// formats carry the same figures.
-enum ReportContent {
-    /// Shown in place of a missing worst monitor.
-    static let noValue = "—"
+/// formats carry the same figures, in the language of `t`.
+struct ReportContent {
+    let r: QualityReport
+    let t: QualityReportText
 
-    static let noDimensions = "No dimension has results in the period."
-    static let noDays = "No daily results in the period."
-    static let noFailures = "No monitor reported failures."
+    /// Pseudonymous examples are shortened to this many characters (they are long hashes).
+    static let exampleLength = 12
+    /// At most this many examples per monitor are shown.
+    static let shownExamples = 3
 
-    /// The report's heading.
-    static func title(_ r: QualityReport) -> String {
-        "Data quality report — \(r.regionLabel)"
+    /// The region with its name, e.g. "西湖区（330106）".
+    var regionLabel: String {
+        r.level == "school" ? t.school(r.region, name: r.regionName?.zh) : t.label(r.regionName, code: r.region)
     }
 
-    /// The line under the heading: period and generation time.
-    static func periodLine(_ r: QualityReport) -> String {
-        "Period: \(r.from) to \(r.to) · Generated: \(r.generatedAt)"
+    /// The report's heading.
+    var title: String { t.text("report.title", ["region": regionLabel]) }
+
+    /// The lines under the heading: period and generation time.
+    var periodLine: String {
+        t.text("meta.period", ["from": r.from, "to": r.to]) + " · " + t.text("meta.generated", ["generated": r.generatedAt])
+    }
+
+    func score(_ s: Double?) -> String {
+        s == nil || !(s ?? 0).isFinite ? t.text("missing") : QualityReportRenderer.formatScore(s)
     }
 
     /// How many monitors passed, e.g. "1 of 3 monitors passed with no failures."
-    static func passedLine(_ r: QualityReport) -> String {
-        guard !r.monitors.isEmpty else { return "No monitor had results in the period." }
-        return "\(r.passedMonitorCount) of \(r.monitors.count) monitors passed with no failures."
+    var passedLine: String {
+        guard !r.monitors.isEmpty else { return t.text("passed.none") }
+        return t.text("passed.count", ["passed": String(r.passedMonitorCount), "total": String(r.monitors.count)])
     }
 
-    static func dimensions(_ r: QualityReport) -> ReportTable {
+    func column(_ key: String, numeric: Bool = false) -> ReportColumn {
+        ReportColumn(title: t.text("column.\(key)"), numeric: numeric)
+    }
+
+    func dimension(_ code: String) -> String { t.term("dimension", code) }
+
+    var dimensions: ReportTable {
         ReportTable(
-            columns: [.text("dimension"), .number("score"), .number("checked"), .number("failed"), .number("monitors")],
-            rows: r.dimensions.map { [.text($0.dimension), .score($0.score), .count($0.checked), .count($0.failed), .count($0.monitors)] }
+            columns: [column("dimension"), column("score", numeric: true), column("checked", numeric: true),
+                      column("failed", numeric: true), column("monitors", numeric: true)],
+            rows: r.dimensions.map { [.text(dimension($0.dimension)), .text(score($0.score)), .count($0.checked), .count($0.failed),
+                                      .count($0.monitors)] }
         )
     }
 
-    static func days(_ r: QualityReport) -> ReportTable {
+    var days: ReportTable {
         ReportTable(
-            columns: [.text("day"), .number("score"), .number("checked"), .number("failed")],
-            rows: r.days.map { [.text($0.day), .score($0.overallScore), .count($0.checked), .count($0.failed)] }
+            columns: [column("day"), column("score", numeric: true), column("checked", numeric: true), column("failed", numeric: true)],
+            rows: r.days.map { [.text($0.day), .text(score($0.overallScore)), .count($0.checked), .count($0.failed)] }
         )
     }
 
-    static func subRegions(_ r: QualityReport) -> ReportTable {
+    func regionCell(_ s: RegionScore) -> String {
+        s.level == "school" ? t.school(s.region, name: s.name?.zh) : t.label(s.name, code: s.region)
+    }
+
+    var subRegions: ReportTable {
         ReportTable(
-            columns: [.text("level"), .text("region"), .number("score"), .number("checked"), .number("failed"), .text("worst monitor")],
+            columns: [column("level"), column("region"), column("score", numeric: true), column("checked", numeric: true),
+                      column("failed", numeric: true), column("worstMonitor")],
             rows: r.subRegions.map {
-                [.text($0.level), .text($0.region), .score($0.overallScore), .count($0.checked), .count($0.failed),
-                 .text($0.worstMonitor ?? noValue)]
+                [.text(t.term("level", $0.level)), .text(regionCell($0)), .text(score($0.overallScore)), .count($0.checked),
+                 .count($0.failed), .text($0.worstMonitor ?? t.text("none"))]
             }
         )
     }
 
-    static func worstSchools(_ r: QualityReport) -> ReportTable {
+    var worstSchools: ReportTable {
         ReportTable(
-            columns: [.text("school"), .number("score"), .number("checked"), .number("failed"), .text("worst monitor")],
+            columns: [column("school"), column("score", numeric: true), column("checked", numeric: true), column("failed", numeric: true),
+                      column("worstMonitor")],
             rows: r.worstSchools.map {
-                [.text($0.region), scoreWithBar($0.overallScore), .count($0.checked), .count($0.failed),
-                 .text($0.worstMonitor ?? noValue)]
+                [.text(regionCell($0)), ReportCell(text: score($0.overallScore), decoration: .scoreBar($0.overallScore)),
+                 .count($0.checked), .count($0.failed), .text($0.worstMonitor ?? t.text("none"))]
             }
         )
     }
 
-    static func failingMonitors(_ r: QualityReport) -> ReportTable {
+    var failingMonitors: ReportTable {
         ReportTable(
-            columns: [.text("monitor"), .text("dimension"), .text("severity"), .text("record type"), .number("checked"),
-                      .number("failed"), .number("failure rate"), .number("breaches"), .text("examples")],
+            columns: [column("monitor"), column("dimension"), column("severity"), column("recordType"), column("checked", numeric: true),
+                      column("failed", numeric: true), column("failureRate", numeric: true), column("breaches", numeric: true),
+                      ReportColumn(title: t.text("column.examples"), numeric: false, cssClass: "examples")],
             rows: r.failingMonitors.map(monitorRow)
         )
     }
 
-    static func alerts(_ r: QualityReport) -> ReportTable {
+    var alerts: ReportTable {
         ReportTable(
-            columns: [.text("day"), .text("school"), .text("monitor"), .text("severity"), .number("failed/checked")],
-            rows: r.alerts.map { [.text($0.day), .text($0.school), .text($0.monitor), .text($0.severity), .text("\($0.failed)/\($0.checked)")] }
+            columns: [column("day"), column("school"), column("monitor"), column("severity"), column("failedChecked", numeric: true)],
+            rows: r.alerts.map {
+                [.text($0.day), .text(t.school($0.school, name: $0.schoolName)), .text($0.monitor), .text(t.term("severity", $0.severity)),
+                 .text("\($0.failed)/\($0.checked)")]
+            }
         )
     }
 
-    private static func scoreWithBar(_ score: Double?) -> ReportCell {
-        ReportCell(text: QualityReportRenderer.formatScore(score), decoration: .scoreBar(score))
+    /// Shortened pseudonymous examples: long keys cut to their first characters, at most three shown.
+    func examples(_ all: [String]) -> String {
+        let shown = all.prefix(Self.shownExamples).map { $0.count > Self.exampleLength + 1 ? $0.prefix(Self.exampleLength) + "…" : $0 }
+        var text = shown.joined(separator: ", ")
+        if all.count > shown.count { text += " " + t.text("examples.more", ["count": String(all.count)]) }
+        return text
     }
 
-    private static func monitorRow(_ m: MonitorResult) -> [ReportCell] {
+    private func monitorRow(_ m: MonitorResult) -> [ReportCell] {
         let name = ReportCell(text: m.monitor, decoration: m.description.isEmpty ? .none : .note(m.description))
-        return [name, .text(m.dimension), .text(m.severity), .text(m.recordType), .count(m.checked), .count(m.failed),
-                .text(ReportFormat.percent(m.failureRate)), .count(m.breaches), .text(m.examples.joined(separator: ", "))]
+        return [name, .text(dimension(m.dimension)), .text(t.term("severity", m.severity)), .text(t.term("recordType", m.recordType)),
+                .count(m.checked), .count(m.failed), .text(ReportFormat.percent(m.failureRate)), .count(m.breaches),
+                .text(examples(m.examples))]
     }
 }

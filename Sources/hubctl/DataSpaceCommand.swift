@@ -1,4 +1,5 @@
 import ArgumentParser
+import CSVOutput
 import Foundation
 import HubCrypto
 import HubStore
@@ -36,6 +37,7 @@ struct DataSpaceCommand: AsyncParsableCommand {
         @Option(name: .long, help: "A county code 33xxxx.") var county: String?
         @Option(name: .long, help: "Output directory (created with mode 0700; files 0600).") var out: String
         @OptionGroup var crypto: CryptoOptions
+        @Flag(name: .long, help: "Start standard_zone.csv with a UTF-8 byte-order mark (for Excel).") var bom = false
 
         func run() async throws {
             let space: DataSpace
@@ -93,20 +95,15 @@ struct DataSpaceCommand: AsyncParsableCommand {
             try PrivateOutput.write(Array(index.utf8), to: rawDirectory.appendingPathComponent("index.ndjson").path)
 
             let rows = try RawZoneStore.standardZone(db, schema: ctx.schema, space: space)
-            var csv = rows.columnNames.joined(separator: ",") + "\n"
+            var csv = CSVWriter(byteOrderMark: bom)
+            csv.writeRecord(rows.columnNames)
             for i in 0..<rows.rowCount {
-                csv += (0..<rows.columnNames.count).map { Self.csvField(rows.value(i, $0)) }.joined(separator: ",") + "\n"
+                csv.writeRecord((0..<rows.columnNames.count).map { rows.value(i, $0) })
             }
-            try PrivateOutput.write(Array(csv.utf8), to: URL(fileURLWithPath: out).appendingPathComponent("standard_zone.csv").path)
+            try PrivateOutput.write(csv.bytes, to: URL(fileURLWithPath: out).appendingPathComponent("standard_zone.csv").path)
             try AuditLog.record(db, schema: ctx.schema, action: "dataspace.export", details: [
                 "space": space.description, "out": out, "raw_messages": String(messages.count), "standard_rows": String(rows.rowCount)])
             say("exported \(space): \(messages.count) raw messages, \(rows.rowCount) standard-zone rows to \(out)")
-        }
-
-        private static func csvField(_ value: String?) -> String {
-            guard let value else { return "" }
-            guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
-            return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         }
     }
 }

@@ -6,6 +6,7 @@ import Monitoring
 import MonitoringReport
 import Topology
 import WorkerRuntime
+import QualityReport
 
 /// `hubctl monitor …`: the education business monitoring scenarios (list, evaluate, summary).
 struct MonitorCommand: AsyncParsableCommand {

@@ -3,6 +3,7 @@ import Foundation
 import Monitoring
 import MonitoringReport
 import WorkerRuntime
+import QualityReport
 
 /// `hubctl report monitoring`: the operational monitoring report (运行监测报告) of a region for
 /// a month or a term, as a self-contained HTML page and JSON.

@@ -78,9 +78,11 @@ struct ReportCommand: AsyncParsableCommand {
         @Option(name: .long, help: "First day, YYYY-MM-DD (Beijing).") var from: String
         @Option(name: .long, help: "Last day, YYYY-MM-DD. Default: --from.") var to: String?
         @Option(name: .long, help: "Directory to write into.") var out: String = "reports"
+        @Option(name: .long, help: "Language of the report: zh-CN (default) or en.") var lang: String = ReportLanguage.default.rawValue
 
         func run() async throws {
             guard let level = RegionLevel(rawValue: level) else { throw ValidationError("--level must be province, city, county or school") }
+            guard let language = ReportLanguage(code: lang) else { throw ValidationError("--lang must be zh-CN or en") }
             let region = self.region ?? "330000"
             guard level.accepts(region) else {
                 throw ValidationError("--region \(region) is not a \(level.rawValue) code")
@@ -90,8 +92,8 @@ struct ReportCommand: AsyncParsableCommand {
             guard first <= last else { throw ValidationError("--from must not be after --to") }
             let report = try QualityReportBuilder(db: ctx.database(), schema: ctx.schema, topology: ctx.topology)
                 .build(level: level, region: region, from: first, to: last, generatedAt: isoNow())
-            let paths = try QualityReportFiles.write(report, directory: out)
-            say("quality report for \(report.regionLabel), \(report.from) … \(report.to): overall score "
+            let paths = try QualityReportFiles.write(report, text: try QualityReportText(language), directory: out)
+            say("quality report for \(report.regionLabel)\(report.regionName.map { " (\($0.zh) / \($0.en))" } ?? ""), \(report.from) … \(report.to): overall score "
                 + QualityReportRenderer.formatScore(report.overallScore))
             for p in paths { say("  \(p)") }
         }
@@ -118,9 +120,26 @@ func publishAlerts(_ ctx: Context, db: PGConnection) throws {
     let producer = try KafkaProducer(config: ctx.kafkaConfig)
     var logger = Logger(label: "hubctl")
     logger.logLevel = .error
+    // What waits, summarised: one line per severity with its busiest monitors, not one per alert.
+    let waiting = try db.query("""
+        SELECT severity, monitor, count(*) FROM \(ctx.schema.name).quality_alerts WHERE published_at IS NULL
+        GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2
+        """)
     let n = try QualityAlertPublisher(producer: producer, db: db, schema: ctx.schema, topology: ctx.topology,
                                       topic: ctx.settings.alertsTopic, logger: logger).publishPending()
-    if n > 0 { say("published \(n) alert(s) to \(ctx.settings.alertsTopic)") }
+    guard n > 0 else { return }
+    say("published \(n) alert(s) to \(ctx.settings.alertsTopic):")
+    var bySeverity: [String: [(monitor: String, count: Int)]] = [:]
+    for i in 0..<waiting.rowCount {
+        guard let severity = waiting.value(i, 0), let monitor = waiting.value(i, 1), let count = waiting.int(i, 2) else { continue }
+        bySeverity[severity, default: []].append((monitor, count))
+    }
+    for severity in ["critical", "warning", "info"] + bySeverity.keys.sorted() where bySeverity[severity] != nil {
+        let monitors = bySeverity.removeValue(forKey: severity) ?? []
+        let shown = monitors.prefix(3).map { "\($0.monitor) \($0.count)" }.joined(separator: ", ")
+        let more = monitors.count > 3 ? ", … (\(monitors.count) monitors)" : ""
+        say("  \(severity): \(monitors.reduce(0) { $0 + $1.count }) — \(shown)\(more)")
+    }
 }
 
 extension RegionLevel {

@@ -30,7 +30,7 @@ struct SampleCommand: AsyncParsableCommand {
             func send(_ messages: [SampleGenerator.Message]) throws {
                 for m in messages {
                     try producer.send(topic: ctx.settings.topic(m.topic), key: Array(m.key.utf8), value: m.value,
-                                      headers: m.headers.map { KafkaHeader(name: $0.0, string: $0.1) })
+                                      headers: m.headers.map { KafkaHeader(name: $0.0, string: $0.1) }, timestampMs: m.timestampMs)
                 }
             }
             try send(gen.registryMessages())

@@ -6,7 +6,7 @@ import Testing
 /// Issue 18: what operators rely on, checked on the real workers — every metric the alert rules,
 /// the dashboard, KEDA and the README name is one a worker exports; lag series follow the
 /// assignment; `/healthz` fails while the poll loop is stuck; `/readyz` says when the broker is gone.
-@Suite("Operability", .serialized)
+@Suite("Operability", .serialized, .pipeline)
 struct OperabilityTests {
     /// Family names on a worker's `/metrics` (`# TYPE` lines).
     static func families(_ text: String) -> Set<String> {

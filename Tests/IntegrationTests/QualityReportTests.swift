@@ -147,8 +147,13 @@ struct QualityReportTests {
             for m in monitors where (m["failed"] as! Int) > 0 { #expect(text.contains(m["monitor"] as! String)) }
             #expect(text.contains(a) && text.contains(b) && !text.contains(c))
         }
-        // No clear personal data: the report carries codes and pseudonyms only.
-        #expect(!html.contains("学生") && !html.contains("教师"))
+        // Chinese by default, the county named from the regions table.
+        #expect(html.contains("<h1>西湖区（330106）数据质量报告</h1>"), "\(html.prefix(2000))")
+        #expect(markdown.hasPrefix("# 西湖区（330106）数据质量报告\n"))
+        // No clear personal data: the report carries codes and pseudonyms only (the names sent were 学生N and 教师N).
+        for text in [html, markdown] {
+            #expect(text.range(of: "(学生|教师)[0-9]", options: .regularExpression) == nil)
+        }
         let size = try FileManager.default.attributesOfItem(atPath: base + ".html")[.size] as? Int ?? 0
         #expect(size > 2_000 && size < 500_000)
     }

@@ -114,7 +114,7 @@ struct SpecRuleTests {
         for (stage, port) in f.ports.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
             let metrics = try HTTPProbe.get(port: port, path: "/metrics")
             #expect(metrics.status == 200)
-            #expect(metrics.body.contains("hub_records_in_total"), "\(stage) /metrics is empty")
+            #expect(metrics.body.contains("hub_messages_consumed_total"), "\(stage) /metrics is empty")
             for secret in f.secrets {
                 #expect(!metrics.body.contains(secret), "\(stage) /metrics holds personal data")
             }

@@ -4,6 +4,7 @@ import Monitoring
 import MonitoringReport
 import Testing
 import Topology
+import QualityReport
 
 /// The indicator kinds' registry against the topology's schema, reporting periods, value forms
 /// and thresholds, and the report's text files.

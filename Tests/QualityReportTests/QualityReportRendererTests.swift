@@ -55,6 +55,11 @@ struct QualityReportRendererTests {
         overallScore: nil, dimensions: [], days: [], subRegions: [], worstSchools: [], monitors: [], alerts: []
     )
 
+    // The English edition: the figures tests below were written for it.
+    static let en: QualityReportText = {
+        do { return try QualityReportText(.english) } catch { fatalError("\(error)") }
+    }()
+
     static func occurrences(of needle: String, in text: String) -> Int {
         text.ranges(of: needle).count
     }
@@ -123,7 +128,7 @@ struct QualityReportRendererTests {
 
     @Test("HTML is one self-contained file without script or external references")
     func htmlSelfContained() {
-        let html = QualityReportRenderer.html(Self.sample)
+        let html = QualityReportRenderer.html(Self.sample, text: Self.en)
         #expect(html.hasPrefix("<!DOCTYPE html>"))
         #expect(html.contains("<style>"))
         #expect(html.contains("<svg"))
@@ -134,15 +139,15 @@ struct QualityReportRendererTests {
 
     @Test("HTML escapes the dangerous monitor description")
     func htmlEscapesDescription() {
-        let html = QualityReportRenderer.html(Self.sample)
+        let html = QualityReportRenderer.html(Self.sample, text: Self.en)
         #expect(html.contains("Student has an ID number &lt;script&gt;&amp;&quot;&#39;"))
         #expect(!html.contains(Self.dangerous))
     }
 
     @Test("HTML shows the header, every score and every count")
     func htmlFigures() {
-        let html = QualityReportRenderer.html(Self.sample)
-        #expect(html.contains("Data quality report — county 330106"))
+        let html = QualityReportRenderer.html(Self.sample, text: Self.en)
+        #expect(html.contains("Data quality report — 330106"))
         #expect(html.contains("Period: 2025-03-01 to 2025-03-03 · Generated: 2025-03-04T06:00:00Z"))
         #expect(html.contains("<span class=\"value\">89.9</span>"))
         for figure in ["97.5", "82.4", "n/a", "93.1", "88.0", "89.6", "85.3", "96.0", "4000", "1500"] {
@@ -159,7 +164,7 @@ struct QualityReportRendererTests {
 
     @Test("HTML sections come in order")
     func htmlSectionOrder() throws {
-        let html = QualityReportRenderer.html(Self.sample)
+        let html = QualityReportRenderer.html(Self.sample, text: Self.en)
         let titles = ["Scores per dimension", "Trend per day", "Sub-regions", "Worst schools", "Failing monitors", "Alerts"]
         let positions = try titles.map { try #require(Self.position(of: "<h2>\($0)</h2>", in: html)) }
         #expect(positions == positions.sorted())
@@ -167,7 +172,7 @@ struct QualityReportRendererTests {
 
     @Test("HTML charts: coloured dimension bars, n/a label, trend tooltips and failure bars")
     func htmlCharts() {
-        let html = QualityReportRenderer.html(Self.sample)
+        let html = QualityReportRenderer.html(Self.sample, text: Self.en)
         #expect(html.contains("<rect class=\"good\""))
         #expect(html.contains("<rect class=\"warn\""))
         #expect(html.contains("<title>timeliness: n/a</title>"))
@@ -182,7 +187,7 @@ struct QualityReportRendererTests {
 
     @Test("only failing monitors are listed")
     func htmlFailingOnly() {
-        let html = QualityReportRenderer.html(Self.sample)
+        let html = QualityReportRenderer.html(Self.sample, text: Self.en)
         #expect(!html.contains("School has a name"))
     }
 
@@ -190,9 +195,9 @@ struct QualityReportRendererTests {
 
     @Test("Markdown has the same sections, tables and figures")
     func markdownTables() {
-        let md = QualityReportRenderer.markdown(Self.sample)
-        #expect(md.hasPrefix("# Data quality report — county 330106\n"))
-        #expect(md.contains("**Overall score: 89.9**"))
+        let md = QualityReportRenderer.markdown(Self.sample, text: Self.en)
+        #expect(md.hasPrefix("# Data quality report — 330106\n"))
+        #expect(md.contains("**overall score: 89.9**"))
         #expect(md.contains("| dimension | score | checked | failed | monitors |\n| --- | ---: | ---: | ---: | ---: |"))
         #expect(md.contains("| completeness | 97.5 | 4000 | 100 | 2 |"))
         #expect(md.contains("| validity | 82.4 | 1500 | 264 | 1 |"))
@@ -207,7 +212,7 @@ struct QualityReportRendererTests {
 
     @Test("Markdown monitor rows escape pipes and HTML")
     func markdownMonitors() {
-        let md = QualityReportRenderer.markdown(Self.sample)
+        let md = QualityReportRenderer.markdown(Self.sample, text: Self.en)
         let row = "| completeness.student.id_present — Student has an ID number \\<script\\>&\"' | completeness | error "
             + "| student | 2000 | 50 | 2.50% | 3 | p-001, p\\|003 |"
         #expect(md.contains(row))
@@ -217,7 +222,7 @@ struct QualityReportRendererTests {
 
     @Test("Markdown sections come in the HTML order")
     func markdownSectionOrder() throws {
-        let md = QualityReportRenderer.markdown(Self.sample)
+        let md = QualityReportRenderer.markdown(Self.sample, text: Self.en)
         let titles = ["Scores per dimension", "Trend per day", "Sub-regions", "Worst schools", "Failing monitors", "Alerts"]
         let positions = try titles.map { try #require(Self.position(of: "## \($0)\n", in: md)) }
         #expect(positions == positions.sorted())
@@ -240,15 +245,15 @@ struct QualityReportRendererTests {
 
     @Test("an empty report renders in every format and leaves out the empty lists")
     func emptyReport() throws {
-        let html = QualityReportRenderer.html(Self.empty)
+        let html = QualityReportRenderer.html(Self.empty, text: Self.en)
         #expect(html.contains("<span class=\"value\">n/a</span>"))
         #expect(html.contains("No daily results in the period."))
         #expect(html.contains("No monitor had results in the period."))
         for omitted in ["Sub-regions", "Worst schools", "<h2>Alerts</h2>", "<script"] {
             #expect(!html.contains(omitted), "found \(omitted)")
         }
-        let md = QualityReportRenderer.markdown(Self.empty)
-        #expect(md.contains("**Overall score: n/a**"))
+        let md = QualityReportRenderer.markdown(Self.empty, text: Self.en)
+        #expect(md.contains("**overall score: n/a**"))
         #expect(md.contains("No dimension has results in the period."))
         #expect(!md.contains("## Alerts"))
         let decoded = try JSONDecoder().decode(QualityReport.self, from: Data(try QualityReportRenderer.json(Self.empty).utf8))
@@ -259,7 +264,7 @@ struct QualityReportRendererTests {
     func singleDay() {
         var report = Self.sample
         report.days = [Self.sample.days[0]]
-        let html = QualityReportRenderer.html(report)
+        let html = QualityReportRenderer.html(report, text: Self.en)
         #expect(Self.occurrences(of: "<circle", in: html) == 1)
         #expect(Self.occurrences(of: "<polyline", in: html) == 0)
         #expect(html.contains("cx=\"320.0\""))

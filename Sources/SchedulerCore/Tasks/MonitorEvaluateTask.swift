@@ -15,9 +15,9 @@ struct MonitorEvaluateTask: TaskExecutor {
             return kind
         }
         guard !kinds.isEmpty else { throw TaskFailure("periods must name month and/or term") }
-        let zone = context.dag.timeZone.offsetSeconds
-        let day = CalendarDate(daysSinceEpoch: Int(CalendarDate.dayNumber(epochSeconds: context.interval.start.secondsSinceEpoch,
-                                                                          utcOffsetSeconds: zone)))
+        let start = context.interval.start.secondsSinceEpoch
+        let day = CalendarDate(daysSinceEpoch: Int(CalendarDate.dayNumber(epochSeconds: start,
+                                                                          utcOffsetSeconds: context.dag.timeZone.offsetSeconds(at: start))))
         let evaluation = ScenarioEvaluation(db: context.db, schema: context.hubSchema, topology: context.environment.topology)
         var lines: [String] = []
         var failures: [String] = []

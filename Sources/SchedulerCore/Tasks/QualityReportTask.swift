@@ -7,7 +7,7 @@ import QualityReport
 /// baseline) for the run's days, then writes the province quality report for those days
 /// (HTML, Markdown, JSON) into `directory`. Alerts the evaluation raises wait in the outbox,
 /// which the sink publishes. Params: `directory` (default `reports`), `level` and `region`
-/// (default the province).
+/// (default the province), `language` (`zh-CN`, the default, or `en`).
 struct QualityReportTask: TaskExecutor {
     static let typeName = "quality_report"
 
@@ -27,7 +27,10 @@ struct QualityReportTask: TaskExecutor {
             level: level, region: region, from: CalendarDate(daysSinceEpoch: Int(first)), to: CalendarDate(daysSinceEpoch: Int(last)),
             generatedAt: context.interval.end.description)
         let directory = env.resolve(context.substitute(context.task.text("directory") ?? "reports"))
-        let paths = try QualityReportFiles.write(report, directory: directory)
+        guard let language = ReportLanguage(code: context.task.text("language") ?? ReportLanguage.default.rawValue) else {
+            throw TaskFailure("language must be zh-CN or en")
+        }
+        let paths = try QualityReportFiles.write(report, text: try QualityReportText(language), directory: directory)
         return .succeeded("day-level monitors: \(evaluation.checked) checked, \(evaluation.failed) failed, \(evaluation.alerts.count) alerts; "
                           + "overall score \(QualityReportRenderer.formatScore(report.overallScore)); wrote \(paths.joined(separator: ", "))")
     }

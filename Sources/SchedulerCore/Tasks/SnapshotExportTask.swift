@@ -1,7 +1,9 @@
+import CSVOutput
 import Foundation
 import Zstd
 
-/// `snapshot_export`: every published aggregate table as CSV with a header, zstd-compressed,
+/// `snapshot_export`: every published aggregate table as CSV with a header (RFC 4180 through the
+/// shared ``CSVWriter``; `bom: true` adds a UTF-8 byte-order mark for Excel), zstd-compressed,
 /// one file per table per interval: `DIR/<table>/<table>_<interval start in the DAG's zone>.csv.zst`.
 /// Written to a temporary name and renamed, so a consumer never sees half a file and a retry
 /// replaces it.
@@ -16,15 +18,16 @@ struct SnapshotExportTask: TaskExecutor {
         for stream in context.environment.topology.streams {
             for aggregate in stream.aggregates {
                 let r = try context.db.query("SELECT * FROM \(context.environment.schema).\(aggregate.table) ORDER BY 1, 2, 3")
-                var csv = r.columnNames.map(Self.field).joined(separator: ",") + "\n"
+                var csv = CSVWriter(byteOrderMark: context.task.text("bom") == "true")
+                csv.writeRecord(r.columnNames)
                 for i in 0..<r.rowCount {
-                    csv += r.columnNames.indices.map { Self.field(r.value(i, $0) ?? "") }.joined(separator: ",") + "\n"
+                    csv.writeRecord(r.columnNames.indices.map { r.value(i, $0) })
                 }
                 let tableDirectory = directory + "/" + aggregate.table
                 try FileManager.default.createDirectory(atPath: tableDirectory, withIntermediateDirectories: true)
                 let path = "\(tableDirectory)/\(aggregate.table)_\(stamp).csv.zst"
                 let temporary = path + ".tmp"
-                guard FileManager.default.createFile(atPath: temporary, contents: Data(Zstd.compress(Array(csv.utf8)))) else {
+                guard FileManager.default.createFile(atPath: temporary, contents: Data(Zstd.compress(csv.bytes))) else {
                     throw TaskFailure("cannot write \(temporary)")
                 }
                 _ = rename(temporary, path)
@@ -32,11 +35,5 @@ struct SnapshotExportTask: TaskExecutor {
             }
         }
         return .succeeded("exported:\n" + written.joined(separator: "\n"))
-    }
-
-    /// RFC 4180 quoting where needed.
-    static func field(_ s: String) -> String {
-        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
-        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

@@ -10,6 +10,9 @@ struct SampleGenerator {
         var key: String
         var value: [UInt8]
         var headers: [(String, String)]
+        /// The Kafka timestamp (CreateTime): shortly after its records' latest updated-at, as a
+        /// school's system sends them; nil for the current time.
+        var timestampMs: Int64? = nil
         /// Quarantine units this message must produce, per reason (a re-sent copy counts again).
         var quarantine: [String: Int] = [:]
         /// Records in the value (for rate limiting by records).
@@ -40,11 +43,23 @@ struct SampleGenerator {
         }
     }
 
+    /// 2026-09-01 08:00 Beijing, in milliseconds since 1970: minute 0 of the sample.
+    static let startMs: Int64 = Int64(CalendarDate(year: 2026, month: 9, day: 1)?.daysSinceEpoch ?? 0) * 86_400_000
+
+    /// The registry, as it stood before term began (25 August 2026): every record finds its school.
     func registryMessages() -> [Message] {
-        schools.map { s in
-            let json = "{\"school_code\":\"\(s.code)\",\"name\":\"sample school \(s.code)\",\"county_code\":\"\(s.county)\",\"stage\":\"primary\"}"
-            return Message(topic: "ref.school", key: s.code, value: Array(json.utf8), headers: [])
+        schools.enumerated().map { i, s in
+            let json = "{\"school_code\":\"\(s.code)\",\"name\":\"\(Self.schoolName(i, s))\",\"county_code\":\"\(s.county)\",\"stage\":\"primary\"}"
+            return Message(topic: "ref.school", key: s.code, value: Array(json.utf8), headers: [],
+                           timestampMs: Self.startMs - 7 * 86_400_000)
         }
+    }
+
+    /// A plausible Chinese school name: the county's name and a numbered primary school.
+    static func schoolName(_ index: Int, _ school: School) -> String {
+        let counties = ["330102": "杭州市上城区", "330106": "杭州市西湖区", "330212": "宁波市鄞州区", "330302": "温州市鹿城区"]
+        let numbers = ["第一", "第二", "第三", "第四", "第五", "第六"]
+        return (counties[school.county] ?? "浙江省") + "实验" + numbers[index % numbers.count] + "小学"
     }
 
     // MARK: people
@@ -98,14 +113,14 @@ struct SampleGenerator {
         let birth = (Int(v.id.dropFirst(6).prefix(4))!, Int(v.id.dropFirst(10).prefix(2))!, Int(v.id.dropFirst(12).prefix(2))!)
         switch dialect {
         case 0:
-            return SampleRecord(fields: [
+            return SampleRecord(minute: v.minute, fields: [
                 ("XXBSM", .text(v.school.code)), ("XJH", .text("G" + v.id)), ("XM", .text(v.name)),
                 ("XBM", v.gender == 1 ? .int(1) : .text(String(v.gender))), ("CSRQ", .text("\(birth.0)\(pad(birth.1))\(pad(birth.2))")),
                 ("SFZJH", .text(v.id)), ("NJDM", .text(String(Self.gradesStd[v.gradeIndex]))), ("BJ", .text("\(v.gradeIndex % 3 + 1)班")),
                 ("XJZT", .text(String(v.status))), ("GXSJ", .text(stdTime(v.minute))),
             ])
         case 1:
-            return SampleRecord(fields: [
+            return SampleRecord(minute: v.minute, fields: [
                 ("school_code", .text(v.school.code)), ("student_no", .text("G" + v.id)), ("name", .text(v.name)),
                 ("gender", .text(["", "M", "F", "", "", "", "", "", "", "U"][v.gender])),
                 ("birth_date", .text("\(birth.0)-\(pad(birth.1))-\(pad(birth.2))")), ("id_number", .text(v.id)),
@@ -115,7 +130,7 @@ struct SampleGenerator {
                 ("updated_at", .text(enTime(v.minute))),
             ])
         default:
-            return SampleRecord(fields: [
+            return SampleRecord(minute: v.minute, fields: [
                 ("学校代码", .text(v.school.code)), ("学籍号", .text("G" + v.id)), ("姓名", .text(v.name)),
                 ("性别", .text(["", "男", "女", "", "", "", "", "", "", "未说明"][v.gender])),
                 ("出生日期", .text("\(birth.0)/\(birth.1)/\(birth.2)")), ("身份证号", .text(v.id)),
@@ -218,16 +233,16 @@ struct SampleGenerator {
                 let rec: SampleRecord
                 switch rng.int(3) {
                 case 0:
-                    rec = SampleRecord(fields: [("XXBSM", .text(school.code)), ("JGH", .text("T\(idSerial)")), ("XM", .text(name())),
+                    rec = SampleRecord(minute: minute, fields: [("XXBSM", .text(school.code)), ("JGH", .text("T\(idSerial)")), ("XM", .text(name())),
                                                 ("XBM", .text(String(gender))), ("SFZJH", .text(id)), ("RZZT", .text(active ? "1" : "0")),
                                                 ("GXSJ", .text(stdTime(minute)))])
                 case 1:
-                    rec = SampleRecord(fields: [("school_code", .text(school.code)), ("staff_no", .text("T\(idSerial)")),
+                    rec = SampleRecord(minute: minute, fields: [("school_code", .text(school.code)), ("staff_no", .text("T\(idSerial)")),
                                                 ("name", .text(name())), ("gender", .text(gender == 1 ? "M" : "F")),
                                                 ("id_number", .text(id)), ("status", .text(active ? "active" : "left")),
                                                 ("updated_at", .text(enTime(minute)))])
                 default:
-                    rec = SampleRecord(fields: [("学校代码", .text(school.code)), ("工号", .text("T\(idSerial)")), ("姓名", .text(name())),
+                    rec = SampleRecord(minute: minute, fields: [("学校代码", .text(school.code)), ("工号", .text("T\(idSerial)")), ("姓名", .text(name())),
                                                 ("性别", .text(gender == 1 ? "男" : "女")), ("身份证号", .text(id)),
                                                 ("任职状态", .text(active ? "在职" : "离职")), ("更新时间", .text(zhTime(minute)))])
                 }
@@ -246,7 +261,7 @@ struct SampleGenerator {
                 for d in 0..<days {
                     let expected = 30 + rng.int(15)
                     var present = expected - rng.int(4)
-                    var minute = 60 * (d + 1) * 24 + rng.int(100)
+                    var minute = 60 * d * 24 + rng.int(100)
                     var versions = [(present, minute)]
                     if rng.int(10) == 0 {           // a correction later that day
                         present = max(0, present - 1 - rng.int(3))
@@ -264,16 +279,16 @@ struct SampleGenerator {
                         let rec: SampleRecord
                         switch rng.int(3) {
                         case 0:
-                            rec = SampleRecord(fields: [("XXBSM", .text(school.code)), ("RQ", .int(20260901 + d)),
+                            rec = SampleRecord(minute: m, fields: [("XXBSM", .text(school.code)), ("RQ", .int(20260901 + d)),
                                                         ("NJDM", .text(String(Self.gradesStd[gradeIndex]))), ("BJ", .text("\(c + 1)班")),
                                                         ("YDRS", .int(expected)), ("SDRS", .text(String(p))), ("GXSJ", .text(stdTime(m)))])
                         case 1:
-                            rec = SampleRecord(fields: [("school_code", .text(school.code)), ("date", .text(day)),
+                            rec = SampleRecord(minute: m, fields: [("school_code", .text(school.code)), ("date", .text(day)),
                                                         ("grade", .int(gradeIndex + 1)), ("class_name", .text(" \(c + 1)班")),
                                                         ("expected", .text(String(expected))), ("present", .int(p)),
                                                         ("updated_at", .text(enTime(m)))])
                         default:
-                            rec = SampleRecord(fields: [("学校代码", .text(school.code)), ("日期", .text("2026/9/\(1 + d)")),
+                            rec = SampleRecord(minute: m, fields: [("学校代码", .text(school.code)), ("日期", .text("2026/9/\(1 + d)")),
                                                         ("年级", .text(Self.gradesZh[gradeIndex])), ("班级", .text("\(c + 1)班 ")),
                                                         ("应到人数", .int(expected)), ("实到人数", .int(p)), ("更新时间", .text(zhTime(m)))])
                         }

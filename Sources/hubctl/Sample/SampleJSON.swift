@@ -10,16 +10,12 @@ enum SampleValue {
         }
     }
 
-    var csv: String {
-        let s: String
+    /// The value as a CSV field's text (quoting is ``CSVWriter``'s).
+    var text: String {
         switch self {
-        case .int(let n): s = String(n)
-        case .text(let t): s = t
+        case .int(let n): String(n)
+        case .text(let t): t
         }
-        if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-            return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-        }
-        return s
     }
 
     static func quote(_ s: String) -> String {
@@ -38,6 +34,8 @@ enum SampleValue {
 
 /// One generated raw record: its fields in order, in one dialect.
 struct SampleRecord {
+    /// Its updated-at, in minutes after 2026-09-01 08:00 Beijing (the Kafka time follows it).
+    var minute: Int? = nil
     var fields: [(String, SampleValue)]
     /// The reason this record must be quarantined with, nil for a good record.
     var expectedReason: String?

@@ -1,3 +1,4 @@
+import CSVOutput
 import Foundation
 import HubCore
 import Zstd
@@ -43,8 +44,10 @@ struct SamplePacker {
             text = chunk[0].json
             contentType = "application/json"
         } else if sameShape && roll < 4 {
-            text = names.joined(separator: ",") + "\r\n"
-            for r in chunk { text += r.fields.map(\.1.csv).joined(separator: ",") + "\r\n" }
+            var csv = CSVWriter()
+            csv.writeRecord(names)
+            for r in chunk { csv.writeRecord(r.fields.map(\.1.text)) }
+            text = csv.text
             contentType = "text/csv"
         } else {
             text = chunk.map(\.json).joined(separator: "\n") + "\n"
@@ -64,15 +67,19 @@ struct SamplePacker {
             bytes = Zstd.compress(bytes, level: 3, includeContentSize: rng.int(2) == 0)
             headers.append(("Content-Encoding", "zstd"))
         }
-        return SampleGenerator.Message(topic: topic, key: key, value: bytes, headers: headers, quarantine: quarantine,
-                                       records: chunk.count)
+        // Sent a few minutes to an hour and a half after its latest record was updated.
+        let latest = chunk.compactMap(\.minute).max() ?? 0
+        let sentMs = SampleGenerator.startMs + Int64(latest) * 60_000 + Int64(2 + rng.int(90)) * 60_000 + Int64(rng.int(60_000))
+        return SampleGenerator.Message(topic: topic, key: key, value: bytes, headers: headers, timestampMs: sentMs,
+                                       quarantine: quarantine, records: chunk.count)
     }
 
     /// Whole-value failures: a null value, an unknown content type, an unknown charset, a
     /// broken zstd frame and a value over 1 MiB.
     func wholeValueFailures(topic: String, key: String) -> [SampleGenerator.Message] {
         let malformed = ["malformed": 1]
-        return [
+        let sentMs = SampleGenerator.startMs + 3 * 3_600_000  // 11:00 on the first day
+        let messages = [
             SampleGenerator.Message(topic: topic, key: key, value: [], headers: [], quarantine: malformed),
             SampleGenerator.Message(topic: topic, key: key, value: Array("{}".utf8), headers: [("content-type", "application/xml")],
                                     quarantine: malformed),
@@ -83,6 +90,7 @@ struct SamplePacker {
             SampleGenerator.Message(topic: topic, key: key, value: [UInt8](repeating: 0x20, count: (1 << 20) + 10),
                                     headers: [("content-type", "application/x-ndjson")], quarantine: ["too_large": 1]),
         ]
+        return messages.map { var m = $0; m.timestampMs = sentMs; return m }
     }
 
     /// Re-sends about `percent` % of the messages, unchanged, later in the stream: a producer
