@@ -178,7 +178,7 @@ public struct WorkerSettings: Sendable {
         if props["sasl.password"] != nil {
             throw ConfigurationError("Kafka property sasl.password must not be given as a value; put it in a file named by HUB_KAFKA_SASL_PASSWORD_FILE")
         }
-        if let file = env["HUB_KAFKA_SASL_PASSWORD_FILE"] {
+        if let file = source.value("HUB_KAFKA_SASL_PASSWORD_FILE") {
             guard let data = FileManager.default.contents(atPath: file),
                   let pw = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines), !pw.isEmpty else {
                 throw ConfigurationError("HUB_KAFKA_SASL_PASSWORD_FILE: cannot read a password from \(file)")
