@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "hub-sink", targets: ["Sink"]),
         .executable(name: "hub-scheduler", targets: ["Scheduler"]),
         .executable(name: "hub-archive", targets: ["Archive"]),
+        .executable(name: "hub-api", targets: ["API"]),
         .executable(name: "hubctl", targets: ["hubctl"]),
     ],
     dependencies: [
@@ -29,6 +30,12 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
         // Tests only: property-based checks of the decoders and HubCore's value rules.
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        // hub-api: HTTP server, OpenAPI-generated stubs, console templates.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-openapi-generator", from: "1.14.3"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird", from: "2.1.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // C libraries, each behind a small safe Swift layer.
@@ -54,7 +61,7 @@ let package = Package(
         .target(name: "Aggregation", dependencies: ["HubCore", "Topology"]),
         .target(name: "TopologyTesting", dependencies: ["Topology", "Decoding", "Standardization", "Aggregation", "Yams"]),
         .target(name: "QualityReport", resources: [.copy("Resources")]),
-        .target(name: "HubStore", dependencies: ["HubCore", "Aggregation", "Postgres", "Topology", "QualityReport"]),
+        .target(name: "HubStore", dependencies: ["HubCore", "Aggregation", "Postgres", "Topology", "QualityReport", .product(name: "Crypto", package: "swift-crypto")]),
         // Education business monitoring: scenario kinds and their evaluation; the operational
         // monitoring report (its page text and layout are resource files, zh-CN first).
         .target(name: "MonitoringReport", dependencies: ["QualityReport"], resources: [.copy("Resources")]),
@@ -76,7 +83,23 @@ let package = Package(
         .target(name: "SchedulerCore", dependencies: ["HubCore", "CSVOutput", "Topology", "HubStore", "QualityReport", "Monitoring", "Postgres", "Kafka", "Zstd", .product(name: "Logging", package: "swift-log")]),
         .executableTarget(name: "Scheduler", dependencies: ["WorkerRuntime", "HubStore", "SchedulerCore"], linkerSettings: rdkafkaRpath),
         .executableTarget(name: "Archive", dependencies: ["WorkerRuntime", "HubStore", "Zstd", "Decoding", "Standardization", "HubCrypto"], linkerSettings: rdkafkaRpath),
-        .executableTarget(name: "hubctl", dependencies: ["Zstd", "HubCrypto", "CSVOutput",
+        // Data services: what hub-api publishes (suppression, CSV, pagination, limits), then the server.
+        .target(name: "DataServices", dependencies: ["HubCore", "HubStore", "Postgres"]),
+        .executableTarget(name: "API", dependencies: [
+            "WorkerRuntime", "HubStore", "DataServices", "QualityReport", "SchedulerCore", "Topology", "Postgres", "HubCore",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+            .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+            .product(name: "Mustache", package: "swift-mustache"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], resources: [.copy("openapi.yaml"), .copy("Console/Templates")],
+        linkerSettings: rdkafkaRpath,
+        plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]),
+                .executableTarget(name: "hubctl", dependencies: ["Zstd", "HubCrypto", "CSVOutput", "DataServices",
             "WorkerRuntime", "HubStore", "Decoding", "Standardization", "Aggregation", "TopologyTesting", "SchedulerCore", "QualityReport",
             "Monitoring", "MonitoringReport", "SinkCore",
         ], linkerSettings: rdkafkaRpath),
@@ -87,6 +110,7 @@ let package = Package(
         .testTarget(name: "HubCryptoTests", dependencies: ["HubCrypto"]),
         .testTarget(name: "CSVOutputTests", dependencies: ["CSVOutput", "Decoding"]),
         .testTarget(name: "WorkerRuntimeTests", dependencies: ["WorkerRuntime", "Postgres"], linkerSettings: rdkafkaRpath),
+        .testTarget(name: "DataServicesTests", dependencies: ["DataServices"]),
         .testTarget(name: "QualityReportTests", dependencies: ["QualityReport"]),
         .testTarget(name: "MonitoringTests", dependencies: ["Monitoring", "MonitoringReport", "QualityReport", "Topology", "HubCore"]),
         .testTarget(name: "TopologyTests", dependencies: ["Topology", "Standardization"]),

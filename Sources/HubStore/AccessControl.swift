@@ -58,7 +58,7 @@ public enum AccessControl {
                 CREATE POLICY owner_all ON \(table) FOR ALL TO \(try db.quoteIdentifier(owner.value(0, 0) ?? "")) USING (true) WITH CHECK (true);
                 """
             if roles.contains(reader) {
-                sql += "\nCREATE POLICY region_scope ON \(table) FOR SELECT TO \(qReader) USING (\(s).region_visible(level, region_code));"
+                sql += "\nCREATE POLICY region_scope ON \(table) FOR SELECT TO \(qReader) USING (\(s).region_visible(level, region_code, current_user));"
             }
             if !writers.isEmpty {
                 sql += "\nCREATE POLICY worker_all ON \(table) FOR ALL TO \(writers.joined(separator: ", ")) USING (true) WITH CHECK (true);"
@@ -68,6 +68,8 @@ public enum AccessControl {
             }
             try db.execute(sql)
         }
+        // The two-argument version (before viewers could be level roles set by hub-api).
+        try db.execute("DROP FUNCTION IF EXISTS \(s).region_visible(text, text)")
 
         if roles.contains(reader) {
             // Start from nothing, so a dataset that stops being public is closed again.
@@ -75,8 +77,8 @@ public enum AccessControl {
                 REVOKE ALL ON ALL TABLES IN SCHEMA \(s) FROM \(qReader);
                 REVOKE ALL ON SCHEMA \(schema.privateName) FROM \(qReader);
                 GRANT USAGE ON SCHEMA \(s) TO \(qReader);
-                REVOKE EXECUTE ON FUNCTION \(s).region_visible(text, text) FROM PUBLIC;
-                GRANT EXECUTE ON FUNCTION \(s).region_visible(text, text) TO \(qReader);
+                REVOKE EXECUTE ON FUNCTION \(s).region_visible(text, text, name) FROM PUBLIC;
+                GRANT EXECUTE ON FUNCTION \(s).region_visible(text, text, name) TO \(qReader);
                 GRANT SELECT ON \(s).catalog_datasets, \(s).catalog_fields TO \(qReader);
                 GRANT SELECT ON \(s).regions, \(s).schools TO \(qReader);
                 """
@@ -103,6 +105,9 @@ public enum AccessControl {
             try db.execute(sql)
         }
         try WorkerRole.apply(db, schema: schema, groups: roles)
+        if roles.contains(reader) && roles.contains(op) {
+            try DataServiceViews.apply(db, schema: schema, reader: reader, operator: op)
+        }
     }
 
     /// Creates `login` (or updates a login hubctl made before), makes it a member of the
@@ -110,8 +115,11 @@ public enum AccessControl {
     ///
     /// - Throws: ``AccessError`` when the role exists but was not made by hubctl (it may be a
     ///   pipeline or superuser role), or when the group roles are missing.
+    ///
+    /// `login: false` makes a NOLOGIN role instead: the level role of hub-api's clients, which
+    /// hub-api takes on per request with `SET LOCAL ROLE` (see ``APIClients``).
     public static func grant(_ grant: AccessGrant, password: String?, db: PGConnection, schema: HubSchema,
-                             actor: String? = nil) throws {
+                             actor: String? = nil, login: Bool = true) throws {
         try db.transaction { db in
             try db.query("SELECT pg_advisory_xact_lock(hashtext($1))", ["eduhub.access.\(schema.name)"])
             let role = try db.quoteIdentifier(grant.role)
@@ -133,7 +141,7 @@ public enum AccessControl {
                 if !passwordClause.isEmpty { try db.execute("ALTER ROLE \(role)\(passwordClause)") }
             } else {
                 try db.execute("""
-                    CREATE ROLE \(role) LOGIN INHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS\(passwordClause)
+                    CREATE ROLE \(role) \(login ? "LOGIN" : "NOLOGIN") INHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS\(passwordClause)
                     """)
             }
             try db.execute("GRANT \(try db.quoteIdentifier(group)) TO \(role)")
@@ -177,20 +185,24 @@ public enum AccessControl {
 
     // MARK: pieces
 
-    /// Whether the session's login may see a row at (`level`, `region`): province sees all;
-    /// a city its row, its counties (same first 4 digits) and their schools; a county its row
-    /// and its schools; a school its own rows. A school belongs to the county of its latest
+    /// Whether `viewer` may see a row at (`level`, `region`): province sees all; a city its
+    /// row, its counties (same first 4 digits) and their schools; a county its row and its
+    /// schools; a school its own rows. A school belongs to the county of its latest
     /// standardised record (`school_regions`) and to its county in the registry (`schools`),
     /// so a registered school that never sent a record is still its county's.
-    /// `session_user` (the login), not `current_user`, which is the owner inside the function.
+    ///
+    /// Policies pass `current_user` as the viewer: a login reading directly, or the level role
+    /// hub-api set with `SET LOCAL ROLE` (inside this security-definer function `current_user`
+    /// would be the owner, and `session_user` is hub-api's own login). A session may only ask
+    /// about a role it is a member of, so the function tells nobody about other roles' grants.
     static func regionVisibleFunction(_ schema: HubSchema) -> String {
         let s = schema.name
         return """
-            CREATE OR REPLACE FUNCTION \(s).region_visible(row_level text, row_region text) RETURNS boolean
+            CREATE OR REPLACE FUNCTION \(s).region_visible(row_level text, row_region text, viewer name) RETURNS boolean
             LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
-                SELECT EXISTS (
+                SELECT pg_has_role(session_user, viewer, 'MEMBER') AND EXISTS (
                     SELECT 1 FROM \(s).access_grants g
-                    WHERE g.role_name = session_user::text AND (
+                    WHERE g.role_name = viewer::text AND (
                         g.level = 'province'
                         OR (g.level = row_level AND g.region_code = row_region)
                         OR (g.level = 'city' AND row_level = 'county' AND left(row_region, 4) = left(g.region_code, 4))

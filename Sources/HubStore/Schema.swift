@@ -45,6 +45,10 @@ public struct HubSchema: Sendable {
                 """)
             let done = try db.query("SELECT version FROM \(name).schema_migrations")
             let applied = Set((0..<done.rowCount).compactMap { done.int($0, 0) })
+            if migrations.contains(where: { !applied.contains($0.version) }) {
+                // A pending migration may replace what these views read (e.g. the standard zone).
+                try DataServiceViews.drop(db, schema: self)
+            }
             for m in migrations where !applied.contains(m.version) {
                 try db.execute(m.sql(self))
                 try db.query("INSERT INTO \(name).schema_migrations (version, description) VALUES ($1, $2)",
@@ -108,6 +112,7 @@ public struct HubSchema: Sendable {
             EntityStateMigration(),
             SecurityMigration(),
             DAGStateMigration(),
+            DataServicesMigration(),
         ]
     }
 }

@@ -50,7 +50,7 @@ public enum ScoreBand: String, Sendable {
     }
 
     /// The CSS class the HTML page styles this band with.
-    var cssClass: String { rawValue }
+    public var cssClass: String { rawValue }
 }
 
 /// Locale-independent number formatting and text escaping shared by the renderers.

@@ -50,7 +50,7 @@ public enum SVGCharts {
     }
 
     /// A small bar for a 0–100 score, for use inside a table cell.
-    static func inlineBar(score: Double?) -> String {
+    public static func inlineBar(score: Double?) -> String {
         let width = 80.0
         let length = barLength(score, maximum: 100, area: width)
         return "<svg class=\"inline-bar\" width=\"80\" height=\"10\" viewBox=\"0 0 80 10\" aria-hidden=\"true\">"

@@ -34,7 +34,7 @@ import uuid
 import manifests
 from report import Report
 
-EXECUTABLES = ("hub-ingest", "hub-transform", "hub-sink", "hub-scheduler", "hub-archive", "hubctl")
+EXECUTABLES = ("hub-ingest", "hub-transform", "hub-sink", "hub-scheduler", "hub-archive", "hub-api", "hubctl")
 OFFLINE_BROKER = "127.0.0.1:9"
 TEST_PERSON_CODE_KEY = "deploy-check-person-code-key-0123456789"
 TEST_SECRET = "deploy-check-secret"
