@@ -29,7 +29,6 @@ struct Console: Sendable {
 
     func register(on router: Router<APIRequestContext>) {
         router.get("/") { _, _ in Response.redirect(to: "/console/") }
-        router.get("/console") { _, _ in Response.redirect(to: "/console/") }
         router.get("/console/login") { request, _ in self.loginPage(request, failed: false) }
         router.post("/console/login") { request, context in try await self.login(request, context) }
         router.post("/console/logout") { request, _ in try await self.logout(request) }

@@ -27,6 +27,11 @@ struct DataServicesAPI: APIProtocol {
         }
     }
 
+    /// An Accept header that names CSV and not JSON (no header accepts both: JSON).
+    static func onlyCSV(_ accepted: [String]) -> Bool {
+        accepted.contains("text/csv") && !accepted.contains("application/json")
+    }
+
     static func bom(_ text: String?) throws -> Bool {
         switch text {
         case nil, "false", "0": return false
@@ -63,7 +68,7 @@ struct DataServicesAPI: APIProtocol {
         let q = input.query
         let f = try RequestFilters(level: q.level, region: q.region, grade: q.grade, gender: q.gender, limit: q.limit, cursor: q.cursor,
                                    cursorFields: AggregateTable.enrollment.cursorFields)
-        let csv = try Self.wantsCSV(format: q.format, acceptsCSV: input.headers.accept.contains { $0.contentType == .csv })
+        let csv = try Self.wantsCSV(format: q.format, acceptsCSV: Self.onlyCSV(input.headers.accept.map(\.contentType.rawValue)))
         let bom = try Self.bom(q.bom)
         let page = try await reader.page(.enrollment, f, client: scope.client)
         let names = await service.names()
@@ -91,7 +96,7 @@ struct DataServicesAPI: APIProtocol {
         let q = input.query
         let f = try RequestFilters(level: q.level, region: q.region, limit: q.limit, cursor: q.cursor,
                                    cursorFields: AggregateTable.teachers.cursorFields)
-        let csv = try Self.wantsCSV(format: q.format, acceptsCSV: input.headers.accept.contains { $0.contentType == .csv })
+        let csv = try Self.wantsCSV(format: q.format, acceptsCSV: Self.onlyCSV(input.headers.accept.map(\.contentType.rawValue)))
         let bom = try Self.bom(q.bom)
         let page = try await reader.page(.teachers, f, client: scope.client)
         let names = await service.names()
@@ -117,7 +122,7 @@ struct DataServicesAPI: APIProtocol {
         let q = input.query
         let f = try RequestFilters(level: q.level, region: q.region, from: q.from, to: q.to, limit: q.limit, cursor: q.cursor,
                                    cursorFields: AggregateTable.attendance.cursorFields)
-        let csv = try Self.wantsCSV(format: q.format, acceptsCSV: input.headers.accept.contains { $0.contentType == .csv })
+        let csv = try Self.wantsCSV(format: q.format, acceptsCSV: Self.onlyCSV(input.headers.accept.map(\.contentType.rawValue)))
         let bom = try Self.bom(q.bom)
         let page = try await reader.page(.attendance, f, client: scope.client)
         let names = await service.names()
@@ -144,7 +149,7 @@ struct DataServicesAPI: APIProtocol {
         let scope = try RequestScope.required()
         let q = input.query
         let f = try RequestFilters(level: q.level, region: q.parent)
-        let csv = try Self.wantsCSV(format: q.format, acceptsCSV: input.headers.accept.contains { $0.contentType == .csv })
+        let csv = try Self.wantsCSV(format: q.format, acceptsCSV: Self.onlyCSV(input.headers.accept.map(\.contentType.rawValue)))
         let bom = try Self.bom(q.bom)
         let regions = try await RegionList(service: service).visible(client: scope.client, level: f.level, parent: f.region)
         scope.returned(rows: regions.count)
@@ -184,7 +189,7 @@ struct DataServicesAPI: APIProtocol {
         let q = input.query
         let f = try RequestFilters(level: q.level, region: q.region, from: q.from, to: q.to, dimension: q.dimension, limit: q.limit,
                                    cursor: q.cursor, cursorFields: 4)
-        let csv = try Self.wantsCSV(format: q.format, acceptsCSV: input.headers.accept.contains { $0.contentType == .csv })
+        let csv = try Self.wantsCSV(format: q.format, acceptsCSV: Self.onlyCSV(input.headers.accept.map(\.contentType.rawValue)))
         let bom = try Self.bom(q.bom)
         let (rows, next) = try await QualityReader(service: service).scores(client: scope.client, filters: f)
         let names = await service.names()
@@ -227,7 +232,7 @@ struct DataServicesAPI: APIProtocol {
         if let school = f.region, RegionLevel.of(school) != .school {
             throw FilterError("school", "school must be a 10-digit school code; got \"\(school)\"")
         }
-        let csv = try Self.wantsCSV(format: q.format, acceptsCSV: input.headers.accept.contains { $0.contentType == .csv })
+        let csv = try Self.wantsCSV(format: q.format, acceptsCSV: Self.onlyCSV(input.headers.accept.map(\.contentType.rawValue)))
         let bom = try Self.bom(q.bom)
         let (rows, next) = try await RecordReader(service: service).page(client: scope.client, recordType: input.path.recordType, filters: f)
         scope.returned(rows: rows.count)

@@ -181,7 +181,7 @@ struct APITests {
 
     @Test func servesOverIPv6AndIPv4WithTheDocumentAndMetrics() throws {
         let f = try F.get()
-        let v6 = try f.get("/v1/teachers?level=county&region=330106", as: "xihu", host: "::1")
+        let v6 = try f.get("/v1/teachers?level=county&region=330106", as: "ops", host: "::1")
         let v4 = try f.get("/v1/teachers?level=county&region=330106", as: "xihu", host: "127.0.0.1")
         #expect(v6.status == 200 && v4.status == 200)
         #expect((try v6.json()["rows"] as? [[String: Any]])?.first?["teachers"] as? Int == 9)
