@@ -94,7 +94,7 @@ struct ConsolePages: Sendable {
             var v: Values = ["code": code, "name": names.name(of: code, english: lang == .en) ?? "",
                              "students": studentShown[i].text, "students_suppressed": studentShown[i].suppressed,
                              "teachers": teacherShown[i].text, "teachers_suppressed": teacherShown[i].suppressed,
-                             "rate": rate(expectedShown[i].value, presentShown[i].value),
+                             "rate": rate(expectedShown[i].published, presentShown[i].published),
                              "rate_suppressed": expectedShown[i].suppressed || presentShown[i].suppressed,
                              "day": data.attendance[code]?.day ?? ""]
             if code.utf8.count == 6 || childLevel == .school { v["link"] = "/console/?region=\(code)" + (lang == .en ? "&lang=en" : "") }
@@ -130,7 +130,7 @@ struct ConsolePages: Sendable {
         let trendExpected = try await show.values(.attendanceExpected, data.trend.map { (CellKey(region: region, coordinates: [$0.dayNumber]), $0.expected) })
         let trendPresent = try await show.values(.attendancePresent, data.trend.map { (CellKey(region: region, coordinates: [$0.dayNumber]), $0.present) })
         let points = data.trend.indices.map { i in
-            SVGCharts.Point(label: data.trend[i].day, value: rateValue(trendExpected[i].value, trendPresent[i].value))
+            SVGCharts.Point(label: data.trend[i].day, value: rateValue(trendExpected[i].published, trendPresent[i].published))
         }
         let title = lang.text["attendance_trend"] ?? ""
         let childTitleKey = "children_" + (childLevel?.rawValue ?? "school")
@@ -409,7 +409,9 @@ struct QualityData: Sendable {
 struct Shown: Sendable {
     var value: Int64?
     var suppressed: Bool
-    var text: String { suppressed ? "—" : value.map(String.init) ?? "0" }
+    /// The figure a client may see: nil when suppressed.
+    var published: Int64? { suppressed ? nil : value }
+    var text: String { published.map(String.init) ?? (suppressed ? "—" : "0") }
 }
 
 /// Suppression for the console's figures: exact for operators, the table's pattern otherwise.

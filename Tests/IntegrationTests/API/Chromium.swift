@@ -36,10 +36,10 @@ final class Chromium: @unchecked Sendable {
             pageSocket = url
             return true
         }
-        guard let url = pageSocket, let path = url.split(separator: "/", maxSplits: 3).last.map({ "/" + $0 }) else {
+        guard let url = pageSocket, let start = url.range(of: "/devtools/") else {
             throw HarnessError("no page target")
         }
-        socket = try WebSocket(port: port, path: path)
+        socket = try WebSocket(port: port, path: String(url[start.lowerBound...]))
         _ = try call("Page.enable")
         _ = try call("Network.enable")
     }
