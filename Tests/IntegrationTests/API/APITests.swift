@@ -184,7 +184,9 @@ struct APITests {
         let v6 = try f.get("/v1/teachers?level=county&region=330106", as: "ops", host: "::1")
         let v4 = try f.get("/v1/teachers?level=county&region=330106", as: "xihu", host: "127.0.0.1")
         #expect(v6.status == 200 && v4.status == 200)
-        #expect((try v6.json()["rows"] as? [[String: Any]])?.first?["teachers"] as? Int == 9)
+        let row = (try v6.json()["rows"] as? [[String: Any]])?.first
+        #expect(row?["teachers"] as? Int == 9)
+        #expect(row?["region_name"] as? String == "西湖区")
         let doc = try HTTP.request(host: "::1", port: f.port, path: "/openapi.yaml")
         #expect(doc.status == 200 && doc.text.contains("operationId: getEnrollment"))
         let metrics = try HTTP.request(port: f.port, path: "/metrics").text
