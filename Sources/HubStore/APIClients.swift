@@ -111,6 +111,14 @@ public enum APIClients {
         return try client(r, 0)
     }
 
+    /// Whether the client is still active (not revoked, not expired): console sessions ask on
+    /// every page, so a revocation ends them at once.
+    public static func isActive(id: Int64, db: PGConnection, schema: HubSchema) throws -> Bool {
+        try db.query("""
+            SELECT 1 FROM \(schema.name).api_clients WHERE id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
+            """, [String(id)]).rowCount == 1
+    }
+
     public static func tokenHash(_ token: String) -> [UInt8] { Array(SHA256.hash(data: Array(token.utf8))) }
 
     /// Compares every byte whatever the first difference, so the time says nothing about where.

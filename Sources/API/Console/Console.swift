@@ -53,7 +53,7 @@ struct Console: Sendable {
     private func page(_ router: Router<APIRequestContext>, _ path: String, _ template: String,
                       _ build: @escaping @Sendable (ConsoleSessions.Session, [String: String], ConsoleLanguage) async throws -> ConsolePage) {
         router.get(RouterPath(stringLiteral: path)) { request, context in
-            guard let session = self.session(request) else { return Response.redirect(to: "/console/login") }
+            guard let session = await self.session(request) else { return Response.redirect(to: "/console/login") }
             let query = Self.query(request)
             let lang = Self.language(request)
             let started = ContinuousClock.now
@@ -81,7 +81,7 @@ struct Console: Sendable {
     /// A POST that changes something: session and CSRF token required, then back to the DAG page.
     private func action(_ request: Request, _ context: APIRequestContext,
                         _ body: @Sendable (ConsoleSessions.Session, [String: String]) async throws -> String) async throws -> Response {
-        guard let session = self.session(request) else { return Response.redirect(to: "/console/login") }
+        guard let session = await self.session(request) else { return Response.redirect(to: "/console/login") }
         let form = try await Self.form(request)
         let started = ContinuousClock.now
         guard let csrf = form["csrf"], ConsoleSessions.constantTimeEqual(csrf, session.csrf) else {
@@ -135,7 +135,7 @@ struct Console: Sendable {
 
     private func logout(_ request: Request) async throws -> Response {
         let form = try await Self.form(request)
-        if let session = self.session(request), let csrf = form["csrf"], ConsoleSessions.constantTimeEqual(csrf, session.csrf) {
+        if let session = await self.session(request), let csrf = form["csrf"], ConsoleSessions.constantTimeEqual(csrf, session.csrf) {
             sessions.end(request.cookies[Self.sessionCookie]?.value)
         }
         var response = Response.redirect(to: "/console/login", type: .normal)
@@ -143,8 +143,14 @@ struct Console: Sendable {
         return response
     }
 
-    func session(_ request: Request) -> ConsoleSessions.Session? {
-        sessions.find(request.cookies[Self.sessionCookie]?.value)
+    /// The session of the request's cookie, while its client is still active.
+    func session(_ request: Request) async -> ConsoleSessions.Session? {
+        let id = request.cookies[Self.sessionCookie]?.value
+        guard let session = sessions.find(id) else { return nil }
+        let schema = service.schema
+        let active = (try? await service.asService { db in try APIClients.isActive(id: session.client.id, db: db, schema: schema) }) ?? false
+        if !active { sessions.end(id) }
+        return active ? session : nil
     }
 
     private func render(_ template: String, _ values: [String: Any], session: ConsoleSessions.Session, lang: ConsoleLanguage,

@@ -26,7 +26,8 @@ struct APIGate: RouterMiddleware {
                     throw APIError.unauthorized("the token is unknown, revoked or expired")
                 }
                 found = client
-            } else if request.method == .get, let session = service.sessions.find(request.cookies[Console.sessionCookie]?.value) {
+            } else if request.method == .get, let session = service.sessions.find(request.cookies[Console.sessionCookie]?.value),
+                      try await service.asService({ [schema = service.schema] db in try APIClients.isActive(id: session.client.id, db: db, schema: schema) }) {
                 // A console user following a link (reports, CSV downloads); GET only, so no CSRF.
                 found = session.client
             } else {
