@@ -29,9 +29,10 @@ public enum WorkerRole: String, Sendable, CaseIterable {
     /// Tables of the hub schema no worker writes (administration, reference data).
     static let administrative: Set<String> = [
         "access_grants", "audit_log", "schema_migrations", "catalog_datasets", "catalog_fields", "regions",
+        "api_clients", "api_audit",
     ]
     /// Tables only the scheduler writes.
-    static let schedulerOnly: Set<String> = ["dag_runs", "task_instances", "scheduler_leadership", "scenarios", "scenario_results"]
+    static let schedulerOnly: Set<String> = ["dag_runs", "task_instances", "scheduler_leadership", "scenarios", "scenario_results", "dag_state"]
 
     /// (Re)grants every worker group; idempotent, run at the end of every migration by the owner.
     static func apply(_ db: PGConnection, schema: HubSchema, groups: Set<String>) throws {
