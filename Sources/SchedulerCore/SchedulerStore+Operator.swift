@@ -117,7 +117,15 @@ extension SchedulerStore {
     private func lockedInstances(_ runID: Int64, _ dag: DAGDefinition) throws -> [String: TaskState] {
         let run = try db.query("SELECT dag FROM \(schema).dag_runs WHERE id = $1 FOR UPDATE", [String(runID)])
         guard run.rowCount == 1, run.value(0, 0) == dag.name else { throw OperatorError("no run #\(runID) of \(dag.name)") }
-        let r = try db.query("SELECT task, state FROM \(schema).task_instances WHERE run_id = $1 FOR UPDATE", [String(runID)])
+        // NOWAIT: an attempt that records its success in its own transaction (sql, reports) holds
+        // its row while it runs; waiting would only find it finished, so a locked row is a
+        // running attempt.
+        let r: PGResult
+        do {
+            r = try db.query("SELECT task, state FROM \(schema).task_instances WHERE run_id = $1 FOR UPDATE NOWAIT", [String(runID)])
+        } catch let error as PGError where error.sqlState == "55P03" {
+            throw OperatorError("run #\(runID): a task is running now; wait for the attempt to end")
+        }
         var out: [String: TaskState] = [:]
         for i in 0..<r.rowCount {
             guard let task = r.value(i, 0), let state = r.value(i, 1).flatMap(TaskState.init(rawValue:)) else { continue }

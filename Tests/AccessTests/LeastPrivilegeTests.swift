@@ -61,7 +61,7 @@ struct LeastPrivilegeTests {
         // Anything else fails with insufficient_privilege (42501), the owner's rights included.
         let denied: [(String, String)] = [
             (sink, "DROP TABLE hub.enrollment_agg"),
-            (sink, "TRUNCATE hub.current_state"),
+            (sink, "TRUNCATE hub.entity_state"),
             (sink, "ALTER TABLE hub.quarantine ADD COLUMN x int"),
             (sink, "CREATE TABLE hub.planted (a int)"),
             (sink, "SELECT bytes FROM hub_private.raw_zone"),

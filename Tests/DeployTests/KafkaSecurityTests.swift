@@ -10,10 +10,22 @@ import TestSupport
 /// client cannot talk to the plain listener, while the same worker without them can).
 @Suite("Kafka security properties")
 struct KafkaSecurityTests {
+    /// Runs hub-ingest with `properties`; a `sasl.password=…` item goes into a password file
+    /// named by HUB_KAFKA_SASL_PASSWORD_FILE, the only way a worker accepts it (issue 21).
     func ingest(_ properties: String, _ extra: [String] = []) throws -> (status: Int32, err: String) {
+        var items = properties.split(separator: ",").map(String.init)
+        var environment = ["HUB_TOPIC_PREFIX": "securitycheck\(UInt32.random(in: 0...UInt32.max))."]
+        let passwordFile = FileManager.default.temporaryDirectory.appendingPathComponent("sasl-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: passwordFile) }
+        if let i = items.firstIndex(where: { $0.hasPrefix("sasl.password=") }) {
+            try Data(items[i].dropFirst("sasl.password=".count).utf8).write(to: URL(fileURLWithPath: passwordFile))
+            environment["HUB_KAFKA_SASL_PASSWORD_FILE"] = passwordFile
+            items.remove(at: i)
+        }
+        environment["HUB_KAFKA_PROPERTIES"] = items.joined(separator: ",")
         let p = try ManagedProcess(executable: DeployTests.binDirectory + "/hub-ingest",
                                    arguments: ["--topology", DeployTests.repositoryRoot + "/Topologies"] + extra,
-                                   environment: ["HUB_KAFKA_PROPERTIES": properties, "HUB_TOPIC_PREFIX": "securitycheck\(UInt32.random(in: 0...UInt32.max))."])
+                                   environment: environment)
         let status = try p.waitForExit(timeout: .seconds(60))
         return (status, p.standardError())
     }

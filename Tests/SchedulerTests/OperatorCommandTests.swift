@@ -101,7 +101,7 @@ struct OperatorCommandTests {
             dags:
               slow:
                 tasks:
-                  a: { type: sql, params: { sql: "SELECT pg_sleep(3)" } }
+                  a: { type: sql, params: { sql: "SELECT pg_sleep(5)" } }
             """, at: "2026-01-02T00:00:00Z")
         let dag = try #require(f.topology.dag("slow"))
         let run = try f.trigger("slow")
