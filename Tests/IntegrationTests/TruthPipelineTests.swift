@@ -27,6 +27,8 @@ struct TruthPipelineTests {
         #expect(Set(expected.quarantineCounts.keys) == ["too_large", "malformed", "missing_field", "invalid_id_number",
                                                         "invalid_code", "unknown_school"])
         #expect(expected.enrollment.count > 50 && expected.quality.count > 50)
+        let e = expected.exercised
+        #expect(e.tiesByOffset > 0 && e.tiesByRow > 0 && e.subMicrosecondTies > 0 && e.lateOlderVersions > 0, "\(e) (seed \(seed))")
         // A value that deletes a school without being null or empty is logged by Transform.
         let transformLog = h.logs()
         let logged = transformLog.split(separator: "\n").filter { $0.contains("treated as a delete") }.count

@@ -176,6 +176,6 @@ final class TruthRun: @unchecked Sendable {
             + "\(e.enrollment.filter { $0.key.hasPrefix("province|") }.values.reduce(0, +)) enrolled students, "
             + "\(e.teachers["province|330000"] ?? 0) active teachers, \(e.attendance.count) attendance rows, "
             + "quarantine \(e.quarantineCounts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")), "
-            + "\(e.quality.count) quality rows"
+            + "\(e.quality.count) quality rows; \(e.exercised)"
     }
 }

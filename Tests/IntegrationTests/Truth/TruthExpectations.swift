@@ -28,6 +28,18 @@ struct TruthExpectations {
     /// Registry values that delete a school without being null or empty (each is logged).
     var loggedRegistryDeletes = 0
 
+    /// How often the data needed each SPEC §4 rule, so a test can show it was exercised:
+    /// versions that met an equal *updated at* in an earlier message of their partition or
+    /// earlier in their own value; of those, the ties written below the microsecond; versions
+    /// older than the one in effect when they arrived.
+    struct Exercised {
+        var tiesByOffset = 0
+        var tiesByRow = 0
+        var subMicrosecondTies = 0
+        var lateOlderVersions = 0
+    }
+    var exercised = Exercised()
+
     /// A version of an entity: a standardised record and where it came from.
     struct Version {
         var record: TruthRecord
@@ -73,6 +85,14 @@ struct TruthExpectations {
                         if let other = current[r.entity] {
                             if other.record.updated == r.updated && other.partition != m.partition {
                                 throw TruthError("scenario error: \(r.entity) has equal updated_at on two partitions")
+                            }
+                            if other.record.updated == r.updated {
+                                if other.offset == m.offset { exercised.tiesByRow += 1 } else { exercised.tiesByOffset += 1 }
+                                if other.record.subMicroDigit != nil, r.subMicroDigit != nil, other.record.subMicroDigit != r.subMicroDigit {
+                                    exercised.subMicrosecondTies += 1
+                                }
+                            } else if r.updated < other.record.updated {
+                                exercised.lateOlderVersions += 1
                             }
                             if other.order < v.order { current[r.entity] = v }
                         } else {
