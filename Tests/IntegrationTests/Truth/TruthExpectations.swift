@@ -124,7 +124,11 @@ struct TruthExpectations {
             perRecordMonitors(v)
         }
         uniqueness(current: Array(current.values), claims: Array(claims.values))
+        // Rows whose counts are zero may stay or go (SPEC §5); they are compared as absent.
         quality = quality.filter { $0.value != [0, 0] }
+        attendance = attendance.filter { $0.value != [0, 0] }
+        enrollment = enrollment.filter { $0.value != 0 }
+        teachers = teachers.filter { $0.value != 0 }
     }
 
     /// A quarantined unit's school as the pipeline shows it (README "What a record may hold"):
