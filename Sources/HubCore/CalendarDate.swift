@@ -74,10 +74,14 @@ extension CalendarDate {
     /// Beijing time (UTC+8): the zone of SPEC's wall-clock values and of quality days.
     public static let beijingOffsetSeconds = 8 * 3600
 
-    /// The calendar day, as days since 1970-01-01, of `epochSeconds` at a UTC offset.
+    /// The calendar day, as days since 1970-01-01, of `epochSeconds` at a UTC offset. Beyond
+    /// what 32 bits of days hold (±5.8 million years) the day is clamped, never a trap; callers
+    /// keep to known times (``MessageTime``) and supported days anyway.
     public static func dayNumber(epochSeconds: Int64, utcOffsetSeconds: Int = beijingOffsetSeconds) -> Int32 {
-        let local = epochSeconds + Int64(utcOffsetSeconds)
-        return Int32((local >= 0 ? local : local - 86_399) / 86_400)
+        let (local, overflow) = epochSeconds.addingReportingOverflow(Int64(utcOffsetSeconds))
+        guard !overflow else { return epochSeconds < 0 ? Int32.min : Int32.max }
+        // Floor division without the subtraction that would overflow next to Int64.min.
+        return Int32(clamping: local >= 0 ? local / 86_400 : (local + 1) / 86_400 - 1)
     }
 
     /// Days since 1970-01-01 of 0001-01-01 and 9999-12-31: the dates the hub represents (and

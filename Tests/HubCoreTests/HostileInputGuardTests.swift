@@ -49,6 +49,16 @@ struct HostileInputGuardTests {
         #expect(CalendarDate(daysSinceEpoch: Int(MessageTime.beijingDay(253_402_300_799_999))).description == "10000-01-01")
     }
 
+    @Test("a day number of any time is clamped, not a trap")
+    func dayNumberExtremes() {
+        #expect(CalendarDate.dayNumber(epochSeconds: Int64.max) == Int32.max)
+        #expect(CalendarDate.dayNumber(epochSeconds: Int64.min) == Int32.min)
+        #expect(CalendarDate.dayNumber(epochSeconds: Int64.max / 1000) == Int32.max)
+        #expect(CalendarDate.dayNumber(epochSeconds: -1) == 0)
+        #expect(!CalendarDate.isSupported(micros: Int64.max))
+        #expect(!CalendarDate.isSupported(micros: Int64.min))
+    }
+
     @Test("supported days run from 0001-01-01 to 9999-12-31")
     func supportedDays() {
         #expect(CalendarDate(year: 1, month: 1, day: 1)?.daysSinceEpoch == Int(CalendarDate.supportedDays.lowerBound))
