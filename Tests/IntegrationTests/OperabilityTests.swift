@@ -188,7 +188,7 @@ struct OperabilityTests {
             }
             return broker
         }
-        var broker = try startBroker()
+        let broker = try startBroker()
         defer { broker.kill() }
         let port = HTTPProbe.freePort()
         let topology = try Self.oneStreamTopology()
@@ -196,7 +196,7 @@ struct OperabilityTests {
         let ingest = try ManagedProcess(executable: PipelineHarness.binDirectory + "/hub-ingest", environment: [
             "HUB_KAFKA_BROKERS": "127.0.0.1:\(brokerPort)", "HUB_TOPOLOGY_DIR": topology, "HUB_HTTP_PORT": String(port),
             "HUB_GROUP": "readiness-\(UUID().uuidString.prefix(8))", "HUB_BATCH_WAIT_MS": "50",
-            "HUB_KAFKA_PROPERTIES": "session.timeout.ms=6000,heartbeat.interval.ms=500,statistics.interval.ms=1000,reconnect.backoff.max.ms=1000",
+            "HUB_KAFKA_PROPERTIES": "session.timeout.ms=6000,heartbeat.interval.ms=500,statistics.interval.ms=1000,reconnect.backoff.max.ms=1000,socket.timeout.ms=3000",
         ])
         defer { ingest.kill() }
         var body = ""
@@ -205,15 +205,20 @@ struct OperabilityTests {
             body = r.body
             return r.status == 200 && r.body.contains("broker=ok")
         }
-        broker.kill()
-        _ = try broker.waitForExit(timeout: .seconds(10))
+        // The broker stops answering (SIGSTOP) and comes back with its topics (SIGCONT). Killing
+        // and restarting tansu would lose its topics (memory storage) and create them again
+        // under new topic ids, which librdkafka 2.8.0's metadata cache does not survive (a
+        // use-after-free fixed upstream after 2.8.0; seen here as a SIGSEGV in
+        // rd_kafka_metadata_cache_find) — a real broker outage keeps the topics.
+        kill(broker.pid, SIGSTOP)
+        defer { kill(broker.pid, SIGCONT) }
         try eventually(timeout: .seconds(60), "readiness says the broker is down") {
             let r = try HTTPProbe.get(port: port, path: "/readyz")
             body = r.body
             return r.status == 503 && r.body.contains("broker=down")
         }
         #expect(try HTTPProbe.get(port: port, path: "/healthz").status == 200, "losing the broker is not a stalled loop")
-        broker = try startBroker()
+        kill(broker.pid, SIGCONT)
         try eventually(timeout: .seconds(60), "readiness says the broker is back") {
             body = try HTTPProbe.get(port: port, path: "/readyz").body
             return body.contains("broker=ok")
