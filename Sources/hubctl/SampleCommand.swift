@@ -19,7 +19,7 @@ struct SampleCommand: AsyncParsableCommand {
         var truthFile: String?
         @Option(name: .long, help: "Percentage of messages re-sent unchanged later (producer retries). Default 2.")
         var resendPercent = 2
-        @Option(name: .long, help: "Produce at most this many raw records per second (0 = as fast as possible). Default 0.")
+        @Option(name: .long, help: "Produce at most this many raw records per second (0 = as fast as possible), each message stamped with the time it is sent (so produce→visible latency can be read from the stored source time). Default 0.")
         var rate = 0
 
         func run() async throws {
@@ -27,10 +27,11 @@ struct SampleCommand: AsyncParsableCommand {
             var gen = SampleGenerator(seed: seed)
             var packer = SamplePacker(rng: SplitMix(seed: seed ^ 0xABCDEF))
             let producer = try KafkaProducer(config: ctx.kafkaConfig)
-            func send(_ messages: [SampleGenerator.Message]) throws {
+            func send(_ messages: [SampleGenerator.Message], stampedNow: Bool = false) throws {
                 for m in messages {
+                    let timestampMs = stampedNow ? Int64((Date().timeIntervalSince1970 * 1000).rounded()) : m.timestampMs
                     try producer.send(topic: ctx.settings.topic(m.topic), key: Array(m.key.utf8), value: m.value,
-                                      headers: m.headers.map { KafkaHeader(name: $0.0, string: $0.1) }, timestampMs: m.timestampMs)
+                                      headers: m.headers.map { KafkaHeader(name: $0.0, string: $0.1) }, timestampMs: timestampMs)
                 }
             }
             try send(gen.registryMessages())
@@ -51,7 +52,7 @@ struct SampleCommand: AsyncParsableCommand {
                 let started = ContinuousClock.now
                 var sent = 0
                 for m in messages {
-                    try send([m])
+                    try send([m], stampedNow: true)
                     sent += m.records
                     let due = started + .microseconds(Int64(sent) * 1_000_000 / Int64(rate))
                     if due > ContinuousClock.now { try await Task.sleep(until: due) }
