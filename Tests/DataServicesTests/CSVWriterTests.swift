@@ -1,3 +1,4 @@
+import CSVOutput
 import DataServices
 import Testing
 
