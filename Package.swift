@@ -80,8 +80,11 @@ let package = Package(
         .executableTarget(name: "Transform", dependencies: ["WorkerRuntime", "Standardization", "Decoding"], linkerSettings: rdkafkaRpath),
         .target(name: "SinkCore", dependencies: ["HubCore", "Topology", "Aggregation", "Postgres", "HubStore", "FailureIsolation"]),
         .executableTarget(name: "Sink", dependencies: ["WorkerRuntime", "HubStore", "SinkCore"], linkerSettings: rdkafkaRpath),
-        .target(name: "SchedulerCore", dependencies: ["HubCore", "CSVOutput", "Topology", "HubStore", "QualityReport", "Monitoring", "Postgres", "Kafka", "Zstd", .product(name: "Logging", package: "swift-log")]),
-        .executableTarget(name: "Scheduler", dependencies: ["WorkerRuntime", "HubStore", "SchedulerCore"], linkerSettings: rdkafkaRpath),
+        // Operator actions (quarantine replay, data-space and snapshot export) that the CLI and the
+        // scheduler both run in-process; here rather than in HubStore because replay produces to Kafka.
+        .target(name: "Operations", dependencies: ["HubCore", "HubCrypto", "HubStore", "Kafka", "Postgres", "Topology", "CSVOutput", "Zstd"]),
+        .target(name: "SchedulerCore", dependencies: ["HubCore", "HubCrypto", "Operations", "CSVOutput", "Topology", "HubStore", "QualityReport", "Monitoring", "Postgres", "Kafka", "Zstd", .product(name: "Logging", package: "swift-log")]),
+        .executableTarget(name: "Scheduler", dependencies: ["WorkerRuntime", "HubStore", "HubCrypto", "SchedulerCore"], linkerSettings: rdkafkaRpath),
         .executableTarget(name: "Archive", dependencies: ["WorkerRuntime", "HubStore", "Zstd", "Decoding", "Standardization", "HubCrypto"], linkerSettings: rdkafkaRpath),
         // Data services: what hub-api publishes (suppression, CSV, pagination, limits), then the server.
         .target(name: "DataServices", dependencies: ["HubCore", "HubStore", "Postgres", "CSVOutput"]),
@@ -101,7 +104,7 @@ let package = Package(
         plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]),
         .executableTarget(name: "hubctl", dependencies: ["Zstd", "HubCrypto", "CSVOutput", "DataServices",
             "WorkerRuntime", "HubStore", "Decoding", "Standardization", "Aggregation", "TopologyTesting", "SchedulerCore", "QualityReport",
-            "Monitoring", "MonitoringReport", "SinkCore",
+            "Monitoring", "MonitoringReport", "SinkCore", "Operations",
         ], linkerSettings: rdkafkaRpath),
 
         .target(name: "TestSupport", dependencies: ["Kafka", "Postgres", "HubCore"], path: "Tests/TestSupport"),
@@ -119,7 +122,9 @@ let package = Package(
         ]),
         .testTarget(name: "StandardizationTests", dependencies: ["Standardization", "Decoding", "Aggregation"]),
         .testTarget(name: "TopologyTestingTests", dependencies: ["TopologyTesting", "Topology"]),
-        .testTarget(name: "SchedulerTests", dependencies: ["SchedulerCore", "Topology", "TestSupport", "Postgres", "HubStore"], linkerSettings: rdkafkaRpath),
+        .testTarget(name: "SchedulerTests", dependencies: ["SchedulerCore", "Topology", "TestSupport", "Postgres", "HubStore", "HubCore", "Kafka"], linkerSettings: rdkafkaRpath),
+        .testTarget(name: "OperationsTests", dependencies: ["Operations", "TestSupport", "HubStore", "HubCore", "Kafka", "Postgres", "Topology", "Zstd"],
+                    linkerSettings: rdkafkaRpath),
         .testTarget(name: "AccessTests", dependencies: ["TestSupport", "Postgres", "HubStore", "Topology", "Zstd"], linkerSettings: rdkafkaRpath),
         .testTarget(name: "DeployTests", dependencies: ["TestSupport"], linkerSettings: rdkafkaRpath),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"], linkerSettings: rdkafkaRpath),

@@ -18,14 +18,18 @@ struct SchedulerCommand: AsyncParsableCommand {
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var scheduler: SchedulerOptions
+    /// The at-rest keys open sealed quarantined records for `quarantine_replay`.
+    @OptionGroup var crypto: CryptoOptions
 
     func run() async throws {
         let settings: WorkerSettings
         let schedulerSettings: SchedulerSettings
+        let cryptoSettings: CryptoSettings
         do {
             let source = try SettingSource(configFile: common.config)
             settings = try WorkerSettings(stage: "scheduler", defaultHTTPPort: 9484, options: common, source: source)
             schedulerSettings = try SchedulerSettings(scheduler, source: source)
+            cryptoSettings = try CryptoSettings(options: crypto)
         } catch {
             WorkerMain.fail("scheduler", error.description)
         }
@@ -46,7 +50,8 @@ struct SchedulerCommand: AsyncParsableCommand {
         }
         let (logger, registry) = WorkerMain.bootstrap(settings)
         let health = HealthState(stallTimeout: settings.stallTimeout)
-        let worker = SchedulerWorker(settings: settings, options: schedulerSettings, topology: topology, logger: logger, health: health)
+        let worker = SchedulerWorker(settings: settings, options: schedulerSettings, topology: topology,
+                                     atRestKeyring: cryptoSettings.keyring, logger: logger, health: health)
         try await WorkerMain.run(worker, settings: settings, logger: logger, registry: registry, health: health)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HubCrypto
 import HubStore
 import Kafka
 import Logging
@@ -15,6 +16,8 @@ struct SchedulerWorker: PollLoopWorker {
     let settings: WorkerSettings
     let options: SchedulerSettings
     let topology: Topology
+    /// For `quarantine_replay` of sealed records; nil without at-rest keys.
+    let atRestKeyring: AtRestKeyring?
     let logger: Logger
     let health: HealthState
 
@@ -127,7 +130,8 @@ struct SchedulerWorker: PollLoopWorker {
             quarantineTopic: settings.quarantineTopic,
             ingestGroup: options.ingestGroup, transformGroup: options.transformGroup, sinkGroup: options.sinkGroup,
             hubctlPath: binDirectory + "/hubctl", commandEnvironment: env, databaseCommandEnvironment: databaseEnv,
-            secrets: (settings.databasePassword.map { [$0] } ?? []) + secretProperties.values, outputDirectory: options.outputDirectory)
+            secrets: (settings.databasePassword.map { [$0] } ?? []) + secretProperties.values, outputDirectory: options.outputDirectory,
+            atRestKeyring: atRestKeyring)
     }
 
     static func isSecretKafkaProperty(_ key: String) -> Bool {

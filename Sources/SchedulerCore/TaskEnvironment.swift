@@ -1,4 +1,5 @@
 import Foundation
+import HubCrypto
 import Kafka
 import Topology
 
@@ -20,7 +21,7 @@ public struct TaskEnvironment: Sendable {
     public var ingestGroup: String
     public var transformGroup: String
     public var sinkGroup: String
-    /// The `hubctl` binary, for tasks that reuse its commands.
+    /// The `hubctl` binary, for command tasks that run it.
     public var hubctlPath: String
     /// Environment given to every external command: the pipeline's settings as HUB_* variables,
     /// never a secret (no database, no password, no key).
@@ -33,12 +34,14 @@ public struct TaskEnvironment: Sendable {
     public var secrets: [String]
     /// Base directory for relative output directories.
     public var outputDirectory: String
+    /// Opens sealed quarantined records for `quarantine_replay`; nil when no at-rest key is configured.
+    public var atRestKeyring: AtRestKeyring?
 
     public init(conninfo: String, schema: String, topology: Topology, kafka: KafkaConfig? = nil, rawTopics: [String] = [],
                 ingestedTopic: String = "hub.ingested", sinkTopics: [String] = [], quarantineTopic: String? = nil, ingestGroup: String = "hub-ingest",
                 transformGroup: String = "hub-transform", sinkGroup: String = "hub-sink", hubctlPath: String = "hubctl",
                 commandEnvironment: [String: String] = [:], databaseCommandEnvironment: [String: String] = [:],
-                secrets: [String] = [], outputDirectory: String = ".") {
+                secrets: [String] = [], outputDirectory: String = ".", atRestKeyring: AtRestKeyring? = nil) {
         self.conninfo = conninfo
         self.schema = schema
         self.topology = topology
@@ -55,6 +58,7 @@ public struct TaskEnvironment: Sendable {
         self.databaseCommandEnvironment = databaseCommandEnvironment
         self.secrets = secrets.filter { !$0.isEmpty }
         self.outputDirectory = outputDirectory
+        self.atRestKeyring = atRestKeyring
     }
 
     /// `text` with every secret replaced by `[redacted]` (task output, error messages).

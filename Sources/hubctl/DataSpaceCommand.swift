@@ -1,11 +1,8 @@
 import ArgumentParser
-import CSVOutput
-import Foundation
 import HubCrypto
 import HubStore
-import Postgres
+import Operations
 import WorkerRuntime
-import Zstd
 
 /// `hubctl dataspace`: the schools' and counties' data spaces — retention of the raw zone
 /// and export of one space (raw messages and standard-zone rows). Operators only; audited.
@@ -62,48 +59,13 @@ struct DataSpaceCommand: AsyncParsableCommand {
                 throw ValidationError(error.description)
             }
             let ctx = try Context(common)
-            let db = try ctx.database()
-            let rawDirectory = URL(fileURLWithPath: out).appendingPathComponent("raw")
-            try PrivateOutput.directory(out)
-            try PrivateOutput.directory(rawDirectory.path)
-
-            let messages = try RawZoneStore.messages(db, schema: ctx.schema, space: space)
-            var index = ""
-            for m in messages {
-                let file = "\(m.topic)-\(m.partition)-\(m.offset).bin"
-                var entry: [String: String] = [
-                    "topic": m.topic, "partition": String(m.partition), "offset": String(m.offset), "key": m.key ?? "",
-                    "school_code": m.schoolCode ?? "", "county_code": m.countyCode ?? "", "received_at": m.receivedAt,
-                    "message_time": m.messageTime ?? "", "headers": m.headers,
-                    "record_schools": m.recordSchools.joined(separator: ","),
-                ]
-                if var compressed = m.compressed {
-                    if m.sealed {
-                        guard let keyring else {
-                            throw ValidationError("raw message \(m.topic)/\(m.partition)/\(m.offset) is sealed: give the at-rest key files (--at-rest-key-files / HUB_AT_REST_KEY_FILES)")
-                        }
-                        compressed = try keyring.open(compressed)
-                    }
-                    let bytes = try Zstd.decompress(compressed, maxOutput: 64 << 20)
-                    try PrivateOutput.write(bytes, to: rawDirectory.appendingPathComponent(file).path)
-                    entry["file"] = "raw/" + file
-                }
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-                index += String(decoding: try encoder.encode(entry), as: UTF8.self) + "\n"
+            let outcome: DataSpaceExport.Outcome
+            do {
+                outcome = try DataSpaceExport(space: space, directory: out, byteOrderMark: bom).run(try ctx.database(), schema: ctx.schema, keyring: keyring)
+            } catch let error as OperationError {
+                throw ValidationError(error.description)
             }
-            try PrivateOutput.write(Array(index.utf8), to: rawDirectory.appendingPathComponent("index.ndjson").path)
-
-            let rows = try RawZoneStore.standardZone(db, schema: ctx.schema, space: space)
-            var csv = CSVWriter(byteOrderMark: bom)
-            csv.writeRecord(rows.columnNames)
-            for i in 0..<rows.rowCount {
-                csv.writeRecord((0..<rows.columnNames.count).map { rows.value(i, $0) })
-            }
-            try PrivateOutput.write(csv.bytes, to: URL(fileURLWithPath: out).appendingPathComponent("standard_zone.csv").path)
-            try AuditLog.record(db, schema: ctx.schema, action: "dataspace.export", details: [
-                "space": space.description, "out": out, "raw_messages": String(messages.count), "standard_rows": String(rows.rowCount)])
-            say("exported \(space): \(messages.count) raw messages, \(rows.rowCount) standard-zone rows to \(out)")
+            say("exported \(space): \(outcome.rawMessages) raw messages, \(outcome.standardRows) standard-zone rows to \(out)")
         }
     }
 }

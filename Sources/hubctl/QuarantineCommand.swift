@@ -3,7 +3,7 @@ import Foundation
 import HubCrypto
 import HubCore
 import HubStore
-import Kafka
+import Operations
 import Postgres
 import WorkerRuntime
 
@@ -115,76 +115,16 @@ struct QuarantineCommand: AsyncParsableCommand {
         func run() async throws {
             let keyring = try atRestKeyring(crypto)
             let ctx = try Context(common)
-            guard QuarantineReason(rawValue: reason) != nil else {
+            guard let known = QuarantineReason(rawValue: reason) else {
                 throw ValidationError("unknown reason \"\(reason)\"; use one of: " + QuarantineReason.allCases.map(\.rawValue).joined(separator: ", "))
             }
-            let db = try ctx.database()
-            let s = ctx.settings.schema
-            let rows = try db.query("""
-                SELECT q.src_topic, q.src_partition, q.src_offset, q.src_row,
-                       (extract(epoch FROM q.message_time) * 1000)::bigint, encode(r.record, 'hex'), coalesce(q.school_code, ''),
-                       r.sealed
-                FROM \(s).quarantine q JOIN \(s)_private.quarantine_raw r USING (src_topic, src_partition, src_offset, src_row)
-                WHERE q.reason = $1 AND ($2::text IS NULL OR q.school_code = $2) AND r.record IS NOT NULL
-                  AND ($3 OR q.resolved_at IS NULL)
-                ORDER BY 1, 2, 3, 4
-                """, [reason, school, includeResolved ? "true" : "false"])
-            let now = Int64(Date().timeIntervalSince1970 * 1000)
-            var messages: [SourcePosition: IngestedMessage] = [:]
-            var keys: [SourcePosition: String] = [:]
-            var skipped = 0
-            for i in 0..<rows.rowCount {
-                let source = SourcePosition(topic: rows.value(i, 0)!, partition: Int32(rows.int(i, 1)!), offset: Int64(rows.int(i, 2)!), row: 0)
-                guard var bytes = hexBytes(rows.value(i, 5) ?? "") else { skipped += 1; continue }
-                if rows.value(i, 7) == "t" {
-                    guard let keyring else {
-                        throw ValidationError("quarantined records are sealed: give the at-rest key files (--at-rest-key-files / HUB_AT_REST_KEY_FILES)")
-                    }
-                    bytes = try keyring.open(bytes)
-                }
-                var reader = BinaryReader(bytes)
-                guard let record = try? RawRecord(from: &reader) else { skipped += 1; continue }
-                var message = messages[source] ?? IngestedMessage(source: source, timestampMs: Int64(rows.int(i, 4) ?? 0),
-                                                                   registryAsOfMs: now, records: [])
-                message.records.append(record)
-                messages[source] = message
-                keys[source] = rows.value(i, 6)
+            let replay = QuarantineReplay(reason: known, school: school, includeResolved: includeResolved)
+            let target = QuarantineReplay.Target(kafka: ctx.kafkaConfig, ingestedTopic: ctx.settings.ingestedTopic, keyring: keyring)
+            do {
+                say(try replay.run(try ctx.database(), schema: ctx.schema, target: target).summary(reason: known))
+            } catch let error as OperationError {
+                throw ValidationError(error.description)
             }
-            let producer = try KafkaProducer(config: ctx.kafkaConfig)
-            for (source, message) in messages.sorted(by: { $0.key < $1.key }) {
-                try producer.send(topic: ctx.settings.ingestedTopic, key: Array((keys[source] ?? "").utf8), value: message.encoded())
-            }
-            try producer.flush(timeout: .seconds(60))
-            try db.query("""
-                UPDATE \(s).quarantine SET replayed_at = now()
-                WHERE reason = $1 AND ($2::text IS NULL OR school_code = $2) AND ($3 OR resolved_at IS NULL)
-                """, [reason, school, includeResolved ? "true" : "false"])
-            let count = messages.values.reduce(0) { $0 + $1.records.count }
-            try AuditLog.record(db, schema: ctx.schema, action: "quarantine.replay", details: [
-                "reason": reason, "school": school ?? "", "include_resolved": String(includeResolved),
-                "records": String(count), "messages": String(messages.count)])
-            say("replayed \(count) \(reason) records from \(messages.count) messages" + (skipped > 0 ? " (\(skipped) could not be read back)" : ""))
-        }
-
-        private func hexBytes(_ hex: String) -> [UInt8]? {
-            let chars = Array(hex.utf8)
-            guard chars.count % 2 == 0 else { return nil }
-            var out: [UInt8] = []
-            out.reserveCapacity(chars.count / 2)
-            func v(_ c: UInt8) -> UInt8? {
-                switch c {
-                case 0x30...0x39: return c - 0x30
-                case 0x61...0x66: return c - 0x61 + 10
-                default: return nil
-                }
-            }
-            var i = 0
-            while i < chars.count {
-                guard let hi = v(chars[i]), let lo = v(chars[i + 1]) else { return nil }
-                out.append(hi << 4 | lo)
-                i += 2
-            }
-            return out
         }
     }
 }

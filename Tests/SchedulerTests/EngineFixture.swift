@@ -15,7 +15,8 @@ final class EngineFixture {
     let engine: SchedulerEngine
     var store: SchedulerStore { engine.store }
 
-    init(_ yaml: String, at start: String, setup: String = "", kafka: KafkaConfig? = nil, quarantineTopic: String? = nil) throws {
+    init(_ yaml: String, at start: String, setup: String = "", kafka: KafkaConfig? = nil, quarantineTopic: String? = nil,
+         ingestedTopic: String = "hub.ingested") throws {
         conninfo = try TestServices.createDatabase(prefix: "sched")
         db = try PGConnection(conninfo: conninfo)
         topology = try TopologyLoader.load(sources: [("dags.yaml", yaml)])
@@ -25,7 +26,7 @@ final class EngineFixture {
         var logger = Logger(label: "scheduler-test")
         logger.logLevel = .warning
         let runner = TaskRunner(environment: TaskEnvironment(conninfo: conninfo, schema: "hub", topology: topology, kafka: kafka,
-                                                             quarantineTopic: quarantineTopic,
+                                                             ingestedTopic: ingestedTopic, quarantineTopic: quarantineTopic,
                                                              outputDirectory: FileManager.default.temporaryDirectory.path),
                                 clock: clock, logger: logger)
         engine = SchedulerEngine(dags: topology.dags, store: SchedulerStore(db: try PGConnection(conninfo: conninfo), schema: "hub"),

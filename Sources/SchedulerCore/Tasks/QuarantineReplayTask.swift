@@ -1,14 +1,25 @@
-/// `quarantine_replay`: `hubctl quarantine replay --reason R [--school S]` with the worker's
-/// settings. A replay keeps original source positions, so running it twice changes nothing.
+import HubCore
+import HubStore
+import Operations
+
+/// `quarantine_replay`: replays quarantined records of one reason (default `unknown_school`,
+/// optionally one `school`) through the pipeline, in-process (``QuarantineReplay``, the code
+/// behind `hubctl quarantine replay`). A replay keeps original source positions, so running it
+/// twice changes nothing.
 struct QuarantineReplayTask: TaskExecutor {
     static let typeName = "quarantine_replay"
 
     func run(_ context: TaskContext) throws -> TaskCompletion {
-        var argv = [context.environment.hubctlPath, "quarantine", "replay", "--reason", context.task.text("reason") ?? "unknown_school"]
-        if let school = context.task.text("school") { argv += ["--school", school] }
-        let result = try ExternalProcess.run(argv, environment: context.environment.commandEnvironment.merging(context.environment.databaseCommandEnvironment) { $1 }, timeoutSeconds: context.remainingSeconds)
-        if result.timedOut { throw TaskFailure("replay timed out; killed\n\(result.output)") }
-        guard result.status == 0 else { throw TaskFailure("hubctl exit status \(result.status)\n\(result.output)") }
-        return .succeeded(result.output)
+        let reasonName = context.task.text("reason") ?? QuarantineReason.unknownSchool.rawValue
+        guard let reason = QuarantineReason(rawValue: reasonName) else {
+            throw TaskFailure("unknown reason \"\(reasonName)\"; use one of: " + QuarantineReason.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        guard let kafka = context.environment.kafka else { throw TaskFailure("no broker configured") }
+        let replay = QuarantineReplay(reason: reason, school: context.task.text("school"))
+        let target = QuarantineReplay.Target(kafka: kafka, ingestedTopic: context.environment.ingestedTopic,
+                                             keyring: context.environment.atRestKeyring)
+        let outcome = try replay.run(context.db, schema: HubSchema(name: context.environment.schema), target: target,
+                                     actor: "scheduler:\(context.dag.name).\(context.task.name)")
+        return .succeeded(outcome.summary(reason: reason))
     }
 }

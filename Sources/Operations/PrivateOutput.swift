@@ -1,15 +1,15 @@
 import Foundation
 
-/// Files of personal data written by hubctl (data-space exports): directories 0700, files 0600,
+/// Files of personal data written by operator actions (data-space exports, raw units): directories 0700, files 0600,
 /// whatever the umask — created with those modes (never widened and narrowed afterwards) and
 /// narrowed when they already exist.
-enum PrivateOutput {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+public enum PrivateOutput {
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
     }
 
     /// Creates `path` and its missing parents with mode 0700; an existing directory is set to 0700.
-    static func directory(_ path: String) throws {
+    public static func directory(_ path: String) throws {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else { throw Failure(description: "\(path) exists and is not a directory") }
@@ -21,7 +21,7 @@ enum PrivateOutput {
     }
 
     /// Writes `bytes` to `path` with mode 0600 (an existing file is truncated and narrowed first).
-    static func write(_ bytes: [UInt8], to path: String) throws {
+    public static func write(_ bytes: [UInt8], to path: String) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { throw Failure(description: "cannot create \(path): errno \(errno)") }
         defer { close(fd) }
