@@ -79,4 +79,11 @@ extension PGConnection {
     public func query(_ sql: String, bind values: any PGBindable...) throws -> PGResult {
         try query(sql, values.map(\.pgText))
     }
+
+    /// Runs one statement with typed parameters bound to `$1, $2, …` in order, for parameter
+    /// lists built at run time.
+    @discardableResult
+    public func query(_ sql: String, binds values: [any PGBindable]) throws -> PGResult {
+        try query(sql, values.map(\.pgText))
+    }
 }

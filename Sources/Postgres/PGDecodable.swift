@@ -3,31 +3,38 @@ public protocol PGDecodable {
     init(pgText: String) throws(PGDecodingError.Reason)
 }
 
-/// A column that could not be decoded: which one, in which row, and why. Decoding never
-/// turns NULL or bad text into a default value silently.
-public struct PGDecodingError: Error, CustomStringConvertible, Sendable {
+/// A column that could not be decoded: which one, in which row, of which statement, and why.
+/// Decoding never turns NULL or bad text into a default value silently.
+public struct PGDecodingError: Error, CustomStringConvertible, Sendable, Equatable {
     public enum Reason: Error, Sendable, Equatable {
         case null
         case unparsable(String)
         case noSuchColumn
+        /// A statement that must return a row returned none.
+        case noRows
     }
 
     public var column: String
     public var row: Int
     public var reason: Reason
+    /// The statement's first line (``PGResult/statement``), when known.
+    public var statement: String?
 
-    public init(column: String, row: Int, reason: Reason) {
+    public init(column: String, row: Int, reason: Reason, statement: String? = nil) {
         self.column = column
         self.row = row
         self.reason = reason
+        self.statement = statement
     }
 
     public var description: String {
-        switch reason {
-        case .null: return "column \(column) (row \(row)) is NULL where a value is required"
-        case .unparsable(let type): return "column \(column) (row \(row)) does not hold a \(type)"
-        case .noSuchColumn: return "the result has no column \(column)"
+        let what = switch reason {
+        case .null: "column \(column) (row \(row)) is NULL where a value is required"
+        case .unparsable(let type): "column \(column) (row \(row)) does not hold a \(type)"
+        case .noSuchColumn: "the result has no column \(column)"
+        case .noRows: "no row where one is required (column \(column))"
         }
+        return statement.map { "\(what), in: \($0)" } ?? what
     }
 }
 
@@ -52,6 +59,15 @@ extension Double: PGDecodable {
     }
 }
 
+/// A string-backed enum decodes from its raw value (opt in with `extension Level: PGDecodable {}`);
+/// text that is no case is an error naming the type.
+extension PGDecodable where Self: RawRepresentable, RawValue == String {
+    public init(pgText: String) throws(PGDecodingError.Reason) {
+        guard let value = Self(rawValue: pgText) else { throw .unparsable("\(Self.self)") }
+        self = value
+    }
+}
+
 /// Integers of every width decode with a range check (no truncation).
 public protocol PGDecodableInteger: FixedWidthInteger, PGDecodable {}
 extension PGDecodableInteger {
@@ -65,40 +81,88 @@ extension Int16: PGDecodableInteger {}
 extension Int32: PGDecodableInteger {}
 extension Int64: PGDecodableInteger {}
 
-/// One row of a ``PGResult``, read by column name.
+/// Bytes from a `bytea` column (hex form), like ``PGBytea``.
+extension Array: PGDecodable where Element == UInt8 {
+    public init(pgText text: String) throws(PGDecodingError.Reason) {
+        self = try PGBytea(pgText: text).bytes
+    }
+}
+
+/// One row of a ``PGResult``, read by column name, in the style of postgres-nio:
+/// `try row.decode("n", as: Int64.self)`; a NULL where a value is required, text that is not
+/// the type, or a column the statement does not return throws a ``PGDecodingError`` naming the
+/// column, the row and the statement. Where NULL is legitimate, ``decodeIfPresent(_:as:)``
+/// says so at the call site.
 public struct PGRow: Sendable {
     let result: PGResult
     public let index: Int
 
     /// The value of `column`; throws when it is NULL, unparsable or absent.
     public func decode<T: PGDecodable>(_ column: String, as type: T.Type = T.self) throws(PGDecodingError) -> T {
-        guard let text = try optionalText(column) else { throw PGDecodingError(column: column, row: index, reason: .null) }
-        do {
-            return try T(pgText: text)
-        } catch {
-            throw PGDecodingError(column: column, row: index, reason: error)
-        }
+        guard let value = try decodeIfPresent(column, as: type) else { throw error(column, .null) }
+        return value
     }
 
     /// The value of `column`, or nil when it is NULL; throws when unparsable or absent.
     public func decodeIfPresent<T: PGDecodable>(_ column: String, as type: T.Type = T.self) throws(PGDecodingError) -> T? {
-        guard let text = try optionalText(column) else { return nil }
+        guard let c = result.column(named: column) else { throw error(column, .noSuchColumn) }
+        guard let text = result.value(index, c) else { return nil }
         do {
             return try T(pgText: text)
         } catch {
-            throw PGDecodingError(column: column, row: index, reason: error)
+            throw self.error(column, error)
         }
     }
 
-    private func optionalText(_ column: String) throws(PGDecodingError) -> String? {
-        guard let c = result.column(named: column) else { throw PGDecodingError(column: column, row: index, reason: .noSuchColumn) }
-        return result.value(index, c)
+    /// The value of the column at `position`, for results whose columns are built at run time
+    /// (aggregate tables, reconciliation); errors still name the column.
+    public func decode<T: PGDecodable>(at position: Int, as type: T.Type = T.self) throws(PGDecodingError) -> T {
+        guard let value = try decodeIfPresent(at: position, as: type) else { throw error(name(position), .null) }
+        return value
+    }
+
+    /// The value of the column at `position`, or nil when it is NULL.
+    public func decodeIfPresent<T: PGDecodable>(at position: Int, as type: T.Type = T.self) throws(PGDecodingError) -> T? {
+        guard position >= 0, position < result.columnNames.count else { throw error(name(position), .noSuchColumn) }
+        guard let text = result.value(index, position) else { return nil }
+        do {
+            return try T(pgText: text)
+        } catch {
+            throw self.error(name(position), error)
+        }
+    }
+
+    private func name(_ position: Int) -> String {
+        position >= 0 && position < result.columnNames.count ? result.columnNames[position] : "#\(position)"
+    }
+
+    /// The text of every column in order, NULL as nil (for generic output: CSV, tables).
+    public var texts: [String?] { result.columnNames.indices.map { result.value(index, $0) } }
+
+    private func error(_ column: String, _ reason: PGDecodingError.Reason) -> PGDecodingError {
+        PGDecodingError(column: column, row: index, reason: reason, statement: result.statement)
     }
 }
 
 extension PGResult {
     /// The rows, each read by column name with ``PGRow/decode(_:as:)``.
     public var rows: [PGRow] { (0..<rowCount).map { PGRow(result: self, index: $0) } }
+
+    /// The first row, for statements that must return one (an aggregate, `RETURNING`, a
+    /// lookup by key); throws ``PGDecodingError`` with reason `.noRows` otherwise.
+    public func firstRow() throws(PGDecodingError) -> PGRow {
+        guard rowCount > 0 else {
+            throw PGDecodingError(column: columnNames.first ?? "-", row: 0, reason: .noRows, statement: statement)
+        }
+        return PGRow(result: self, index: 0)
+    }
+
+    /// The only value of a one-row, one-column result (`SELECT count(*) …`); throws when the
+    /// row is missing or the value NULL or unparsable.
+    public func scalar<T: PGDecodable>(_ type: T.Type = T.self) throws(PGDecodingError) -> T {
+        let row = try firstRow()
+        return try row.decode(columnNames.first ?? "-", as: type)
+    }
 }
 
 /// A one-dimensional `text[]` (or any array) in PostgreSQL's text form, e.g.

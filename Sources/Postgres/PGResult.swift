@@ -15,12 +15,15 @@ public struct PGResult: Sendable {
     public var affectedRows: Int
     /// The command tag, e.g. "INSERT 0 3" or "SELECT 2".
     public var commandTag: String
+    /// The statement's first non-empty line (at most 120 characters), named in decoding errors.
+    public var statement: String?
 
     /// Row-major values; `rowCount * columnNames.count` entries.
     private var values: [String?]
 
     /// Copies everything out of `result`; the caller still owns and clears it.
-    init(copying result: OpaquePointer) {
+    init(copying result: OpaquePointer, statement sql: String? = nil) {
+        statement = sql.flatMap(Self.firstLine)
         let rows = Int(PQntuples(result))
         let columns = Int(PQnfields(result))
         rowCount = rows
@@ -57,6 +60,12 @@ public struct PGResult: Sendable {
     /// The value parsed as an integer; nil for NULL or text that is not an integer.
     public func int(_ row: Int, _ column: Int) -> Int? {
         value(row, column).flatMap { Int($0) }
+    }
+
+    static func firstLine(_ sql: String) -> String? {
+        guard let line = sql.split(whereSeparator: \.isNewline).lazy
+            .map({ $0.drop(while: { $0 == " " }) }).first(where: { !$0.isEmpty }) else { return nil }
+        return line.count > 120 ? String(line.prefix(119)) + "…" : String(line)
     }
 
     /// The index of the first column called `named`, if any.
