@@ -123,6 +123,7 @@ let package = Package(
         .testTarget(name: "StandardizationTests", dependencies: ["Standardization", "Decoding", "Aggregation"]),
         .testTarget(name: "TopologyTestingTests", dependencies: ["TopologyTesting", "Topology"]),
         .testTarget(name: "SchedulerTests", dependencies: ["SchedulerCore", "Topology", "TestSupport", "Postgres", "HubStore", "HubCore", "Kafka"], linkerSettings: rdkafkaRpath),
+        .testTarget(name: "HubStoreTests", dependencies: ["HubStore", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "OperationsTests", dependencies: ["Operations", "TestSupport", "HubStore", "HubCore", "Kafka", "Postgres", "Topology", "Zstd"],
                     linkerSettings: rdkafkaRpath),
         .testTarget(name: "AccessTests", dependencies: ["TestSupport", "Postgres", "HubStore", "Topology", "Zstd"], linkerSettings: rdkafkaRpath),
