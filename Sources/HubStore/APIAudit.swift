@@ -53,18 +53,19 @@ public enum APIAudit {
     public static func recent(db: PGConnection, schema: HubSchema, limit: Int, client: String? = nil,
                               exportId: String? = nil) throws -> [Entry] {
         let r = try db.query("""
-            SELECT id, at::text, client_id, client_name, level, region_code, method, endpoint, parameters::text,
+            SELECT id, at::text AS at, client_id, client_name, level, region_code, method, endpoint, parameters::text AS parameters,
                    rows_returned, status, duration_ms, export_id, remote_address
             FROM \(schema.name).api_audit
             WHERE ($2::text IS NULL OR client_name = $2) AND ($3::text IS NULL OR export_id = $3)
             ORDER BY id DESC LIMIT $1
-            """, [String(limit), client, exportId])
-        return (0..<r.rowCount).map { i in
-            Entry(id: Int64(r.value(i, 0) ?? "") ?? 0, at: r.value(i, 1) ?? "", clientId: r.value(i, 2).flatMap { Int64($0) },
-                  clientName: r.value(i, 3), level: r.value(i, 4), region: r.value(i, 5), method: r.value(i, 6) ?? "",
-                  endpoint: r.value(i, 7) ?? "", parameters: r.value(i, 8) ?? "{}", rowsReturned: r.int(i, 9) ?? 0,
-                  status: r.int(i, 10) ?? 0, durationMs: Double(r.value(i, 11) ?? "") ?? 0, exportId: r.value(i, 12),
-                  remoteAddress: r.value(i, 13))
+            """, bind: limit, client, exportId)
+        return try r.rows.map { row in
+            Entry(id: try row.decode("id"), at: try row.decode("at"), clientId: try row.decodeIfPresent("client_id"),
+                  clientName: try row.decodeIfPresent("client_name"), level: try row.decodeIfPresent("level"),
+                  region: try row.decodeIfPresent("region_code"), method: try row.decode("method"), endpoint: try row.decode("endpoint"),
+                  parameters: try row.decode("parameters"), rowsReturned: try row.decode("rows_returned"), status: try row.decode("status"),
+                  durationMs: try row.decode("duration_ms"), exportId: try row.decodeIfPresent("export_id"),
+                  remoteAddress: try row.decodeIfPresent("remote_address"))
         }
     }
 }

@@ -61,8 +61,8 @@ public enum APIClients {
             if existing.rowCount == 0 {
                 try AccessControl.grant(grant, password: nil, db: db, schema: schema, actor: actor, login: false)
             }
-            let login = try apiLogin ?? (db.query("SELECT current_user::text").value(0, 0) ?? "")
-            let superuser = try db.query("SELECT rolsuper FROM pg_roles WHERE rolname = $1", [login]).value(0, 0) == "t"
+            let login = try apiLogin ?? db.query("SELECT current_user::text").scalar(String.self)
+            let superuser = try db.query("SELECT rolsuper FROM pg_roles WHERE rolname = $1", bind: login).rows.first?.decode("rolsuper", as: Bool.self) ?? false
             if !superuser {
                 try db.execute("GRANT \(try db.quoteIdentifier(role)) TO \(try db.quoteIdentifier(login))")
             }
@@ -74,7 +74,7 @@ public enum APIClients {
             try AuditLog.record(db, schema: schema, action: "api.client.create", actor: actor, details: [
                 "client": name, "level": level.rawValue, "region": region ?? "", "role": role,
                 "expires_days": expiresInDays.map(String.init) ?? "never"])
-            return (try client(r, 0), token)
+            return (try client(r.firstRow()), token)
         }
     }
 
@@ -93,7 +93,7 @@ public enum APIClients {
     /// Every client, active or not, by name.
     public static func list(db: PGConnection, schema: HubSchema) throws -> [APIClient] {
         let r = try db.query("SELECT \(columns) FROM \(schema.name).api_clients ORDER BY name")
-        return try (0..<r.rowCount).map { try client(r, $0) }
+        return try r.rows.map(client)
     }
 
     /// The active, unexpired client holding `token`, or nil. The stored hash is compared in
@@ -102,13 +102,14 @@ public enum APIClients {
         guard token.hasPrefix(tokenPrefix), token.utf8.count < 200 else { return nil }
         let hash = tokenHash(token)
         let r = try db.query("""
-            SELECT \(columns), encode(token_sha256, 'hex') FROM \(schema.name).api_clients
+            SELECT \(columns), encode(token_sha256, 'hex') AS token_hex FROM \(schema.name).api_clients
             WHERE token_sha256 = decode($1, 'hex') AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
             """, [hex(hash)])
-        guard r.rowCount == 1, let stored = r.value(0, 8), constantTimeEqual(Array(stored.utf8), Array(hex(hash).utf8)) else {
+        guard r.rowCount == 1, let row = r.rows.first,
+              constantTimeEqual(Array(try row.decode("token_hex", as: String.self).utf8), Array(hex(hash).utf8)) else {
             return nil
         }
-        return try client(r, 0)
+        return try client(row)
     }
 
     /// Whether the client is still active (not revoked, not expired): console sessions ask on
@@ -145,14 +146,15 @@ public enum APIClients {
         return String(decoding: out, as: UTF8.self)
     }
 
-    private static let columns = "id, name, level, region_code, role_name, created_at::text, expires_at::text, revoked_at::text"
+    private static let columns = """
+        id, name, level, region_code, role_name, created_at::text AS created_at, expires_at::text AS expires_at,
+        revoked_at::text AS revoked_at
+        """
 
-    private static func client(_ r: PGResult, _ i: Int) throws -> APIClient {
-        guard let id = r.value(i, 0).flatMap({ Int64($0) }), let name = r.value(i, 1), let levelText = r.value(i, 2),
-              let level = AccessLevel(rawValue: levelText), let role = r.value(i, 4) else {
-            throw AccessError("api_clients row \(i) is incomplete")
-        }
-        return APIClient(id: id, name: name, level: level, region: r.value(i, 3), role: role, createdAt: r.value(i, 5) ?? "",
-                         expiresAt: r.value(i, 6), revokedAt: r.value(i, 7))
+    private static func client(_ row: PGRow) throws -> APIClient {
+        APIClient(id: try row.decode("id"), name: try row.decode("name"), level: try row.decode("level"),
+                         region: try row.decodeIfPresent("region_code"), role: try row.decode("role_name"),
+                         createdAt: try row.decode("created_at"), expiresAt: try row.decodeIfPresent("expires_at"),
+                         revokedAt: try row.decodeIfPresent("revoked_at"))
     }
 }

@@ -28,9 +28,9 @@ public enum AccessControl {
         // A worker logged in as a role that does not own the tables (the owner ran
         // `hubctl db migrate`) leaves the catalog, policies and grants to the owner.
         let owned = try db.query("""
-            SELECT coalesce(bool_and(pg_has_role(relowner, 'MEMBER')), false) FROM pg_class WHERE oid = ANY($1::regclass[])
-            """, [PGArrayLiteral.text(aggregateTables + ["\(s).catalog_datasets", "\(s).catalog_fields", "\(s).access_grants"])])
-        guard owned.value(0, 0) == "t" else { return }
+            SELECT coalesce(bool_and(pg_has_role(relowner, 'MEMBER')), false) AS owned FROM pg_class WHERE oid = ANY($1::regclass[])
+            """, bind: PGArray.text(aggregateTables + ["\(s).catalog_datasets", "\(s).catalog_fields", "\(s).access_grants"]))
+        guard try owned.firstRow().decode("owned", as: Bool.self) else { return }
         let catalog = Catalog(topology: topology, schema: schema)
         try catalog.store(db, schema: schema)
         try db.execute(regionVisibleFunction(schema))
@@ -39,75 +39,96 @@ public enum AccessControl {
         let op = operatorRole(schema)
         let workerGroups = WorkerRole.allCases.map { $0.groupRole(schema) }
         let roles = try ensureGroupRoles(db, [reader, op] + workerGroups)
-        // Writers of the region tables: the sink (aggregates) and the scheduler (reconcile, scenario results).
-        let writers = try [WorkerRole.sink, .scheduler].map { $0.groupRole(schema) }.filter(roles.contains).map(db.quoteIdentifier)
-        let qReader = try db.quoteIdentifier(reader)
-        let qOperator = try db.quoteIdentifier(op)
-
         // Tables with a (level, region_code) row per region: each login reads its region and beneath.
         let regionTables = aggregateTables + ["\(s).scenario_results"]
         for table in regionTables {
-            let owner = try db.query("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = $1::regclass", [table])
-            var sql = """
-                ALTER TABLE \(table) ENABLE ROW LEVEL SECURITY;
-                ALTER TABLE \(table) FORCE ROW LEVEL SECURITY;
-                DROP POLICY IF EXISTS owner_all ON \(table);
-                DROP POLICY IF EXISTS region_scope ON \(table);
-                DROP POLICY IF EXISTS operator_all ON \(table);
-                DROP POLICY IF EXISTS worker_all ON \(table);
-                CREATE POLICY owner_all ON \(table) FOR ALL TO \(try db.quoteIdentifier(owner.value(0, 0) ?? "")) USING (true) WITH CHECK (true);
-                """
-            if roles.contains(reader) {
-                sql += "\nCREATE POLICY region_scope ON \(table) FOR SELECT TO \(qReader) USING (\(s).region_visible(level, region_code, current_user));"
-            }
-            if !writers.isEmpty {
-                sql += "\nCREATE POLICY worker_all ON \(table) FOR ALL TO \(writers.joined(separator: ", ")) USING (true) WITH CHECK (true);"
-            }
-            if roles.contains(op) {
-                sql += "\nCREATE POLICY operator_all ON \(table) FOR SELECT TO \(qOperator) USING (true);"
-            }
-            try db.execute(sql)
+            try applyRegionPolicies(db, table: table, schema: schema, roles: roles)
         }
         // The two-argument version (before viewers could be level roles set by hub-api).
         try db.execute("DROP FUNCTION IF EXISTS \(s).region_visible(text, text)")
 
         if roles.contains(reader) {
-            // Start from nothing, so a dataset that stops being public is closed again.
-            var sql = """
-                REVOKE ALL ON ALL TABLES IN SCHEMA \(s) FROM \(qReader);
-                REVOKE ALL ON SCHEMA \(schema.privateName) FROM \(qReader);
-                GRANT USAGE ON SCHEMA \(s) TO \(qReader);
-                REVOKE EXECUTE ON FUNCTION \(s).region_visible(text, text, name) FROM PUBLIC;
-                GRANT EXECUTE ON FUNCTION \(s).region_visible(text, text, name) TO \(qReader);
-                GRANT SELECT ON \(s).catalog_datasets, \(s).catalog_fields TO \(qReader);
-                GRANT SELECT ON \(s).regions, \(s).schools TO \(qReader);
-                """
-            for d in catalog.datasets where d.classification == .public && d.kind == "table" {
-                sql += "\nGRANT SELECT ON \(d.name) TO \(qReader);"
-            }
-            for view in try publishedViews(db, schema: schema, tables: aggregateTables) {
-                sql += "\nALTER VIEW \(view) SET (security_invoker = true);\nGRANT SELECT ON \(view) TO \(qReader);"
-            }
-            try db.execute(sql)
+            try grantReader(db, schema: schema, catalog: catalog, aggregateTables: aggregateTables)
         }
         if roles.contains(op) {
-            var sql = """
-                GRANT USAGE ON SCHEMA \(s), \(schema.privateName) TO \(qOperator);
-                GRANT SELECT ON ALL TABLES IN SCHEMA \(schema.privateName) TO \(qOperator);
-                GRANT SELECT ON \(s).quarantine, \(s).quarantine_counts, \(s).audit_log, \(s).access_grants,
-                                \(s).catalog_datasets, \(s).catalog_fields TO \(qOperator);
-                GRANT SELECT ON \(s).quality_monitors, \(s).quality_results, \(s).quality_alerts, \(s).quality_activity,
-                                \(s).quality_rollup, \(s).quality_scores, \(s).school_regions TO \(qOperator);
-                GRANT SELECT ON \(s).regions, \(s).schools, \(s).school_registry TO \(qOperator);
-                GRANT SELECT ON \(s).scenarios TO \(qOperator);
-                """
-            for table in regionTables { sql += "\nGRANT SELECT ON \(table) TO \(qOperator);" }
-            try db.execute(sql)
+            try grantOperator(db, schema: schema, regionTables: regionTables)
         }
         try WorkerRole.apply(db, schema: schema, groups: roles)
         if roles.contains(reader) && roles.contains(op) {
             try DataServiceViews.apply(db, schema: schema, reader: reader, operator: op)
         }
+    }
+
+    /// Row-level security on one region table: its owner and the writers (sink, scheduler:
+    /// aggregates, reconcile, scenario results) see everything, the reader its region and
+    /// beneath, the operator every row. Policies of groups that do not exist are left out.
+    private static func applyRegionPolicies(_ db: PGConnection, table: String, schema: HubSchema, roles: Set<String>) throws {
+        let reader = readerRole(schema)
+        let op = operatorRole(schema)
+        let writers = try [WorkerRole.sink, .scheduler].map { $0.groupRole(schema) }.filter(roles.contains).map(db.quoteIdentifier)
+        let owner = try db.query("SELECT pg_get_userbyid(relowner) AS owner FROM pg_class WHERE oid = $1::regclass", bind: table)
+            .firstRow().decode("owner", as: String.self)
+        var sql = """
+            ALTER TABLE \(table) ENABLE ROW LEVEL SECURITY;
+            ALTER TABLE \(table) FORCE ROW LEVEL SECURITY;
+            DROP POLICY IF EXISTS owner_all ON \(table);
+            DROP POLICY IF EXISTS region_scope ON \(table);
+            DROP POLICY IF EXISTS operator_all ON \(table);
+            DROP POLICY IF EXISTS worker_all ON \(table);
+            CREATE POLICY owner_all ON \(table) FOR ALL TO \(try db.quoteIdentifier(owner)) USING (true) WITH CHECK (true);
+            """
+        if roles.contains(reader) {
+            sql += "\nCREATE POLICY region_scope ON \(table) FOR SELECT TO \(try db.quoteIdentifier(reader)) USING (\(schema.name).region_visible(level, region_code, current_user));"
+        }
+        if !writers.isEmpty {
+            sql += "\nCREATE POLICY worker_all ON \(table) FOR ALL TO \(writers.joined(separator: ", ")) USING (true) WITH CHECK (true);"
+        }
+        if roles.contains(op) {
+            sql += "\nCREATE POLICY operator_all ON \(table) FOR SELECT TO \(try db.quoteIdentifier(op)) USING (true);"
+        }
+        try db.execute(sql)
+    }
+
+    /// The reader's grants, from nothing, so a dataset that stops being public is closed again:
+    /// the catalog, the region names, public tables and the published views.
+    private static func grantReader(_ db: PGConnection, schema: HubSchema, catalog: Catalog, aggregateTables: [String]) throws {
+        let s = schema.name
+        let qReader = try db.quoteIdentifier(readerRole(schema))
+        var sql = """
+            REVOKE ALL ON ALL TABLES IN SCHEMA \(s) FROM \(qReader);
+            REVOKE ALL ON SCHEMA \(schema.privateName) FROM \(qReader);
+            GRANT USAGE ON SCHEMA \(s) TO \(qReader);
+            REVOKE EXECUTE ON FUNCTION \(s).region_visible(text, text, name) FROM PUBLIC;
+            GRANT EXECUTE ON FUNCTION \(s).region_visible(text, text, name) TO \(qReader);
+            GRANT SELECT ON \(s).catalog_datasets, \(s).catalog_fields TO \(qReader);
+            GRANT SELECT ON \(s).regions, \(s).schools TO \(qReader);
+            """
+        for d in catalog.datasets where d.classification == .public && d.kind == "table" {
+            sql += "\nGRANT SELECT ON \(d.name) TO \(qReader);"
+        }
+        for view in try publishedViews(db, schema: schema, tables: aggregateTables) {
+            sql += "\nALTER VIEW \(view) SET (security_invoker = true);\nGRANT SELECT ON \(view) TO \(qReader);"
+        }
+        try db.execute(sql)
+    }
+
+    /// The operator's read access: quarantine, audit, access and quality tables, the private
+    /// schema and every region table.
+    private static func grantOperator(_ db: PGConnection, schema: HubSchema, regionTables: [String]) throws {
+        let s = schema.name
+        let qOperator = try db.quoteIdentifier(operatorRole(schema))
+        var sql = """
+            GRANT USAGE ON SCHEMA \(s), \(schema.privateName) TO \(qOperator);
+            GRANT SELECT ON ALL TABLES IN SCHEMA \(schema.privateName) TO \(qOperator);
+            GRANT SELECT ON \(s).quarantine, \(s).quarantine_counts, \(s).audit_log, \(s).access_grants,
+                            \(s).catalog_datasets, \(s).catalog_fields TO \(qOperator);
+            GRANT SELECT ON \(s).quality_monitors, \(s).quality_results, \(s).quality_alerts, \(s).quality_activity,
+                            \(s).quality_rollup, \(s).quality_scores, \(s).school_regions TO \(qOperator);
+            GRANT SELECT ON \(s).regions, \(s).schools, \(s).school_registry TO \(qOperator);
+            GRANT SELECT ON \(s).scenarios TO \(qOperator);
+            """
+        for table in regionTables { sql += "\nGRANT SELECT ON \(table) TO \(qOperator);" }
+        try db.execute(sql)
     }
 
     /// Creates `login` (or updates a login hubctl made before), makes it a member of the
@@ -161,25 +182,27 @@ public enum AccessControl {
         try AccessGrant.checkRoleName(role)
         try db.transaction { db in
             try db.query("SELECT pg_advisory_xact_lock(hashtext($1))", ["eduhub.access.\(schema.name)"])
-            let deleted = try db.query("DELETE FROM \(schema.name).access_grants WHERE role_name = $1 RETURNING level, region_code", [role])
+            let deleted = try db.query("DELETE FROM \(schema.name).access_grants WHERE role_name = $1 RETURNING level, region_code", bind: role)
             guard deleted.rowCount == 1 else {
                 throw AccessError("role \"\(role)\" has no grant made by hubctl access; nothing revoked")
             }
             try db.execute("DROP ROLE IF EXISTS \(try db.quoteIdentifier(role))")
             try AuditLog.record(db, schema: schema, action: "access.revoke", actor: actor, details: [
-                "role": role, "level": deleted.value(0, 0) ?? "", "region": deleted.value(0, 1) ?? ""])
+                "role": role, "level": try deleted.firstRow().decode("level", as: String.self),
+                "region": try deleted.firstRow().decodeIfPresent("region_code", as: String.self) ?? ""])
         }
     }
 
     /// Every recorded grant, by role name.
     public static func list(db: PGConnection, schema: HubSchema) throws -> [(grant: AccessGrant, grantedAt: String, grantedBy: String)] {
         let r = try db.query("""
-            SELECT role_name, level, region_code, granted_at::text, granted_by FROM \(schema.name).access_grants
+            SELECT role_name, level, region_code, granted_at::text AS granted_at, granted_by FROM \(schema.name).access_grants
             WHERE level NOT LIKE 'worker\\_%' ORDER BY role_name
             """)
-        return try (0..<r.rowCount).map { i in
-            (try AccessGrant(role: r.value(i, 0) ?? "", level: r.value(i, 1) ?? "", region: r.value(i, 2)),
-             r.value(i, 3) ?? "", r.value(i, 4) ?? "")
+        return try r.rows.map { row in
+            (try AccessGrant(role: row.decode("role_name"), level: row.decode("level", as: String.self),
+                             region: row.decodeIfPresent("region_code")),
+             try row.decode("granted_at"), try row.decode("granted_by"))
         }
     }
 
@@ -219,7 +242,7 @@ public enum AccessControl {
     /// Creates the NOLOGIN group roles when allowed; returns those that exist afterwards.
     /// Roles are cluster-wide, so another database's migration may create one concurrently.
     private static func ensureGroupRoles(_ db: PGConnection, _ names: [String]) throws -> Set<String> {
-        let canCreate = try db.query("SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user").value(0, 0) == "t"
+        let canCreate = try db.query("SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user").scalar(Bool.self)
         if canCreate {
             for name in names {
                 try db.execute("""
@@ -232,21 +255,21 @@ public enum AccessControl {
                     """)
             }
         }
-        let r = try db.query("SELECT rolname FROM pg_roles WHERE rolname = ANY($1::text[])", [PGArrayLiteral.text(names)])
-        return Set((0..<r.rowCount).compactMap { r.value($0, 0) })
+        let r = try db.query("SELECT rolname::text AS rolname FROM pg_roles WHERE rolname = ANY($1::text[])", bind: PGArray.text(names))
+        return Set(try r.rows.map { try $0.decode("rolname", as: String.self) })
     }
 
     /// Views of the schema that read only aggregate tables: they run as the invoker
     /// (PostgreSQL 15+), so the tables' row-level security applies through them.
     private static func publishedViews(_ db: PGConnection, schema: HubSchema, tables: [String]) throws -> [String] {
-        guard let version = try db.query("SELECT current_setting('server_version_num')").int(0, 0), version >= 150_000 else { return [] }
+        guard try db.query("SELECT current_setting('server_version_num')::int").scalar(Int.self) >= 150_000 else { return [] }
         let names = tables.map { String($0.split(separator: ".").last ?? "") }
         let r = try db.query("""
             SELECT view_name FROM information_schema.view_table_usage
             WHERE view_schema = $1 GROUP BY view_name
             HAVING bool_and(table_schema = $1 AND table_name = ANY($2::text[]))
             ORDER BY view_name
-            """, [schema.name, PGArrayLiteral.text(names)])
-        return try (0..<r.rowCount).map { "\(schema.name).\(try db.quoteIdentifier(r.value($0, 0) ?? ""))" }
+            """, bind: schema.name, PGArray.text(names))
+        return try r.rows.map { "\(schema.name).\(try db.quoteIdentifier(try $0.decode("view_name", as: String.self)))" }
     }
 }

@@ -1,4 +1,5 @@
 import HubCore
+import Postgres
 
 /// What a login role made by `hubctl access grant` may read: one administrative level and
 /// region (its rows and the rows of the regions beneath it), or the operators' view.
@@ -96,3 +97,6 @@ public struct AccessError: Error, Sendable, CustomStringConvertible {
 
     public init(_ description: String) { self.description = description }
 }
+
+/// Stored as its raw value in `access_grants.level` and `api_clients.level`.
+extension AccessLevel: PGDecodable {}

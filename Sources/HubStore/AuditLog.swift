@@ -29,11 +29,12 @@ public enum AuditLog {
     /// The newest entries first.
     public static func recent(_ db: PGConnection, schema: HubSchema, limit: Int = 100) throws -> [Entry] {
         let r = try db.query("""
-            SELECT id, at::text, actor, db_user, action, details::text FROM \(schema.name).audit_log ORDER BY id DESC LIMIT $1
-            """, [String(limit)])
-        return (0..<r.rowCount).map {
-            Entry(id: r.int($0, 0) ?? 0, at: r.value($0, 1) ?? "", actor: r.value($0, 2) ?? "", dbUser: r.value($0, 3) ?? "",
-                  action: r.value($0, 4) ?? "", details: r.value($0, 5) ?? "")
+            SELECT id, at::text AS at, actor, db_user, action, details::text AS details
+            FROM \(schema.name).audit_log ORDER BY id DESC LIMIT $1
+            """, bind: limit)
+        return try r.rows.map {
+            Entry(id: try $0.decode("id"), at: try $0.decode("at"), actor: try $0.decode("actor"), dbUser: try $0.decode("db_user"),
+                  action: try $0.decode("action"), details: try $0.decode("details"))
         }
     }
 }

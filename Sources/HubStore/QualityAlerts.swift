@@ -84,7 +84,7 @@ public enum QualityAlerts {
         let inserted = try db.query("""
             INSERT INTO \(s).quality_alerts (monitor, school_code, day, severity, checked, failed)
             SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::text[], $5::bigint[], $6::bigint[]) ORDER BY 1, 2, 3
-            ON CONFLICT DO NOTHING RETURNING monitor, school_code, day::text
+            ON CONFLICT DO NOTHING RETURNING monitor, school_code, day::text AS day
             """, [
                 PGArrayLiteral.codes(candidates.map(\.monitor), allowing: ["_"]),
                 PGArrayLiteral.codes(candidates.map(\.school), allowing: SchoolCode.placeholderCharacters),
@@ -92,8 +92,9 @@ public enum QualityAlerts {
                 PGArrayLiteral.integers(candidates.map(\.checked)),
                 PGArrayLiteral.integers(candidates.map(\.failed)),
             ])
-        var new: Set<String> = []
-        for i in 0..<inserted.rowCount { new.insert("\(inserted.value(i, 0) ?? "")|\(inserted.value(i, 1) ?? "")|\(inserted.value(i, 2) ?? "")") }
+        let new = Set(try inserted.rows.map {
+            "\(try $0.decode("monitor", as: String.self))|\(try $0.decode("school_code", as: String.self))|\(try $0.decode("day", as: String.self))"
+        })
         return candidates.filter { new.contains($0.key) }
     }
 
@@ -117,32 +118,34 @@ public enum QualityAlerts {
                 doubles(warnings.map(\.value)), PGArrayLiteral.text(warnings.map(\.comparison)),
                 doubles(warnings.map(\.thresholdLower)), doubles(warnings.map(\.thresholdUpper)),
             ])
-        var new: Set<String> = []
-        for i in 0..<inserted.rowCount { new.insert("\(inserted.value(i, 0) ?? "")|\(inserted.value(i, 1) ?? "")|\(inserted.value(i, 2) ?? "")") }
+        let new = Set(try inserted.rows.map {
+            "\(try $0.decode("monitor", as: String.self))|\(try $0.decode("school_code", as: String.self))|\(try $0.decode("period", as: String.self))"
+        })
         return warnings.filter { new.contains("\($0.scenario)|\($0.region)|\($0.period)") }
     }
 
     /// Alerts raised but not yet published, oldest first.
     public static func unpublished(_ db: PGConnection, schema: HubSchema, topology: Topology, limit: Int = 1000) throws -> [OutboxAlert] {
         let r = try db.query("""
-            SELECT source, monitor, severity, school_code, day::text, checked, failed, level, period, value, comparison,
+            SELECT source, monitor, severity, school_code, day::text AS day, checked, failed, level, period, value, comparison,
                    threshold_low, threshold_high
             FROM \(schema.name).quality_alerts
-            WHERE published_at IS NULL ORDER BY raised_at, source, monitor, school_code, day, period LIMIT \(limit)
-            """)
-        return (0..<r.rowCount).map { i in
-            let name = r.value(i, 1) ?? ""
-            if r.value(i, 0) == "scenario" {
+            WHERE published_at IS NULL ORDER BY raised_at, source, monitor, school_code, day, period LIMIT $1
+            """, bind: limit)
+        return try r.rows.map { row in
+            let name: String = try row.decode("monitor")
+            if try row.decode("source", as: String.self) == "scenario" {
                 return .scenario(ScenarioAlert(
-                    scenario: name, severity: r.value(i, 2) ?? "", level: r.value(i, 7) ?? "", region: r.value(i, 3) ?? "",
-                    period: r.value(i, 8) ?? "", periodStart: r.value(i, 4) ?? "", value: r.value(i, 9).flatMap(Double.init) ?? 0,
-                    comparison: r.value(i, 10) ?? "", thresholdLower: r.value(i, 11).flatMap(Double.init),
-                    thresholdUpper: r.value(i, 12).flatMap(Double.init)))
+                    scenario: name, severity: try row.decode("severity"), level: try row.decode("level"), region: try row.decode("school_code"),
+                    period: try row.decode("period"), periodStart: try row.decode("day"), value: try row.decode("value"),
+                    comparison: try row.decode("comparison"), thresholdLower: try row.decodeIfPresent("threshold_low"),
+                    thresholdUpper: try row.decodeIfPresent("threshold_high")))
             }
+            // A monitor removed from the topology since the alert was raised has no dimension or threshold any more.
             let m = topology.monitor(name)
-            return .quality(QualityAlert(monitor: name, severity: r.value(i, 2) ?? "", dimension: m?.dimension.rawValue ?? "",
-                                         school: r.value(i, 3) ?? "", day: r.value(i, 4) ?? "", checked: Int64(r.int(i, 5) ?? 0),
-                                         failed: Int64(r.int(i, 6) ?? 0), threshold: m?.threshold ?? 0))
+            return .quality(QualityAlert(monitor: name, severity: try row.decode("severity"), dimension: m?.dimension.rawValue ?? "",
+                                         school: try row.decode("school_code"), day: try row.decode("day"), checked: try row.decode("checked"),
+                                         failed: try row.decode("failed"), threshold: m?.threshold ?? 0))
         }
     }
 

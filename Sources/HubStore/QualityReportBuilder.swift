@@ -43,30 +43,30 @@ public struct QualityReportBuilder {
         let s = schema.name
         let condition = Self.regionCondition(level, parameter: "$3")
         let r = try db.query("""
-            SELECT q.monitor, coalesce(m.dimension, ''), q.school_code, coalesce(sr.county_code, ''), q.day::text, q.checked, q.failed,
-                   array_to_string(q.examples, chr(30))
+            SELECT q.monitor, coalesce(m.dimension, '') AS dimension, q.school_code, coalesce(sr.county_code, '') AS county_code,
+                   q.day::text AS day, q.checked, q.failed, array_to_string(q.examples, chr(30)) AS examples
             FROM \(s).quality_results q
             LEFT JOIN \(s).quality_monitors m USING (monitor)
             LEFT JOIN \(s).school_regions sr USING (school_code)
             WHERE q.day BETWEEN $1::date AND $2::date AND \(condition)
             ORDER BY q.day, q.monitor, q.school_code
             """, [from.description, to.description, region])
-        var rows: [Row] = []
-        for i in 0..<r.rowCount {
-            let examples = (r.value(i, 7) ?? "").split(separator: "\u{1E}").map(String.init)
-            rows.append(Row(monitor: r.value(i, 0) ?? "", dimension: r.value(i, 1) ?? "", school: r.value(i, 2) ?? "",
-                            county: r.value(i, 3) ?? "", day: r.value(i, 4) ?? "", checked: Int64(r.value(i, 5) ?? "") ?? 0,
-                            failed: Int64(r.value(i, 6) ?? "") ?? 0, examples: examples))
+        // A monitor no longer in the topology has no dimension, a school not yet seen no county: '' on purpose (coalesce).
+        let rows = try r.rows.map { row in
+            Row(monitor: try row.decode("monitor"), dimension: try row.decode("dimension"), school: try row.decode("school_code"),
+                county: try row.decode("county_code"), day: try row.decode("day"), checked: try row.decode("checked"),
+                failed: try row.decode("failed"),
+                examples: try row.decode("examples", as: String.self).split(separator: "\u{1E}").map(String.init))
         }
         let a = try db.query("""
-            SELECT a.monitor, a.severity, a.school_code, a.day::text, a.checked, a.failed
+            SELECT a.monitor, a.severity, a.school_code, a.day::text AS day, a.checked, a.failed
             FROM \(s).quality_alerts a LEFT JOIN \(s).school_regions sr USING (school_code)
             WHERE a.source = 'quality' AND a.day BETWEEN $1::date AND $2::date AND \(condition)
             ORDER BY a.day DESC, a.monitor, a.school_code
             """, [from.description, to.description, region])
-        let alerts = (0..<a.rowCount).map { i in
-            AlertEntry(monitor: a.value(i, 0) ?? "", severity: a.value(i, 1) ?? "", school: a.value(i, 2) ?? "", day: a.value(i, 3) ?? "",
-                       checked: Int64(a.value(i, 4) ?? "") ?? 0, failed: Int64(a.value(i, 5) ?? "") ?? 0)
+        let alerts = try a.rows.map { row in
+            AlertEntry(monitor: try row.decode("monitor"), severity: try row.decode("severity"), school: try row.decode("school_code"),
+                       day: try row.decode("day"), checked: try row.decode("checked"), failed: try row.decode("failed"))
         }
         return try withNames(assemble(level: level, region: region, from: from, to: to, generatedAt: generatedAt, rows: rows, alerts: alerts))
     }

@@ -29,10 +29,12 @@ public struct Reconciliation: Sendable {
                 let r = try db.query(query(sql))
                 let keyCount = sql.keyColumns.count
                 let m = def.measures.count
-                for i in 0..<r.rowCount {
-                    let key = (0..<keyCount).map { r.value(i, $0) ?? "" }.joined(separator: "|")
-                    let maintained = (0..<m).map { Int64(r.value(i, keyCount + $0) ?? "0") ?? 0 }
-                    let recomputed = (0..<m).map { Int64(r.value(i, keyCount + m + $0) ?? "0") ?? 0 }
+                // Columns by position: the key columns, then each measure maintained, then recomputed
+                // (the query coalesces both sides, so none is NULL).
+                for row in r.rows {
+                    let key = try (0..<keyCount).map { try row.decode(at: $0, as: String.self) }.joined(separator: "|")
+                    let maintained = try (0..<m).map { try row.decode(at: keyCount + $0, as: Int64.self) }
+                    let recomputed = try (0..<m).map { try row.decode(at: keyCount + m + $0, as: Int64.self) }
                     out.append(Difference(table: def.table, key: key, maintained: maintained, recomputed: recomputed))
                 }
             }
