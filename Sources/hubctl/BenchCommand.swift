@@ -33,29 +33,42 @@ struct BenchCommand: AsyncParsableCommand {
         var microsPerRecord: Double { seconds * 1e6 / Double(records) }
     }
 
+    /// Runs one case: `name`, the records it must handle, and a body returning how many it did.
+    typealias Measure = (String, Int, () throws -> Int) throws -> Void
+
     func run() async throws {
         let topo = try TopologyLoader.load(directory: topology)
         guard let student = topo.stream(for: .student) else { throw ValidationError("no student stream") }
-        var bare = student
-        bare.monitors = []
-        let key = Pseudonymizer(secret: Array("bench-secret-0123456789abcdef".utf8))
-        var registry = SchoolRegistry()
-        for i in 0..<100 { registry.apply(school: Self.school(i), county: "330106", timestampMs: 0, partition: 0, offset: Int64(i)) }
-
         var figures: [Figure] = []
-        func measure(_ name: String, records n: Int, _ body: () throws -> Int) rethrows {
+        func measure(_ name: String, records n: Int, _ body: () throws -> Int) throws {
             let start = ContinuousClock.now
             let checked = try body()
             let d = ContinuousClock.now - start
             let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-            precondition(checked == n, "\(name): \(checked) of \(n) records")
+            guard checked == n else { throw ValidationError("\(name): \(checked) of \(n) records") }
             let f = Figure(name: name, records: n, seconds: seconds)
             figures.append(f)
             print(name.padding(toLength: 44, withPad: " ", startingAt: 0)
                   + String(format: "%12.0f rec/s %9.2f µs/rec", f.recordsPerSecond, f.microsPerRecord))
         }
+        try benchDecoding(measure: measure)
+        try benchStandardisation(student, measure: measure)
+        try benchCrypto(measure: measure)
+        try benchWireFormat(measure: measure)
+        if let conninfo = sinkDatabase {
+            try benchSinkCommit(conninfo: conninfo, topology: topo, measure: measure)
+        }
+        if let json = self.json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(figures).write(to: URL(fileURLWithPath: json))
+        }
+    }
 
-        // Decoding per content type: values of 500 records (one record for application/json).
+    static func contentType(_ t: String) -> [(name: String, value: [UInt8]?)] { [(name: "content-type", value: Optional(Array(t.utf8)))] }
+
+    /// Decoding per content type: values of 500 records (one record for application/json).
+    func benchDecoding(measure: Measure) throws {
         let lines = (0..<records).map { Self.stdStudent($0) }
         let perValue = 500
         let ndjson = stride(from: 0, to: records, by: perValue).map { Array(lines[$0..<min($0 + perValue, records)].joined(separator: "\n").utf8) }
@@ -71,19 +84,26 @@ struct BenchCommand: AsyncParsableCommand {
                 return n
             }
         }
-        let type = { (t: String) in [(name: "content-type", value: Optional(Array(t.utf8)))] }
-        measure("decode application/json (1 per value)", records: records) { decodeAll(json, []) }
-        measure("decode application/x-ndjson (500 per value)", records: records) { decodeAll(ndjson, type("application/x-ndjson")) }
-        measure("decode text/csv (500 per value)", records: records) { decodeAll(csv, type("text/csv")) }
-        measure("decode ndjson + zstd", records: records) {
+        let type = Self.contentType
+        try measure("decode application/json (1 per value)", records) { decodeAll(json, []) }
+        try measure("decode application/x-ndjson (500 per value)", records) { decodeAll(ndjson, type("application/x-ndjson")) }
+        try measure("decode text/csv (500 per value)", records) { decodeAll(csv, type("text/csv")) }
+        try measure("decode ndjson + zstd", records) {
             decodeAll(zstd, type("application/x-ndjson") + [(name: "content-encoding", value: Array("zstd".utf8))])
         }
+    }
 
-        // Standardisation per dialect, on decoded records.
+    /// Standardisation per dialect, on decoded records, with and without the quality monitors.
+    func benchStandardisation(_ student: StreamDefinition, measure: Measure) throws {
+        var bare = student
+        bare.monitors = []
+        let key = Pseudonymizer(secret: Array("bench-secret-0123456789abcdef".utf8))
+        var registry = SchoolRegistry()
+        for i in 0..<100 { registry.apply(school: Self.school(i), county: "330106", timestampMs: 0, partition: 0, offset: Int64(i)) }
         var decoded: [String: [RawRecord]] = [:]
         for (dialect, make) in [("std", Self.stdStudent), ("en", Self.enStudent), ("zh", Self.zhStudent)] {
             let text = (0..<records).map(make).joined(separator: "\n")
-            guard case .records(let rs) = MessageDecoding.decode(value: Array(text.utf8), headers: type("application/x-ndjson"),
+            guard case .records(let rs) = MessageDecoding.decode(value: Array(text.utf8), headers: Self.contentType("application/x-ndjson"),
                                                                  limits: DecodingLimits(maxValueBytes: .max, maxDecompressedBytes: .max)) else {
                 throw ValidationError("bench records do not decode")
             }
@@ -93,9 +113,9 @@ struct BenchCommand: AsyncParsableCommand {
         for (label, stream) in [("", student), (" (no monitors)", bare)] {
             let standardizer = Standardizer(stream: stream, pseudonymizer: key)
             for dialect in ["std", "en", "zh"] {
-                measure("standardise \(dialect) student\(label)", records: records) {
+                try measure("standardise \(dialect) student\(label)", records) {
                     var ok = 0
-                    for r in decoded[dialect]! {
+                    for r in decoded[dialect] ?? [] {
                         if case .standard = standardizer.standardize(r, source: position, registryAsOfMs: 1, registry: registry,
                                                                      sourceTimestampMs: 1_788_228_000_000) { ok += 1 }
                     }
@@ -103,19 +123,23 @@ struct BenchCommand: AsyncParsableCommand {
                 }
             }
         }
+    }
+
+    /// The person-code HMAC (swift-crypto, then each suite through libcrypto) and sealing raw
+    /// bytes at rest (4 KiB values, about a raw message): encrypt + MAC, then open.
+    func benchCrypto(measure: Measure) throws {
+        let secret = Array("bench-secret-0123456789abcdef".utf8)
+        let key = Pseudonymizer(secret: secret)
         let ids = (0..<records).map { Self.id($0) }
-        measure("person code (HMAC-SHA256)", records: records) {
+        try measure("person code (HMAC-SHA256)", records) {
             var n = 0
             for id in ids where key.personCode(canonicalId: id).w0 != 0 { n += 1 }
             return n
         }
-        // The crypto suites through libcrypto (HubCrypto): the person-code MAC of an ID number, and
-        // sealing raw bytes at rest (4 KiB values, about a raw message): encrypt + MAC, then open.
-        let secret = Array("bench-secret-0123456789abcdef".utf8)
         for suite in CipherSuite.allCases {
             let mac = try KeyedMAC(suite.digest, key: secret)
             let idBytes = ids.map { Array($0.utf8) }
-            measure("person code (HMAC-\(suite.digest.rawValue), libcrypto)", records: records) {
+            try measure("person code (HMAC-\(suite.digest.rawValue), libcrypto)", records) {
                 var n = 0
                 for id in idBytes where mac.authenticate(id).count == 32 { n += 1 }
                 return n
@@ -123,26 +147,23 @@ struct BenchCommand: AsyncParsableCommand {
             let ring = try AtRestKeyring(secrets: [secret], suite: suite)
             let value = [UInt8](repeating: 0x5A, count: 4096)
             let values = max(records / 20, 1)
-            measure("seal + open 4 KiB (\(suite.cipher.rawValue)-CTR + HMAC-\(suite.digest.rawValue))", records: values) {
+            try measure("seal + open 4 KiB (\(suite.cipher.rawValue)-CTR + HMAC-\(suite.digest.rawValue))", values) {
                 var n = 0
                 for _ in 0..<values where (try? ring.open(ring.seal(value)))?.count == value.count { n += 1 }
                 return n
             }
         }
-        measure("standard record encode + decode", records: records) {
+    }
+
+    /// The standard record's wire format, encoded and decoded.
+    func benchWireFormat(measure: Measure) throws {
+        let position = SourcePosition(topic: "raw.student", partition: 0, offset: 0, row: 0)
+        try measure("standard record encode + decode", records) {
             let r = StandardRecord(type: .student, key: Digest32(w0: 1, w1: 2, w2: 3, w3: 4), schoolCode: "3133000001", countyCode: "330106",
                                    updatedAtMicros: 1, position: position, gender: 1, grade: 11, status: 1)
             var n = 0
             for _ in 0..<records where (try? StandardRecord(decoding: r.encoded())) != nil { n += 1 }
             return n
-        }
-        if let conninfo = sinkDatabase {
-            try benchSinkCommit(conninfo: conninfo, topology: topo, measure: measure)
-        }
-        if let json = self.json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(figures).write(to: URL(fileURLWithPath: json))
         }
     }
 
@@ -150,8 +171,7 @@ struct BenchCommand: AsyncParsableCommand {
     /// version of each (every one a replacement: retraction and addition), then another newer
     /// version with one poison record (a NUL in its class) in the middle of every transaction:
     /// the cost of isolating it by bisection.
-    func benchSinkCommit(conninfo: String, topology: Topology,
-                         measure: (String, Int, () throws -> Int) throws -> Void) throws {
+    func benchSinkCommit(conninfo: String, topology: Topology, measure: Measure) throws {
         let db = try PGConnection(conninfo: conninfo)
         let schema = HubSchema(name: "bench_sink_\(getpid())")
         try schema.migrate(db, topology: topology)

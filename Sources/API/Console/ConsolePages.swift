@@ -30,52 +30,8 @@ struct ConsolePages: Sendable {
         case .school: nil
         }
         let schools = level == .county ? names.schools(in: region) : []
-        let childFilter: String = switch level {
-        case .province: "true"
-        case .city: "left(region_code, 4) = left($2, 4)"
-        default: "region_code = ANY($3::text[])"
-        }
-        let childLevelText = childLevel?.rawValue ?? "none"
-        let schoolList = PGArrayLiteral.text(schools)
-        let data = try await service.asClient(client) { db -> OverviewData in
-            var d = OverviewData()
-            func totals(_ where_: String, _ params: [String?]) throws {
-                let e = try db.query("SELECT level, region_code, sum(students)::bigint FROM \(schema).enrollment_agg WHERE \(where_) GROUP BY 1, 2", params)
-                for i in 0..<e.rowCount { d.students[e.value(i, 1) ?? ""] = Int64(e.value(i, 2) ?? "") ?? 0 }
-                let t = try db.query("SELECT level, region_code, teachers FROM \(schema).teacher_agg WHERE \(where_)", params)
-                for i in 0..<t.rowCount { d.teachers[t.value(i, 1) ?? ""] = Int64(t.value(i, 2) ?? "") ?? 0 }
-                let a = try db.query("""
-                    SELECT region_code, day::text, day - date '2000-01-01', expected, present FROM \(schema).attendance_agg a
-                    WHERE \(where_) AND day = (SELECT max(day) FROM \(schema).attendance_agg WHERE \(where_))
-                    """, params)
-                for i in 0..<a.rowCount {
-                    d.attendance[a.value(i, 0) ?? ""] = (a.value(i, 1) ?? "", Int64(a.value(i, 2) ?? "") ?? 0,
-                                                          Int64(a.value(i, 3) ?? "") ?? 0, Int64(a.value(i, 4) ?? "") ?? 0)
-                }
-            }
-            try totals("level = $1 AND region_code = $2", [level.rawValue, region])
-            if childLevel != nil {
-                try totals("level = $1 AND \(childFilter) AND $2::text IS NOT NULL AND $3::text[] IS NOT NULL", [childLevelText, region, schoolList])
-                let c = try db.query("""
-                    SELECT DISTINCT region_code FROM \(schema).enrollment_agg WHERE level = $1 AND \(childFilter) AND $2::text IS NOT NULL AND $3::text[] IS NOT NULL
-                    UNION SELECT region_code FROM \(schema).teacher_agg WHERE level = $1 AND \(childFilter) AND $2::text IS NOT NULL AND $3::text[] IS NOT NULL
-                    ORDER BY 1
-                    """, [childLevelText, region, schoolList])
-                d.children = (0..<c.rowCount).compactMap { c.value($0, 0) }
-            }
-            let g = try db.query("SELECT grade_code, gender_code, students FROM \(schema).enrollment_agg WHERE level = $1 AND region_code = $2 AND students <> 0",
-                                 [level.rawValue, region])
-            for i in 0..<g.rowCount {
-                d.cells[[Int64(g.value(i, 0) ?? "") ?? 0, Int64(g.value(i, 1) ?? "") ?? 0]] = Int64(g.value(i, 2) ?? "") ?? 0
-            }
-            let trend = try db.query("""
-                SELECT day::text, day - date '2000-01-01', expected, present FROM \(schema).attendance_agg
-                WHERE level = $1 AND region_code = $2 ORDER BY day DESC LIMIT 30
-                """, [level.rawValue, region])
-            d.trend = (0..<trend.rowCount).reversed().map {
-                (trend.value($0, 0) ?? "", Int64(trend.value($0, 1) ?? "") ?? 0, Int64(trend.value($0, 2) ?? "") ?? 0, Int64(trend.value($0, 3) ?? "") ?? 0)
-            }
-            return d
+        let data = try await service.asClient(client) { db in
+            try Self.overviewData(db, schema: schema, level: level, region: region, childLevel: childLevel, schools: schools)
         }
         guard data.students[region] != nil || data.teachers[region] != nil || !data.children.isEmpty else {
             return ConsolePage(values: ["region": region, "region_name": names.name(of: region, english: lang == .en) ?? "",
@@ -102,7 +58,75 @@ struct ConsolePages: Sendable {
         }
         let childRows = data.children.enumerated().map { row($0.offset + 1, $0.element) }
 
-        // Grade × gender with the margins, all from the one suppression pattern.
+        let (gridRows, gridTotal) = try await gradeGrid(data, region: region, show: show, lang: lang)
+        let points = try await attendanceTrend(data, region: region, show: show)
+        let title = lang.text["attendance_trend"] ?? ""
+        let childTitleKey = "children_" + (childLevel?.rawValue ?? "school")
+        return ConsolePage(values: [
+            "region": region, "region_name": names.name(of: region, english: lang == .en) ?? "",
+            "level_name": lang.text[level.rawValue] ?? level.rawValue,
+            "breadcrumbs": breadcrumbs(region, names, lang),
+            "own": row(0, region),
+            "children": childRows, "has_children": !childRows.isEmpty, "children_title": lang.text[childTitleKey] ?? "",
+            "grid": gridRows, "grid_total": gridTotal, "has_grid": !gridRows.isEmpty,
+            "trend_svg": points.isEmpty ? "" : SVGCharts.trendLine(points, title: title),
+        ], rows: 1 + childRows.count + gridRows.count)
+    }
+
+    /// What the overview shows before suppression, read under the client's role: totals of the
+    /// region and the regions beneath it, its grade × gender cells and 30 days of attendance.
+    static func overviewData(_ db: PGConnection, schema: String, level: RegionLevel, region: String, childLevel: RegionLevel?,
+                             schools: [String]) throws -> OverviewData {
+        var d = OverviewData()
+        func totals(_ where_: String, _ binds: [any PGBindable]) throws {
+            let e = try db.query("SELECT level, region_code, sum(students)::bigint AS students FROM \(schema).enrollment_agg WHERE \(where_) GROUP BY 1, 2", binds: binds)
+            for row in e.rows { d.students[try row.decode("region_code")] = try row.decode("students", as: Int64.self) }
+            let t = try db.query("SELECT level, region_code, teachers FROM \(schema).teacher_agg WHERE \(where_)", binds: binds)
+            for row in t.rows { d.teachers[try row.decode("region_code")] = try row.decode("teachers", as: Int64.self) }
+            let a = try db.query("""
+                SELECT region_code, day::text AS day, day - date '2000-01-01' AS day_number, expected, present FROM \(schema).attendance_agg a
+                WHERE \(where_) AND day = (SELECT max(day) FROM \(schema).attendance_agg WHERE \(where_))
+                """, binds: binds)
+            for row in a.rows {
+                d.attendance[try row.decode("region_code")] = (try row.decode("day"), try row.decode("day_number"),
+                                                               try row.decode("expected"), try row.decode("present"))
+            }
+        }
+        try totals("level = $1 AND region_code = $2", [level.rawValue, region])
+        if let childLevel {
+            let childFilter: String = switch level {
+            case .province: "true"
+            case .city: "left(region_code, 4) = left($2, 4)"
+            default: "region_code = ANY($3::text[])"
+            }
+            let binds: [any PGBindable] = [childLevel.rawValue, region, PGArray.text(schools)]
+            try totals("level = $1 AND \(childFilter) AND $2::text IS NOT NULL AND $3::text[] IS NOT NULL", binds)
+            let c = try db.query("""
+                SELECT DISTINCT region_code FROM \(schema).enrollment_agg WHERE level = $1 AND \(childFilter) AND $2::text IS NOT NULL AND $3::text[] IS NOT NULL
+                UNION SELECT region_code FROM \(schema).teacher_agg WHERE level = $1 AND \(childFilter) AND $2::text IS NOT NULL AND $3::text[] IS NOT NULL
+                ORDER BY 1
+                """, binds: binds)
+            d.children = try c.rows.map { try $0.decode("region_code") }
+        }
+        let g = try db.query("SELECT grade_code, gender_code, students FROM \(schema).enrollment_agg WHERE level = $1 AND region_code = $2 AND students <> 0",
+                             bind: level.rawValue, region)
+        for row in g.rows {
+            d.cells[[try row.decode("grade_code", as: Int64.self), try row.decode("gender_code", as: Int64.self)]] = try row.decode("students", as: Int64.self)
+        }
+        let trend = try db.query("""
+            SELECT day::text AS day, day - date '2000-01-01' AS day_number, expected, present FROM \(schema).attendance_agg
+            WHERE level = $1 AND region_code = $2 ORDER BY day DESC LIMIT 30
+            """, bind: level.rawValue, region)
+        d.trend = try trend.rows.reversed().map {
+            (try $0.decode("day"), try $0.decode("day_number"), try $0.decode("expected"), try $0.decode("present"))
+        }
+        return d
+    }
+
+    /// Grade × gender with the margins, all from the one suppression pattern.
+    private func gradeGrid(_ data: OverviewData, region: String, show: Published, lang: ConsoleLanguage) async throws
+        -> (rows: [Values], total: Values) {
+        let all = CellKey.all
         let grades = RequestFilters.grades.sorted().map(Int64.init).filter { g in data.cells.keys.contains { $0[0] == g } }
         let genders: [Int64] = [1, 2, 9]
         var gridKeys: [(CellKey, Int64?)] = []
@@ -121,28 +145,19 @@ struct ConsolePages: Sendable {
             let v = gridIndex[CellKey(region: region, coordinates: [g, s])] ?? Shown(value: 0, suppressed: false)
             return ["text": v.text, "suppressed": v.suppressed]
         }
-        let gridRows: [Values] = grades.map { g in
+        let rows: [Values] = grades.map { g in
             ["grade": ConsoleText.grade(Int(g), lang), "code": String(g), "cells": genders.map { cell(g, $0) } + [cell(g, all)]]
         }
-        let gridTotal: Values = ["cells": genders.map { cell(all, $0) } + [cell(all, all)]]
+        return (rows, ["cells": genders.map { cell(all, $0) } + [cell(all, all)]])
+    }
 
-        // Attendance rate per day; a day whose figures are suppressed is a gap.
+    /// Attendance rate per day; a day whose figures are suppressed is a gap.
+    private func attendanceTrend(_ data: OverviewData, region: String, show: Published) async throws -> [SVGCharts.Point] {
         let trendExpected = try await show.values(.attendanceExpected, data.trend.map { (CellKey(region: region, coordinates: [$0.dayNumber]), $0.expected) })
         let trendPresent = try await show.values(.attendancePresent, data.trend.map { (CellKey(region: region, coordinates: [$0.dayNumber]), $0.present) })
-        let points = data.trend.indices.map { i in
+        return data.trend.indices.map { i in
             SVGCharts.Point(label: data.trend[i].day, value: rateValue(trendExpected[i].published, trendPresent[i].published))
         }
-        let title = lang.text["attendance_trend"] ?? ""
-        let childTitleKey = "children_" + (childLevel?.rawValue ?? "school")
-        return ConsolePage(values: [
-            "region": region, "region_name": names.name(of: region, english: lang == .en) ?? "",
-            "level_name": lang.text[level.rawValue] ?? level.rawValue,
-            "breadcrumbs": breadcrumbs(region, names, lang),
-            "own": row(0, region),
-            "children": childRows, "has_children": !childRows.isEmpty, "children_title": lang.text[childTitleKey] ?? "",
-            "grid": gridRows, "grid_total": gridTotal, "has_grid": !gridRows.isEmpty,
-            "trend_svg": points.isEmpty ? "" : SVGCharts.trendLine(points, title: title),
-        ], rows: 1 + childRows.count + gridRows.count)
     }
 
     // MARK: quality
