@@ -67,7 +67,7 @@ let package = Package(
         .target(name: "MonitoringReport", dependencies: ["QualityReport"], resources: [.copy("Resources")]),
         .target(name: "Monitoring", dependencies: ["HubCore", "Topology", "Postgres", "HubStore", "MonitoringReport"]),
         .target(name: "WorkerRuntime", dependencies: [
-            "HubCore", "Topology", "Kafka", "Postgres", "HubStore", "CMalloc", "HubCrypto",
+            "HubCore", "Topology", "Kafka", "Postgres", "HubStore", "CMalloc", "HubCrypto", "FailureIsolation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -112,7 +112,8 @@ let package = Package(
         .testTarget(name: "FailureIsolationTests", dependencies: ["FailureIsolation"]),
         .testTarget(name: "HubCryptoTests", dependencies: ["HubCrypto"]),
         .testTarget(name: "CSVOutputTests", dependencies: ["CSVOutput", "Decoding"]),
-        .testTarget(name: "WorkerRuntimeTests", dependencies: ["WorkerRuntime", "Postgres"], linkerSettings: rdkafkaRpath),
+        .testTarget(name: "WorkerRuntimeTests", dependencies: ["WorkerRuntime", "Postgres", "Kafka", "TestSupport"],
+                    linkerSettings: rdkafkaRpath),
         .testTarget(name: "DataServicesTests", dependencies: ["DataServices", "CSVOutput"]),
         .testTarget(name: "QualityReportTests", dependencies: ["QualityReport"]),
         .testTarget(name: "MonitoringTests", dependencies: ["Monitoring", "MonitoringReport", "QualityReport", "Topology", "HubCore"]),

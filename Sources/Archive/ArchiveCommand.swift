@@ -72,12 +72,12 @@ struct ArchiveCommand: AsyncParsableCommand {
         }
         var schoolReaders: [String: RecordSchool] = [:]
         for stream in topology.streams { schoolReaders[settings.topic(stream.sourceTopic)] = RecordSchool(stream: stream) }
-        let (logger, registry) = WorkerMain.bootstrap(settings)
-        let health = HealthState(stallTimeout: settings.stallTimeout)
-        let worker = ArchiveWorker(settings: settings, topology: topology, topics: topics, registryTopic: settings.registryTopic,
-                                   zstdLevel: level, retentionDays: retention,
-                                   logger: logger, health: health, schoolReaders: schoolReaders,
-                                   limits: DecodingLimits(), keyring: cryptoSettings.keyring)
-        try await WorkerMain.run(worker, settings: settings, logger: logger, registry: registry, health: health)
+        let context = WorkerMain.bootstrap(settings, topology: topology)
+        let schemaReady = SideJobTrigger()
+        let worker = ArchiveWorker(context: context, topics: topics, zstdLevel: level, schoolReaders: schoolReaders,
+                                   limits: DecodingLimits(), keyring: cryptoSettings.keyring, schemaReady: schemaReady)
+        try await WorkerMain.run(worker, context: context, sideJobs: retention.map {
+            [RetentionJob.worker(settings: settings, days: $0, logger: context.logger, schemaReady: schemaReady)]
+        } ?? [])
     }
 }

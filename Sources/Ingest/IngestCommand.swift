@@ -46,9 +46,7 @@ struct IngestCommand: AsyncParsableCommand {
             print("hub-ingest: configuration ok; raw topics: \(topology.streams.map { settings.topic($0.sourceTopic) }.joined(separator: ", "))")
             return
         }
-        let (logger, registry) = WorkerMain.bootstrap(settings)
-        let health = HealthState(stallTimeout: settings.stallTimeout)
-        let worker = IngestWorker(settings: settings, topology: topology, limits: limits, logger: logger, health: health)
-        try await WorkerMain.run(worker, settings: settings, logger: logger, registry: registry, health: health)
+        let context = WorkerMain.bootstrap(settings, topology: topology)
+        try await WorkerMain.run(IngestWorker(context: context, limits: limits), context: context)
     }
 }

@@ -48,10 +48,15 @@ struct SchedulerCommand: AsyncParsableCommand {
             print("hub-scheduler: configuration ok; schema \(settings.schema); output \(schedulerSettings.outputDirectory); DAGs: \(topology.dags.map(\.name).joined(separator: ", "))")
             return
         }
-        let (logger, registry) = WorkerMain.bootstrap(settings)
-        let health = HealthState(stallTimeout: settings.stallTimeout)
-        let worker = SchedulerWorker(settings: settings, options: schedulerSettings, topology: topology,
-                                     atRestKeyring: cryptoSettings.keyring, logger: logger, health: health)
-        try await WorkerMain.run(worker, settings: settings, logger: logger, registry: registry, health: health)
+        let context = WorkerMain.bootstrap(settings, topology: topology)
+        let leadership = Leadership()
+        var sideJobs: [SideJobWorker] = []
+        if let days = schedulerSettings.outputRetentionDays {
+            sideJobs.append(OutputRetentionJob.worker(directory: schedulerSettings.outputDirectory, days: days, logger: context.logger,
+                                                      leadership: leadership))
+        }
+        try await WorkerMain.run(SchedulerWorker(context: context, options: schedulerSettings, atRestKeyring: cryptoSettings.keyring,
+                                                 leadership: leadership),
+                                 context: context, sideJobs: sideJobs)
     }
 }

@@ -13,17 +13,18 @@ import WorkerRuntime
 /// step every tick. On a graceful stop the leader lets its attempts finish, then releases the
 /// lock so a follower takes over at once.
 struct SchedulerWorker: PollLoopWorker {
-    let settings: WorkerSettings
+    let context: WorkerContext
     let options: SchedulerSettings
-    let topology: Topology
     /// For `quarantine_replay` of sealed records; nil without at-rest keys.
     let atRestKeyring: AtRestKeyring?
-    let logger: Logger
-    let health: HealthState
+    /// Whether this instance leads, for the side jobs only the leader runs.
+    let leadership: Leadership
 
     func run(stop: StopSignal) throws {
+        let (settings, topology, logger, health) = (context.settings, context.topology, context.logger, context.health)
         let schema = HubSchema(name: settings.schema)
-        guard let db = connect(stop: stop) else { return }
+        let database = DatabaseAvailability(conninfo: settings.database, pinnedSearchPath: false, health: health, logger: logger, stop: stop)
+        guard let db = database.connect() else { return }
         try schema.migrate(db, topology: topology)
         health.set("database", true)
 
@@ -48,7 +49,6 @@ struct SchedulerWorker: PollLoopWorker {
         logger.info("scheduler started", metadata: ["instance": "\(options.instance)", "dags": "\(topology.dags.map(\.name))"])
         var leading = false
         var nextPoll = ContinuousClock.now
-        var nextPrune = ContinuousClock.now
         while !stop.isStopping {
             health.progressed()
             if ContinuousClock.now >= nextPoll || leading {
@@ -57,6 +57,7 @@ struct SchedulerWorker: PollLoopWorker {
                 if now != leading {
                     leading = now
                     leaderGauge.record(leading ? 1 : 0)
+                    leadership.set(leading)
                     logger.notice(leading ? "acquired the leader lock" : "lost the leader lock; standing by")
                 }
                 if leading, (engine?.epoch ?? 0) == 0 {
@@ -74,10 +75,6 @@ struct SchedulerWorker: PollLoopWorker {
                     }
                     try engine?.tick()
                     ticks.increment()
-                    if let days = options.outputRetentionDays, ContinuousClock.now >= nextPrune {
-                        nextPrune = ContinuousClock.now + .seconds(3600)
-                        pruneOutputs(olderThanDays: days)
-                    }
                     health.set("database", true)
                 } catch {
                     logger.warning("scheduling step failed", metadata: ["error": "\(error)"])
@@ -85,11 +82,12 @@ struct SchedulerWorker: PollLoopWorker {
                     engine = nil
                 }
             }
-            pause(leading ? options.tick : .milliseconds(100), unless: stop)
+            sleep(leading ? options.tick : .milliseconds(100), unless: stop)
         }
         logger.info("stopping: waiting for running attempts", metadata: ["in_flight": "\(runner.inFlightCount)"])
         runner.waitUntilIdle(timeout: .seconds(60))
         election.resign()
+        leadership.set(false)
         leaderGauge.record(0)
         logger.info("scheduler stopped")
     }
@@ -97,8 +95,8 @@ struct SchedulerWorker: PollLoopWorker {
     /// The worker's settings as the pipeline sees them, for task implementations and the
     /// environment of external commands.
     private func taskEnvironment() -> TaskEnvironment {
-        var kafka = KafkaConfig(["bootstrap.servers": settings.brokers, "client.id": "eduhub-scheduler"])
-        kafka.properties.merge(settings.kafkaProperties) { $1 }
+        let (settings, topology) = (context.settings, context.topology)
+        let kafka = settings.kafkaConfig()
         let prefix = settings.topicPrefix
         func bare(_ topic: String) -> String { String(topic.dropFirst(prefix.count)) }
         let topologyDirectory = settings.topologyDirectory.hasPrefix("/")
@@ -136,42 +134,5 @@ struct SchedulerWorker: PollLoopWorker {
 
     static func isSecretKafkaProperty(_ key: String) -> Bool {
         key.contains("password") || key.contains("secret") || key == "ssl.key.pem" || key == "sasl.oauthbearer.config"
-    }
-
-    /// Deletes outputs past the retention period; a failure is logged and tried again next hour.
-    private func pruneOutputs(olderThanDays days: Int) {
-        do {
-            let summary = try OutputRetention.prune(options.outputDirectory, olderThanDays: days)
-            if summary.deletedFiles > 0 {
-                logger.info("output retention applied", metadata: [
-                    "older_than_days": "\(days)", "files": "\(summary.deletedFiles)", "bytes": "\(summary.deletedBytes)"])
-            }
-        } catch {
-            logger.warning("output retention failed; trying again in an hour", metadata: ["error": "\(error)"])
-        }
-    }
-
-    private func connect(stop: StopSignal) -> PGConnection? {
-        var delay = 0.5
-        while !stop.isStopping {
-            health.progressed()
-            do {
-                return try PGConnection(conninfo: settings.database)
-            } catch {
-                health.set("database", false)
-                logger.warning("database unavailable; retrying", metadata: ["error": "\(error)"])
-                pause(.milliseconds(Int64(delay * 1000)), unless: stop)
-                delay = min(delay * 2, 10)
-            }
-        }
-        return nil
-    }
-}
-
-/// Sleeps in short steps so a stop request is noticed quickly.
-func pause(_ d: Duration, unless stop: StopSignal) {
-    let end = ContinuousClock.now + d
-    while !stop.isStopping, ContinuousClock.now < end {
-        Thread.sleep(forTimeInterval: 0.02)
     }
 }

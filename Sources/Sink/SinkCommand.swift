@@ -36,9 +36,10 @@ struct SinkCommand: AsyncParsableCommand {
             print("hub-sink: configuration ok; schema \(settings.schema); topics: \(topology.streams.map { settings.topic($0.outputTopic) }.joined(separator: ", ")), \(settings.quarantineTopic)")
             return
         }
-        let (logger, registry) = WorkerMain.bootstrap(settings)
-        let health = HealthState(stallTimeout: settings.stallTimeout)
-        let worker = SinkWorker(settings: settings, topology: topology, logger: logger, health: health)
-        try await WorkerMain.run(worker, settings: settings, logger: logger, registry: registry, health: health)
+        let context = WorkerMain.bootstrap(settings, topology: topology)
+        let alerts = SideJobTrigger()
+        try await WorkerMain.run(SinkWorker(context: context, alerts: alerts), context: context, sideJobs: [
+            AlertOutboxJob.worker(settings: settings, topology: topology, logger: context.logger, trigger: alerts),
+        ])
     }
 }

@@ -46,11 +46,8 @@ struct TransformCommand: AsyncParsableCommand {
             print("hub-transform: configuration ok; streams: \(topology.streams.map(\.name).joined(separator: ", ")); registry: \(settings.registryTopic)")
             return
         }
-        let (logger, registry) = WorkerMain.bootstrap(settings)
-        let health = HealthState(stallTimeout: settings.stallTimeout)
-        let worker = TransformWorker(settings: settings, topology: topology, pseudonymizer: pseudonymizer,
-                                     logger: logger, health: health)
-        try await WorkerMain.run(worker, settings: settings, logger: logger, registry: registry, health: health)
+        let context = WorkerMain.bootstrap(settings, topology: topology)
+        try await WorkerMain.run(TransformWorker(context: context, pseudonymizer: pseudonymizer), context: context)
     }
 }
 

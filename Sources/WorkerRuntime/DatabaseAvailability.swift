@@ -8,9 +8,12 @@ public struct DatabaseAvailability {
     let health: HealthState
     let logger: Logger
     let stop: StopSignal
+    /// Whether the session's search path is pinned (``PGConnection/init(conninfo:pinnedSearchPath:)``).
+    let pinnedSearchPath: Bool
 
-    public init(conninfo: String, health: HealthState, logger: Logger, stop: StopSignal) {
+    public init(conninfo: String, pinnedSearchPath: Bool = true, health: HealthState, logger: Logger, stop: StopSignal) {
         self.conninfo = conninfo
+        self.pinnedSearchPath = pinnedSearchPath
         self.health = health
         self.logger = logger
         self.stop = stop
@@ -22,7 +25,7 @@ public struct DatabaseAvailability {
         while !stop.isStopping {
             health.progressed()
             do {
-                let db = try PGConnection(conninfo: conninfo, pinnedSearchPath: true)
+                let db = try PGConnection(conninfo: conninfo, pinnedSearchPath: pinnedSearchPath)
                 health.set("database", true)
                 return db
             } catch {

@@ -31,6 +31,13 @@ public enum WorkerMain {
         return (Logger(label: settings.stage), registry)
     }
 
+    /// ``bootstrap(_:)`` for a worker: its context, with the health state its endpoints report.
+    public static func bootstrap(_ settings: WorkerSettings, topology: Topology) -> WorkerContext {
+        let (logger, registry) = bootstrap(settings)
+        return WorkerContext(settings: settings, topology: topology, logger: logger,
+                             health: HealthState(stallTimeout: settings.stallTimeout), registry: registry)
+    }
+
     /// Loads the topology or exits with every issue listed.
     public static func loadTopology(_ settings: WorkerSettings) -> Topology {
         do {
@@ -40,22 +47,27 @@ public enum WorkerMain {
         }
     }
 
-    /// Runs `worker` until it returns or the process is asked to stop.
-    public static func run(_ worker: any PollLoopWorker, settings: WorkerSettings, logger: Logger,
-                           registry: PrometheusCollectorRegistry, health: HealthState) async throws {
+    /// Runs `worker` until it returns or the process is asked to stop, with the worker's side
+    /// jobs as services of the same group. They are listed first, so on SIGTERM/SIGINT the group
+    /// stops the poll loop first (it stops services in reverse order) and a side job's last turn
+    /// comes after the loop's last commit.
+    public static func run(_ worker: any PollLoopWorker, context: WorkerContext, sideJobs: [SideJobWorker] = []) async throws {
+        let settings = context.settings
         if settings.httpPort > 0 {
             do {
-                let server = try ObservabilityServer(port: settings.httpPort, health: health, registry: registry, stage: settings.stage)
-                logger.info("serving /healthz /readyz /metrics", metadata: ["port": "\(server.port)"])
+                let server = try ObservabilityServer(port: settings.httpPort, health: context.health, registry: context.registry,
+                                                     stage: settings.stage)
+                context.logger.info("serving /healthz /readyz /metrics", metadata: ["port": "\(server.port)"])
             } catch {
                 fail(settings.stage, error.description)
             }
         }
-        let service = PollLoopService(name: settings.stage, worker: worker)
+        let loop = PollLoopService(name: settings.stage, worker: worker)
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
+            services: sideJobs.map { .init(service: $0.service) }
+                + [.init(service: loop, successTerminationBehavior: .gracefullyShutdownGroup)],
             gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
+            logger: context.logger))
         try await group.run()
     }
 
@@ -63,9 +75,7 @@ public enum WorkerMain {
     /// reads them: an unknown property, a refused value or an unreadable TLS file stops the
     /// worker with librdkafka's reason on one line.
     public static func checkKafkaProperties(_ settings: WorkerSettings) {
-        var properties = ["bootstrap.servers": settings.brokers]
-        properties.merge(settings.kafkaProperties) { $1 }
-        if let problem = KafkaConfig(properties).problem() {
+        if let problem = settings.kafkaConfig().problem() {
             fail(settings.stage, "Kafka configuration (--kafka-property / HUB_KAFKA_PROPERTIES): \(problem)")
         }
     }
@@ -73,8 +83,7 @@ public enum WorkerMain {
     /// `--check-config`: the broker must answer within a few seconds (one clear line if not).
     public static func checkBroker(_ settings: WorkerSettings, topic: String) {
         checkKafkaProperties(settings)
-        var config = KafkaConfig(["bootstrap.servers": settings.brokers, "socket.timeout.ms": "5000"])
-        config.properties.merge(settings.kafkaProperties) { $1 }
+        var config = settings.kafkaConfig(["socket.timeout.ms": "5000"])
         config.logHandler = { _ in }
         do {
             if try KafkaAdmin.partitionCount(config: config, topic: topic, timeout: .seconds(6)) == nil {
@@ -85,17 +94,23 @@ public enum WorkerMain {
         }
     }
 
+    /// The producer of a stage's output topics: batched for 5 ms, lz4-compressed, messages up
+    /// to ``WorkerSettings/maxMessageBytes``.
+    public static func outputProducer(_ settings: WorkerSettings, logger: Logger) throws -> KafkaProducer {
+        try KafkaProducer(config: kafkaConfig(settings, [
+            "linger.ms": "5",
+            "compression.type": "lz4",
+            "message.max.bytes": String(settings.maxMessageBytes),
+        ], logger: logger))
+    }
+
     /// Kafka client settings from the worker's configuration plus stage defaults; the
     /// operator's `--kafka-property` values win. Given `health`, a consumer made from it keeps
     /// the `broker` readiness check up to date (false while no broker is reachable).
     public static func kafkaConfig(_ settings: WorkerSettings, _ defaults: [String: String], logger: Logger,
                                    health: HealthState? = nil) -> KafkaConfig {
         // A bounded prefetch queue: with a slow database the sink holds this much at most.
-        var props = ["bootstrap.servers": settings.brokers, "client.id": "eduhub-\(settings.stage)",
-                     "queued.max.messages.kbytes": "16384"]
-        props.merge(defaults) { $1 }
-        props.merge(settings.kafkaProperties) { $1 }
-        var config = KafkaConfig(props)
+        var config = settings.kafkaConfig(["queued.max.messages.kbytes": "16384"].merging(defaults) { $1 })
         let kafkaLogger = Logger(label: "\(settings.stage).kafka")
         config.logHandler = { message in
             // Shared settings carry consumer-only properties that producers ignore; not news.

@@ -26,9 +26,7 @@ struct Context {
     }
 
     var kafkaConfig: KafkaConfig {
-        var props = ["bootstrap.servers": settings.brokers, "client.id": "eduhub-hubctl"]
-        props.merge(settings.kafkaProperties) { $1 }
-        var config = KafkaConfig(props)
+        var config = settings.kafkaConfig()
         // Shared settings carry consumer-only properties that producers ignore; not news.
         config.logHandler = { message in
             if message.facility == "CONFWARN" { return }

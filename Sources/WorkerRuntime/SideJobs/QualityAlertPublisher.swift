@@ -34,16 +34,6 @@ public struct QualityAlertPublisher {
         }
     }
 
-    /// Publishes what waits in the outbox; on failure logs a warning, and the alerts stay in
-    /// the outbox for the next call.
-    public func publishPendingKeepingFailures() {
-        do {
-            try publishPending()
-        } catch {
-            logger.warning("publishing quality alerts failed; they stay in the outbox", metadata: ["error": "\(error)"])
-        }
-    }
-
     /// Publishes every unpublished alert; returns how many.
     @discardableResult
     public func publishPending() throws -> Int {

@@ -1,0 +1,128 @@
+import Decoding
+import FailureIsolation
+import Foundation
+import HubCore
+import Kafka
+import Logging
+import Metrics
+import Topology
+import WorkerRuntime
+
+/// Ingest's stage logic: decode each raw message, produce its records and quarantine units,
+/// and wait for the broker to acknowledge them before the batch's offsets are committed.
+///
+/// Nothing a raw message holds can stop the loop: an ingested form larger than an internal
+/// message may be is split over several `hub.ingested` messages (every record keeps its
+/// row), a record too large on its own is quarantined `too_large`, and a quarantine unit is
+/// cut to fit (``QuarantineUnit/fitted(to:)``).
+struct IngestStage: AtLeastOnceStage {
+    /// The size an ingested message is packed to before another one is started; a record
+    /// larger than this travels alone, up to the internal message limit.
+    static let ingestedPartBytes = 4 << 20
+    /// The longest raw message key passed on as the `hub.ingested` key (for partitioning); a
+    /// longer one is cut — the same key is always cut the same way, so its order holds.
+    static let maxKeyBytes = 1024
+
+    /// What one batch sent.
+    struct Batch {
+        var produced = 0
+        var quarantined: [QuarantineReason: Int] = [:]
+        var isolated: [QuarantineUnit] = []
+    }
+
+    let settings: WorkerSettings
+    let limits: DecodingLimits
+    let producer: KafkaProducer
+    let logger: Logger
+    let metrics = StageMetrics(stage: "ingest")
+    private let streamsByTopic: [String: StreamDefinition]
+    private let recordsOut: Counter
+    private let quarantinedUnits: [QuarantineReason: Counter]
+    private let poison: PoisonReporter
+    private let valueLimit: Int
+    private let partTarget: Int
+
+    init(settings: WorkerSettings, topology: Topology, limits: DecodingLimits, producer: KafkaProducer, logger: Logger) {
+        self.settings = settings
+        self.limits = limits
+        self.producer = producer
+        self.logger = logger
+        var streams: [String: StreamDefinition] = [:]
+        for s in topology.streams { streams[settings.topic(s.sourceTopic)] = s }
+        streamsByTopic = streams
+        recordsOut = metrics.recordsProduced(topic: settings.ingestedTopic)
+        quarantinedUnits = metrics.quarantinedUnits()
+        poison = PoisonReporter(stage: "ingest", logger: logger)
+        valueLimit = settings.maxInternalValueBytes
+        partTarget = min(valueLimit, Self.ingestedPartBytes)
+    }
+
+    /// The raw topics, in order.
+    var sourceTopics: [String] { streamsByTopic.keys.sorted() }
+
+    func makeBatch() -> Batch { Batch() }
+
+    func add(_ messages: [KafkaMessage], to batch: inout Batch) throws -> Int {
+        for message in messages { try ingest(message, into: &batch) }
+        return 0
+    }
+
+    func publish(_ batch: Batch, messages: Int) throws {
+        try producer.flush(timeout: .seconds(60))
+        TestKillPoint.ingestAfterProduce.reach(
+            detail: "\(messages) messages, \(batch.produced) records, \(batch.quarantined.values.reduce(0, +)) quarantined")
+    }
+
+    func committed(_ batch: Batch) {
+        for unit in batch.isolated { poison.isolated(unit) }
+        for (reason, n) in batch.quarantined { quarantinedUnits[reason]?.increment(by: n) }
+        recordsOut.increment(by: batch.produced)
+    }
+
+    /// Decodes one raw message and sends what it holds: its records to `hub.ingested`, what
+    /// cannot be read to the quarantine topic.
+    private func ingest(_ message: KafkaMessage, into batch: inout Batch) throws {
+        let stream = streamsByTopic[message.topic]
+        let source = SourcePosition(topic: message.topic, partition: message.partition, offset: message.offset, row: 0)
+        let timestamp = message.timestampMs ?? 0
+        func quarantine(_ reason: QuarantineReason, row: Int32, detail: String, raw: [UInt8]) throws -> QuarantineUnit {
+            var position = source
+            position.row = row
+            let unit = QuarantineUnit(position: position, timestampMs: timestamp, recordType: stream?.recordType,
+                                      reason: reason, field: nil, detail: detail, schoolCode: nil, raw: raw, record: nil)
+                .fitted(to: valueLimit)
+            try producer.send(topic: settings.quarantineTopic, key: unit.key, value: unit.encoded())
+            batch.quarantined[reason, default: 0] += 1
+            logger.debug("quarantined", metadata: ["reason": "\(reason.rawValue)", "topic": "\(message.topic)",
+                                                   "partition": "\(message.partition)", "offset": "\(message.offset)", "row": "\(row)"])
+            return unit
+        }
+        let decoded = MessageDecoding.decode(value: message.value, headers: message.headers.map { ($0.name, $0.value) }, limits: limits)
+        switch decoded {
+        case .rejected(let reason, let detail):
+            _ = try quarantine(reason, row: 0, detail: detail, raw: message.value ?? [])
+        case .records(let records):
+            var good: [RawRecord] = []
+            good.reserveCapacity(records.count)
+            for r in records {
+                switch r {
+                case .record(let record): good.append(record)
+                case .malformed(let row, let detail, let text): _ = try quarantine(.malformed, row: row, detail: detail, raw: text)
+                }
+            }
+            guard !good.isEmpty else { return }
+            let ingested = IngestedMessage(source: source, timestampMs: timestamp, records: good)
+            let (parts, oversized) = ingested.encodedParts(target: partTarget, limit: valueLimit)
+            let key = message.key.map { Array($0.prefix(Self.maxKeyBytes)) }
+            for part in parts {
+                try producer.send(topic: settings.ingestedTopic, key: key, value: part)
+            }
+            batch.produced += good.count - oversized.count
+            for (record, bytes) in oversized {
+                let detail = "record of \(record.text.count) bytes encodes to \(bytes) bytes, over the internal message "
+                    + "limit of \(valueLimit) bytes (message.max.bytes less \(WorkerSettings.messageFramingBytes))"
+                batch.isolated.append(try quarantine(.tooLarge, row: record.row, detail: detail, raw: record.text))
+            }
+        }
+    }
+}

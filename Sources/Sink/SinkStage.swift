@@ -1,0 +1,87 @@
+import Foundation
+import HubStore
+import Kafka
+import Logging
+import Metrics
+import Postgres
+import SinkCore
+import WorkerRuntime
+
+/// The sink's stage logic: decode the batch's standard-zone messages and dead letters, then
+/// commit them with the new offsets in one fenced transaction (``SinkCommitter``, which
+/// isolates a poison unit by bisection).
+struct SinkStage: ExactlyOnceStage {
+    /// The decoded batch, and how many of its messages this process had read before.
+    struct Batch {
+        var sink = SinkBatch()
+        var readAgain = 0
+    }
+
+    let settings: WorkerSettings
+    let db: PGConnection
+    let partitionState: SinkPartitionState
+    let committer: SinkCommitter
+    var decoder: StdMessageDecoder
+    /// Woken when a commit raised alerts, so the outbox is published at once.
+    let alerts: SideJobTrigger
+    let logger: Logger
+    let metrics = StageMetrics(stage: "sink")
+    private let recordsIn: Counter
+    private let commits = Counter(label: "hub_sink_commits_total")
+    private let fencedCommits = Counter(label: "hub_sink_fenced_total")
+    private let commitTime = Timer(label: "hub_pg_transaction_duration_seconds", dimensions: [("stage", "sink")])
+    private let redelivery = RedeliveryCounter()
+    private let poison: PoisonReporter
+
+    init(settings: WorkerSettings, db: PGConnection, partitionState: SinkPartitionState, committer: SinkCommitter,
+         decoder: StdMessageDecoder, alerts: SideJobTrigger, logger: Logger) {
+        self.settings = settings
+        self.db = db
+        self.partitionState = partitionState
+        self.committer = committer
+        self.decoder = decoder
+        self.alerts = alerts
+        self.logger = logger
+        recordsIn = metrics.recordsConsumed()
+        poison = PoisonReporter(stage: "sink", logger: logger)
+    }
+
+    func makeBatch() -> Batch { Batch() }
+
+    mutating func add(_ messages: [KafkaMessage], to batch: inout Batch) throws -> Int {
+        batch.readAgain += redelivery.read(messages)
+        for m in messages { decoder.decode(m, quarantineTopic: settings.quarantineTopic, into: &batch.sink) }
+        return batch.sink.records.count + batch.sink.quarantine.count
+    }
+
+    func commit(_ batch: Batch, offsets: [OffsetAdvance], messages: Int) throws {
+        var sink = batch.sink
+        sink.offsets = offsets
+        let started = ContinuousClock.now
+        let summary = try committer.commit(group: settings.group, sink, filters: partitionState.filters) {
+            if TestKillPoint.sinkBeforeCommit.reach(detail: sink.offsetRanges) {
+                _ = try? db.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+            }
+        }
+        if TestKillPoint.sinkAfterCommit.reach(detail: sink.offsetRanges) { throw CommitReplyLost() }
+        redelivery.committed(readAgain: batch.readAgain, copies: summary.redeliveredCopies, logger: logger)
+        commits.increment()
+        recordsIn.increment(by: sink.records.count + sink.quarantine.count)
+        commitTime.record(since: started)
+        for unit in summary.isolated { poison.isolated(unit) }
+        for (monitor, n) in summary.newlyFailed {
+            Counter(label: "hub_quality_failed_units_total", dimensions: [("monitor", monitor)]).increment(by: Int(n))
+        }
+        if !summary.alerts.isEmpty { alerts.wake() }
+        logger.debug("committed", metadata: ["messages": "\(messages)", "changes": "\(summary.stateChanges)",
+                                             "created": "\(summary.created)", "stale": "\(summary.staleVersions)",
+                                             "quarantined": "\(summary.newQuarantined)", "copies": "\(summary.redeliveredCopies)"])
+    }
+
+    func fenced() {
+        fencedCommits.increment()
+        logger.warning("offsets moved on in the database; reloading them and the key filters")
+    }
+
+    func reconnect() throws { try committer.reconnect() }
+}

@@ -1,0 +1,95 @@
+import HubCore
+import Kafka
+import Logging
+
+struct TransformOutput {
+    var standard: [String: [StandardRecord]] = [:]
+    var quarantine: [(key: [UInt8], value: [UInt8])] = []
+}
+
+/// Produces a poll batch's output and waits until the broker has it.
+///
+/// Quarantine units go one message each, unchanged. Standard records go as
+/// ``StandardRecordBatch`` messages, one per (topic, partition) and batch, cut before
+/// ``StandardRecordBatch/maxRecordsPerMessage`` records or ``maxBytesPerMessage`` bytes. The partition is
+/// ``Digest32/partition(of:)`` of the entity key (its first four bytes modulo the count), so an
+/// entity's versions always meet in one sink partition, where its key filter lives. Partition counts come
+/// from metadata once per topic and are read again when the broker reports an unknown
+/// partition; the whole output is then sent again (duplicates are harmless downstream).
+struct TransformPublisher {
+    static let maxBytesPerMessage = 512 * 1024
+
+    let producer: KafkaProducer
+    let quarantineTopic: String
+    let logger: Logger
+    /// Per output topic, the stream's monitors in mask-bit order (named in each message).
+    let monitorNames: [String: [String]]
+    private var partitionCounts: [String: Int32] = [:]
+
+    init(producer: KafkaProducer, quarantineTopic: String, monitorNames: [String: [String]], logger: Logger) {
+        self.producer = producer
+        self.quarantineTopic = quarantineTopic
+        self.monitorNames = monitorNames
+        self.logger = logger
+    }
+
+    mutating func publish(_ output: TransformOutput) throws {
+        do {
+            try send(output)
+            try producer.flush(timeout: .seconds(60))
+        } catch let error as KafkaError where error.isUnknownTopicOrPartition {
+            logger.warning("unknown topic or partition; reading partition counts again and re-sending the batch",
+                           metadata: ["error": "\(error)"])
+            partitionCounts.removeAll()
+            try send(output)
+            try producer.flush(timeout: .seconds(60))
+        }
+    }
+
+    private mutating func send(_ output: TransformOutput) throws {
+        for unit in output.quarantine {
+            try producer.send(topic: quarantineTopic, key: unit.key, value: unit.value)
+        }
+        for (topic, records) in output.standard {
+            try send(records, to: topic, partitions: try partitionCount(topic))
+        }
+    }
+
+    private func send(_ records: [StandardRecord], to topic: String, partitions: Int32) throws {
+        guard let first = records.first else { return }
+        let names = monitorNames[topic] ?? []
+        var batches = [StandardRecordBatchBuilder](
+            repeating: StandardRecordBatchBuilder(topic: first.position.topic, monitorNames: names, capacity: 0), count: Int(partitions))
+        var firstKeys = [Digest32](repeating: first.key, count: Int(partitions))
+        for record in records {
+            let p = Int(record.key.partition(of: partitions))
+            if batches[p].isEmpty { firstKeys[p] = record.key }
+            let size = batches[p].append(record)
+            if batches[p].count >= StandardRecordBatch.maxRecordsPerMessage || size > Self.maxBytesPerMessage {
+                try producer.send(topic: topic, partition: Int32(p), key: firstKeys[p].bytes, value: batches[p].encoded())
+                batches[p].removeAll()
+            }
+        }
+        for p in batches.indices where !batches[p].isEmpty {
+            try producer.send(topic: topic, partition: Int32(p), key: firstKeys[p].bytes, value: batches[p].encoded())
+        }
+    }
+
+    private mutating func partitionCount(_ topic: String) throws -> Int32 {
+        if let known = partitionCounts[topic] { return known }
+        let count = try producer.partitionCount(topic: topic, timeout: .seconds(10))
+        guard let partitions = Int32(exactly: count), partitions > 0 else {
+            throw PartitionCountError(topic: topic, count: count)
+        }
+        partitionCounts[topic] = partitions
+        logger.info("partition count read", metadata: ["topic": "\(topic)", "partitions": "\(partitions)"])
+        return partitions
+    }
+}
+
+/// The broker reported a partition count that no message can be partitioned by.
+private struct PartitionCountError: Error, CustomStringConvertible {
+    var topic: String
+    var count: Int
+    var description: String { "topic \(topic) reports \(count) partitions" }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import HubCore
+import Kafka
+import Logging
+import Metrics
+import Standardization
+import Topology
+import WorkerRuntime
+
+/// Transform's stage logic: bring the registry up to date, standardise every record of the
+/// batch's ingested messages, then produce the standard-zone records in batches (one message
+/// per destination partition, chosen by entity key, so one entity's versions meet in one sink
+/// partition) and the quarantine units one message each, and wait for the acknowledgements.
+struct TransformStage: AtLeastOnceStage {
+    /// What one batch produced, and how many records it read.
+    struct Batch {
+        var output = TransformOutput()
+        var records = 0
+        var quarantined: [QuarantineReason: Int] = [:]
+    }
+
+    let settings: WorkerSettings
+    let registryFollower: RegistryFollower
+    let logger: Logger
+    let metrics = StageMetrics(stage: "transform")
+    private var publisher: TransformPublisher
+    private let standardizers: [String: Standardizer]
+    private let recordsIn: Counter
+    private let recordsOut: [String: Counter]
+    private let quarantinedUnits: [QuarantineReason: Counter]
+
+    init(settings: WorkerSettings, topology: Topology, pseudonymizer: Pseudonymizer, registryFollower: RegistryFollower,
+         producer: KafkaProducer, logger: Logger) {
+        self.settings = settings
+        self.registryFollower = registryFollower
+        self.logger = logger
+        var standardizers: [String: Standardizer] = [:]
+        var recordsOut: [String: Counter] = [:]
+        for s in topology.streams {
+            standardizers[settings.topic(s.sourceTopic)] = Standardizer(stream: s, pseudonymizer: pseudonymizer)
+            recordsOut[settings.topic(s.outputTopic)] = metrics.recordsProduced(topic: settings.topic(s.outputTopic))
+        }
+        self.standardizers = standardizers
+        self.recordsOut = recordsOut
+        publisher = TransformPublisher(
+            producer: producer, quarantineTopic: settings.quarantineTopic,
+            monitorNames: Dictionary(topology.streams.map { (settings.topic($0.outputTopic), $0.monitors.map(\.name)) },
+                                     uniquingKeysWith: { a, _ in a }),
+            logger: logger)
+        recordsIn = metrics.recordsConsumed()
+        quarantinedUnits = metrics.quarantinedUnits()
+    }
+
+    func prepare() throws { try registryFollower.catchUp() }
+
+    func makeBatch() -> Batch { Batch() }
+
+    func add(_ messages: [KafkaMessage], to batch: inout Batch) throws -> Int {
+        for message in messages { standardize(message, into: &batch) }
+        return batch.records
+    }
+
+    mutating func publish(_ batch: Batch, messages: Int) throws {
+        try publisher.publish(batch.output)
+        TestKillPoint.transformAfterProduce.reach(detail: "\(messages) messages, \(batch.records) records")
+    }
+
+    func committed(_ batch: Batch) {
+        for (topic, records) in batch.output.standard { recordsOut[topic]?.increment(by: records.count) }
+        for (reason, n) in batch.quarantined { quarantinedUnits[reason]?.increment(by: n) }
+        recordsIn.increment(by: batch.records)
+    }
+
+    /// Standardises the records of one ingested message into the batch's output.
+    private func standardize(_ message: KafkaMessage, into batch: inout Batch) {
+        guard let value = message.value, let ingested = try? IngestedMessage(decoding: value) else {
+            logger.error("unreadable internal message skipped", metadata: [
+                "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)"])
+            return
+        }
+        guard let standardizer = standardizers[ingested.source.topic] else {
+            logger.error("no stream for source topic; message skipped", metadata: ["source": "\(ingested.source.topic)"])
+            return
+        }
+        let outputTopic = settings.topic(standardizer.stream.outputTopic)
+        let asOf = ingested.registryAsOfMs ?? ingested.timestampMs
+        for record in ingested.records {
+            batch.records += 1
+            var position = ingested.source
+            position.row = record.row
+            let outcome = standardizer.standardize(record, source: position, registryAsOfMs: asOf,
+                                                   registry: registryFollower.registry,
+                                                   replayed: ingested.registryAsOfMs != nil,
+                                                   sourceTimestampMs: ingested.timestampMs)
+            switch outcome {
+            case .standard(let std):
+                batch.output.standard[outputTopic, default: []].append(std)
+            case .quarantine(let reason, let field, let detail, let school):
+                // The school field may hold anything (a name, an ID number): only a
+                // school code is kept; the raw bytes keep the rest.
+                let unit = QuarantineUnit(position: position, timestampMs: ingested.timestampMs,
+                                          recordType: standardizer.stream.recordType, reason: reason, field: field,
+                                          detail: detail, schoolCode: SchoolCode.dimension(school), raw: record.text,
+                                          record: record).fitted(to: settings.maxInternalValueBytes)
+                batch.output.quarantine.append((unit.key, unit.encoded()))
+                batch.quarantined[reason, default: 0] += 1
+            }
+        }
+    }
+}
