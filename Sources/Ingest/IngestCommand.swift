@@ -9,13 +9,8 @@ import WorkerRuntime
 /// type, charset, zstd, framing of SPEC §2), forwards them with their source position to the
 /// internal topic, and quarantines what cannot be read.
 @main
-struct IngestCommand: AsyncParsableCommand {
-    static func main() async { await CommandLineEntry.main(Self.self) }
-
-    static let configuration = CommandConfiguration(
-        commandName: "hub-ingest",
-        abstract: "Ingest stage: raw topics → records with source positions (→ Transform), unreadable units → quarantine.",
-        version: BuildInfo.versionLine)
+struct IngestCommand: WorkerCommand {
+    static let configuration = CommandConfiguration.worker("hub-ingest", abstract: "Ingest stage: raw topics → records with source positions (→ Transform), unreadable units → quarantine.")
 
     @OptionGroup var common: CommonOptions
 
@@ -26,19 +21,13 @@ struct IngestCommand: AsyncParsableCommand {
     var maxDecompressedBytes: Int?
 
     func run() async throws {
-        let settings: WorkerSettings
-        let limits: DecodingLimits
-        do {
-            let source = try SettingSource(configFile: common.config)
-            settings = try WorkerSettings(stage: "ingest", defaultHTTPPort: 9481, options: common, source: source)
-            limits = DecodingLimits(
+        let (settings, limits) = WorkerMain.settings("ingest", httpPort: 9481, common) { source in
+            DecodingLimits(
                 maxValueBytes: try source.integer(maxValueBytes, flag: "--max-value-bytes", env: "HUB_MAX_VALUE_BYTES",
                                                   default: 1 << 20, range: 1...Int(Int32.max), unit: "bytes"),
                 maxDecompressedBytes: try source.integer(maxDecompressedBytes, flag: "--max-decompressed-bytes",
                                                          env: "HUB_MAX_DECOMPRESSED_BYTES", default: 16 << 20,
                                                          range: 1...Int(Int32.max), unit: "bytes"))
-        } catch {
-            WorkerMain.fail("ingest", error.description)
         }
         let topology = WorkerMain.loadTopology(settings)
         if settings.checkConfig {

@@ -8,13 +8,8 @@ import WorkerRuntime
 /// `hub-scheduler`: runs the topology's DAGs on their schedules; several instances elect one
 /// leader through PostgreSQL, the others stand by.
 @main
-struct SchedulerCommand: AsyncParsableCommand {
-    static func main() async { await CommandLineEntry.main(Self.self) }
-
-    static let configuration = CommandConfiguration(
-        commandName: "hub-scheduler",
-        abstract: "Scheduler: runs the topology's task DAGs (cron, catch-up, backfill, retries) with one elected leader.",
-        version: BuildInfo.versionLine)
+struct SchedulerCommand: WorkerCommand {
+    static let configuration = CommandConfiguration.worker("hub-scheduler", abstract: "Scheduler: runs the topology's task DAGs (cron, catch-up, backfill, retries) with one elected leader.")
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var scheduler: SchedulerOptions
@@ -22,16 +17,8 @@ struct SchedulerCommand: AsyncParsableCommand {
     @OptionGroup var crypto: CryptoOptions
 
     func run() async throws {
-        let settings: WorkerSettings
-        let schedulerSettings: SchedulerSettings
-        let cryptoSettings: CryptoSettings
-        do {
-            let source = try SettingSource(configFile: common.config)
-            settings = try WorkerSettings(stage: "scheduler", defaultHTTPPort: 9484, options: common, source: source)
-            schedulerSettings = try SchedulerSettings(scheduler, source: source)
-            cryptoSettings = try CryptoSettings(options: crypto)
-        } catch {
-            WorkerMain.fail("scheduler", error.description)
+        let (settings, (schedulerSettings, cryptoSettings)) = WorkerMain.settings("scheduler", httpPort: 9484, common) { source in
+            (try SchedulerSettings(scheduler, source: source), try CryptoSettings(options: crypto))
         }
         let topology = WorkerMain.loadTopology(settings)
         do {
@@ -40,11 +27,7 @@ struct SchedulerCommand: AsyncParsableCommand {
             WorkerMain.fail("scheduler", error.description)
         }
         if settings.checkConfig {
-            do {
-                _ = try PGConnection(conninfo: settings.database)
-            } catch {
-                WorkerMain.fail("scheduler", "cannot connect to the database: \(error)")
-            }
+            WorkerMain.checkDatabase(settings)
             print("hub-scheduler: configuration ok; schema \(settings.schema); output \(schedulerSettings.outputDirectory); DAGs: \(topology.dags.map(\.name).joined(separator: ", "))")
             return
         }

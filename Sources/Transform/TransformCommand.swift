@@ -7,34 +7,20 @@ import WorkerRuntime
 /// `hub-transform`: maps records of every dialect onto the standard form, against the
 /// versioned school registry, and writes the standard zone; what fails a check is quarantined.
 @main
-struct TransformCommand: AsyncParsableCommand {
-    static func main() async { await CommandLineEntry.main(Self.self) }
-
-    static let configuration = CommandConfiguration(
-        commandName: "hub-transform",
-        abstract: "Transform stage: records → standard-zone records keyed by entity, failures → quarantine.",
-        version: BuildInfo.versionLine)
+struct TransformCommand: WorkerCommand {
+    static let configuration = CommandConfiguration.worker("hub-transform", abstract: "Transform stage: records → standard-zone records keyed by entity, failures → quarantine.")
 
     @OptionGroup var common: CommonOptions
-    @OptionGroup var crypto: CryptoOptions
-
-    @Option(name: .long, help: "File holding the person-code HMAC secret (at least 16 bytes). Env HUB_PERSON_CODE_KEY_FILE, or the secret itself in HUB_PERSON_CODE_KEY. Required; never put it in a topology file.")
-    var personCodeKeyFile: String?
+    @OptionGroup var personCode: PersonCodeOptions
 
     func run() async throws {
-        let settings: WorkerSettings
-        let secret: [UInt8]
-        do {
-            let source = try SettingSource(configFile: common.config)
-            settings = try WorkerSettings(stage: "transform", defaultHTTPPort: 9482, options: common, source: source)
-            secret = try PersonCodeSecret.load(file: personCodeKeyFile, source: source)
-        } catch {
-            WorkerMain.fail("transform", error.description)
+        let (settings, secret) = WorkerMain.settings("transform", httpPort: 9482, common) { source in
+            try PersonCodeSecret.load(file: personCode.personCodeKeyFile, source: source)
         }
         // The suite picks the person-code MAC (HMAC-SHA256 or HMAC-SM3); checked before anything starts.
         let pseudonymizer: Pseudonymizer
         do {
-            pseudonymizer = try Pseudonymizer(secret: secret, suite: CryptoSettings(options: crypto).suite)
+            pseudonymizer = try Pseudonymizer(secret: secret, suite: CryptoSettings(options: personCode.crypto).suite)
         } catch let error as ConfigurationError {
             WorkerMain.fail("transform", error.description)
         } catch {
@@ -49,6 +35,14 @@ struct TransformCommand: AsyncParsableCommand {
         let context = WorkerMain.bootstrap(settings, topology: topology)
         try await WorkerMain.run(TransformWorker(context: context, pseudonymizer: pseudonymizer), context: context)
     }
+}
+
+/// How person codes are made: the secret's file and the algorithm suite.
+struct PersonCodeOptions: ParsableArguments {
+    @Option(name: .long, help: "File holding the person-code HMAC secret (at least 16 bytes). Env HUB_PERSON_CODE_KEY_FILE, or the secret itself in HUB_PERSON_CODE_KEY. Required; never put it in a topology file.")
+    var personCodeKeyFile: String?
+
+    @OptionGroup var crypto: CryptoOptions
 }
 
 /// Where the person-code secret comes from: a file, or the environment. Never a flag value

@@ -39,3 +39,19 @@ public enum CommandLineEntry {
         exit(status)
     }
 }
+
+/// A worker executable's command (`hub-ingest`, `hub-sink` …): started through
+/// ``CommandLineEntry``, with the build's version line.
+public protocol WorkerCommand: AsyncParsableCommand {}
+
+extension WorkerCommand {
+    public static func main() async { await CommandLineEntry.main(Self.self) }
+}
+
+extension CommandConfiguration {
+    /// The configuration of the worker executable `name`: `abstract` for `--help`, the build's
+    /// version for `--version`.
+    public static func worker(_ name: String, abstract: String) -> CommandConfiguration {
+        CommandConfiguration(commandName: name, abstract: abstract, version: BuildInfo.versionLine)
+    }
+}

@@ -129,31 +129,7 @@ public struct WorkerSettings: Sendable {
         guard !brokers.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw ConfigurationError("--brokers / HUB_KAFKA_BROKERS must name at least one broker (host:port)")
         }
-        let databaseOrigin = source.raw(o.database, flag: "--database", env: "HUB_DATABASE")
-        databaseWithoutPassword = databaseOrigin?.text ?? "host=127.0.0.1 dbname=eduhub"
-        var conninfo: PGConnInfo
-        do {
-            conninfo = try PGConnInfo(databaseWithoutPassword)
-        } catch {
-            throw ConfigurationError("\(databaseOrigin?.origin ?? "the default database") is not a libpq connection string or postgresql:// URL: \(error)")
-        }
-        databasePasswordFile = source.optionalString(o.databasePasswordFile, flag: "--database-password-file", env: "HUB_DATABASE_PASSWORD_FILE")
-        if let file = databasePasswordFile {
-            guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
-                throw ConfigurationError("cannot read the database password file \(file) (--database-password-file / HUB_DATABASE_PASSWORD_FILE)")
-            }
-            // Only line endings are trimmed: a password may begin or end with a space.
-            var password = Substring(text)
-            while let last = password.last, last == "\n" || last == "\r" || last == "\r\n" { password.removeLast() }
-            guard !password.isEmpty else { throw ConfigurationError("the database password file \(file) is empty") }
-            conninfo["password"] = String(password)
-            databasePassword = String(password)
-            database = conninfo.keywordString
-        } else {
-            // As written (libpq reads URLs itself); only checked above.
-            database = databaseWithoutPassword
-            databasePassword = source.environment["PGPASSWORD"]
-        }
+        (database, databaseWithoutPassword, databasePasswordFile, databasePassword) = try Self.database(o, source: source)
         schema = source.string(o.schema, flag: "--schema", env: "HUB_SCHEMA", default: "hub")
         guard schema.range(of: "^[a-z_][a-z0-9_]{0,40}$", options: .regularExpression) != nil else {
             throw ConfigurationError("\(source.raw(o.schema, flag: "--schema", env: "HUB_SCHEMA")?.origin ?? "--schema") \"\(schema.prefix(64))\" must be lower-case letters, digits and _ (at most 41)")
@@ -165,26 +141,7 @@ public struct WorkerSettings: Sendable {
         quarantineTopic = topicPrefix + source.string(o.quarantineTopic, flag: "--quarantine-topic", env: "HUB_QUARANTINE_TOPIC", default: "hub.quarantine")
         alertsTopic = topicPrefix + source.string(o.alertsTopic, flag: "--alerts-topic", env: "HUB_ALERTS_TOPIC", default: "quality.alerts")
         group = source.string(o.group, flag: "--group", env: "HUB_GROUP", default: "hub-\(stage)")
-        var props: [String: String] = [:]
-        let envProps = source.value("HUB_KAFKA_PROPERTIES").map { $0.split(separator: ",").map(String.init) } ?? []
-        for (p, origin) in envProps.map({ ($0, "HUB_KAFKA_PROPERTIES") }) + o.kafkaProperty.map({ ($0, "--kafka-property") }) {
-            guard let eq = p.firstIndex(of: "="), eq != p.startIndex else {
-                throw ConfigurationError("\(origin): \"\(p.prefix(64))\" must be KEY=VALUE")
-            }
-            props[String(p[..<eq]).trimmingCharacters(in: .whitespaces)] = String(p[p.index(after: eq)...])
-        }
-        // Broker credentials are secrets: from a file, never a property value on a command line or
-        // in an environment a child process could inherit.
-        if props["sasl.password"] != nil {
-            throw ConfigurationError("Kafka property sasl.password must not be given as a value; put it in a file named by HUB_KAFKA_SASL_PASSWORD_FILE")
-        }
-        if let file = source.value("HUB_KAFKA_SASL_PASSWORD_FILE") {
-            guard let data = FileManager.default.contents(atPath: file),
-                  let pw = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines), !pw.isEmpty else {
-                throw ConfigurationError("HUB_KAFKA_SASL_PASSWORD_FILE: cannot read a password from \(file)")
-            }
-            props["sasl.password"] = pw
-        }
+        let props = try Self.kafkaProperties(o, source: source)
         kafkaProperties = props
         let minimumMessage = (1 << 20) + 2 * Self.messageFramingBytes
         if let text = props["message.max.bytes"] {
@@ -209,6 +166,59 @@ public struct WorkerSettings: Sendable {
                                        range: 0...86_400_000, unit: "milliseconds")
         stallTimeout = stall == 0 ? nil : .milliseconds(stall)
         checkConfig = o.checkConfig
+    }
+
+    /// The connection string (with the password file's password), as configured, the password
+    /// file and the password.
+    private static func database(_ o: CommonOptions, source: SettingSource) throws(ConfigurationError)
+        -> (String, withoutPassword: String, passwordFile: String?, password: String?) {
+        let databaseOrigin = source.raw(o.database, flag: "--database", env: "HUB_DATABASE")
+        let withoutPassword = databaseOrigin?.text ?? "host=127.0.0.1 dbname=eduhub"
+        var conninfo: PGConnInfo
+        do {
+            conninfo = try PGConnInfo(withoutPassword)
+        } catch {
+            throw ConfigurationError("\(databaseOrigin?.origin ?? "the default database") is not a libpq connection string or postgresql:// URL: \(error)")
+        }
+        let passwordFile = source.optionalString(o.databasePasswordFile, flag: "--database-password-file", env: "HUB_DATABASE_PASSWORD_FILE")
+        guard let file = passwordFile else {
+            // As written (libpq reads URLs itself); only checked above.
+            return (withoutPassword, withoutPassword, nil, source.environment["PGPASSWORD"])
+        }
+        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
+            throw ConfigurationError("cannot read the database password file \(file) (--database-password-file / HUB_DATABASE_PASSWORD_FILE)")
+        }
+        // Only line endings are trimmed: a password may begin or end with a space.
+        var password = Substring(text)
+        while let last = password.last, last == "\n" || last == "\r" || last == "\r\n" { password.removeLast() }
+        guard !password.isEmpty else { throw ConfigurationError("the database password file \(file) is empty") }
+        conninfo["password"] = String(password)
+        return (conninfo.keywordString, withoutPassword, file, String(password))
+    }
+
+    /// `HUB_KAFKA_PROPERTIES`, then `--kafka-property` values, and the SASL password from its file.
+    private static func kafkaProperties(_ o: CommonOptions, source: SettingSource) throws(ConfigurationError) -> [String: String] {
+        var props: [String: String] = [:]
+        let envProps = source.value("HUB_KAFKA_PROPERTIES").map { $0.split(separator: ",").map(String.init) } ?? []
+        for (p, origin) in envProps.map({ ($0, "HUB_KAFKA_PROPERTIES") }) + o.kafkaProperty.map({ ($0, "--kafka-property") }) {
+            guard let eq = p.firstIndex(of: "="), eq != p.startIndex else {
+                throw ConfigurationError("\(origin): \"\(p.prefix(64))\" must be KEY=VALUE")
+            }
+            props[String(p[..<eq]).trimmingCharacters(in: .whitespaces)] = String(p[p.index(after: eq)...])
+        }
+        // Broker credentials are secrets: from a file, never a property value on a command line or
+        // in an environment a child process could inherit.
+        if props["sasl.password"] != nil {
+            throw ConfigurationError("Kafka property sasl.password must not be given as a value; put it in a file named by HUB_KAFKA_SASL_PASSWORD_FILE")
+        }
+        if let file = source.value("HUB_KAFKA_SASL_PASSWORD_FILE") {
+            guard let data = FileManager.default.contents(atPath: file),
+                  let pw = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines), !pw.isEmpty else {
+                throw ConfigurationError("HUB_KAFKA_SASL_PASSWORD_FILE: cannot read a password from \(file)")
+            }
+            props["sasl.password"] = pw
+        }
+        return props
     }
 }
 

@@ -2,6 +2,7 @@ import Foundation
 import Kafka
 import Logging
 import Metrics
+import Postgres
 import Prometheus
 import ServiceLifecycle
 import Topology
@@ -36,6 +37,28 @@ public enum WorkerMain {
         let (logger, registry) = bootstrap(settings)
         return WorkerContext(settings: settings, topology: topology, logger: logger,
                              health: HealthState(stallTimeout: settings.stallTimeout), registry: registry)
+    }
+
+    /// The worker's settings and its stage's own (read by `own` from the same flags,
+    /// environment and configuration file), or exit with the one line naming the bad setting.
+    public static func settings<Own>(_ stage: String, httpPort: Int, _ options: CommonOptions,
+                                     own: (SettingSource) throws -> Own) -> (WorkerSettings, Own) {
+        do {
+            let source = try SettingSource(configFile: options.config)
+            let settings = try WorkerSettings(stage: stage, defaultHTTPPort: httpPort, options: options, source: source)
+            return (settings, try own(source))
+        } catch {
+            fail(stage, "\(error)")
+        }
+    }
+
+    /// `--check-config`: the database must accept a connection (one clear line if not).
+    public static func checkDatabase(_ settings: WorkerSettings) {
+        do {
+            _ = try PGConnection(conninfo: settings.database)
+        } catch {
+            fail(settings.stage, "cannot connect to the database: \(error)")
+        }
     }
 
     /// Loads the topology or exits with every issue listed.
