@@ -100,7 +100,7 @@ struct BatchConsumerTests {
     // MARK: - Support
 
     static func settings(group: String) throws -> WorkerSettings {
-        try WorkerSettings(stage: "test", defaultHTTPPort: 0, options: CommonOptions(), environment: [
+        try WorkerSettings(stage: "test", defaultHTTPPort: 0, options: try CommonOptions.parse([]), environment: [
             "HUB_KAFKA_BROKERS": try TestServices.kafkaBootstrap(),
             "HUB_GROUP": group,
             "HUB_BATCH_WAIT_MS": "100",
