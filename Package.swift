@@ -132,7 +132,7 @@ let package = Package(
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"], linkerSettings: rdkafkaRpath),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "FailureIsolation", "TestSupport"], linkerSettings: rdkafkaRpath),
         .testTarget(name: "SinkCoreTests", dependencies: ["SinkCore", "HubStore", "HubCore", "Topology", "Postgres", "FailureIsolation",
-                                                          "TestSupport"],
+                                                          "Standardization", "Aggregation", "TestSupport"],
                     linkerSettings: rdkafkaRpath),
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "HubCore", "Kafka", "Postgres", "Zstd"], linkerSettings: rdkafkaRpath),
     ],

@@ -59,17 +59,22 @@ public struct QualityEvaluation {
 
     private func evaluateDays(from: Int32, to: Int32, nowMs: Int64, into summary: inout Summary) throws {
         let s = schema.name
-        let schoolRows = try db.query("SELECT school_code FROM \(s).school_regions ORDER BY 1")
-        let schools = (0..<schoolRows.rowCount).compactMap { schoolRows.value($0, 0) }
+        let schools = try db.query("SELECT school_code FROM \(s).school_regions ORDER BY 1").rows.map { try $0.decode("school_code", as: String.self) }
         var firstDays: [RecordType: [String: Int32]] = [:]
-        for m in topology.monitors where m.stage == .dayEvaluation {
+        for m in topology.monitors {
+            guard let rule = m.rule as? any DayRule else { continue }
             summary.monitors += 1
             var results: [(key: QualityRowKey, checked: Int64, failed: Int64)] = []
             var evaluatedDays: [Int32] = []
             for day in from...max(from, to) where day <= to {
-                guard let rows = try evaluate(m, day: day, schools: schools, nowMs: nowMs, firstDays: &firstDays) else { continue }
+                guard let window = rule.window(for: day, nowMs: nowMs) else { continue }
+                let firstDay = try firstDays[m.recordType] ?? firstReportedDays(m.recordType)
+                firstDays[m.recordType] = firstDay
+                let activity = try self.activity(m.recordType, days: window, firstReportedDay: firstDay)
                 evaluatedDays.append(day)
-                results += rows
+                results += rule.evaluate(day: day, window: window, schools: schools, activity: activity).map {
+                    (QualityRowKey(monitor: m.name, school: $0.school, day: $0.day), $0.checked, $0.failed)
+                }
             }
             guard !evaluatedDays.isEmpty else { continue }
             summary.days += evaluatedDays.count
@@ -91,66 +96,33 @@ public struct QualityEvaluation {
         }
     }
 
-    /// One monitor's rows for one day; nil when the day is not complete yet or not counted.
-    /// `firstDays` caches each record type's first reported day per school across days.
-    private func evaluate(_ m: MonitorDefinition, day: Int32, schools: [String], nowMs: Int64,
-                          firstDays: inout [RecordType: [String: Int32]]) throws -> [(key: QualityRowKey, checked: Int64, failed: Int64)]? {
-        let midnightMs = (Int64(day) * 86_400 - Int64(CalendarDate.beijingOffsetSeconds)) * 1000
-        switch m.rule {
-        case .dailyReport(let deadlineMinutes, let weekdays):
-            let deadlineMs = midnightMs + Int64(deadlineMinutes) * 60_000
-            guard weekdays.contains(CalendarDate.isoWeekday(daysSinceEpoch: Int(day))), nowMs >= deadlineMs else { return nil }
-            let r = try db.query("""
-                SELECT school_code, (extract(epoch FROM first_arrival) * 1000)::bigint FROM \(schema.name).quality_activity
-                WHERE record_type = $1 AND day = date '1970-01-01' + $2::int AND first_arrival IS NOT NULL
-                """, [m.recordType.rawValue, String(day)])
-            var arrival: [String: Int64] = [:]
-            for i in 0..<r.rowCount { arrival[r.value(i, 0) ?? ""] = Int64(r.value(i, 1) ?? "") }
-            return schools.map { school in
-                let onTime = arrival[school].map { $0 <= deadlineMs } ?? false
-                return (QualityRowKey(monitor: m.name, school: school, day: day), 1, onTime ? 0 : 1)
+    /// A record type's activity on `days` (current records and first arrival per school).
+    private func activity(_ type: RecordType, days: [Int32], firstReportedDay: [String: Int32]) throws -> DayActivity {
+        var activity = DayActivity(firstReportedDay: firstReportedDay)
+        let r = try db.query("""
+            SELECT school_code, day - date '1970-01-01' AS day, records,
+                   (extract(epoch FROM first_arrival) * 1000)::bigint AS first_arrival_ms
+            FROM \(schema.name).quality_activity WHERE record_type = $1 AND day - date '1970-01-01' = ANY($2::int[])
+            """, [type.rawValue, PGArrayLiteral.integers(days)])
+        for row in r.rows {
+            let school: String = try row.decode("school_code")
+            let day: Int32 = try row.decode("day")
+            activity.records[school, default: [:]][day] = try row.decode("records")
+            if let arrival = try row.decodeIfPresent("first_arrival_ms", as: Int64.self) {
+                activity.firstArrivalMs[school, default: [:]][day] = arrival
             }
-        case .baseline(let days, let tolerance, let minBaseline, let weekdays):
-            guard weekdays.contains(CalendarDate.isoWeekday(daysSinceEpoch: Int(day))), nowMs >= midnightMs + 86_400_000 else { return nil }
-            var previous: [Int32] = []
-            var d = day - 1
-            while previous.count < days && d > day - 400 {
-                if weekdays.contains(CalendarDate.isoWeekday(daysSinceEpoch: Int(d))) { previous.append(d) }
-                d -= 1
-            }
-            let r = try db.query("""
-                SELECT school_code, day - date '1970-01-01', records FROM \(schema.name).quality_activity
-                WHERE record_type = $1 AND day - date '1970-01-01' = ANY($2::int[])
-                """, [m.recordType.rawValue, PGArrayLiteral.integers([day] + previous)])
-            var volume: [String: [Int32: Int64]] = [:]
-            for i in 0..<r.rowCount {
-                volume[r.value(i, 0) ?? "", default: [:]][Int32(r.int(i, 1) ?? 0)] = Int64(r.value(i, 2) ?? "") ?? 0
-            }
-            // A school is judged once its whole window lies on or after its first reported day.
-            let firstDay = try firstDays[m.recordType] ?? firstReportedDays(m.recordType)
-            firstDays[m.recordType] = firstDay
-            guard let windowStart = previous.last else { return [] }
-            return schools.compactMap { school in
-                guard let first = firstDay[school], first <= windowStart else { return nil }
-                let v = volume[school] ?? [:]
-                let baseline = Double(previous.reduce(0) { $0 + (v[$1] ?? 0) }) / Double(days)
-                guard baseline >= minBaseline else { return nil }
-                let today = Double(v[day] ?? 0)
-                let off = abs(today - baseline) > tolerance * baseline
-                return (QualityRowKey(monitor: m.name, school: school, day: day), 1, off ? 1 : 0)
-            }
-        default:
-            return nil
         }
+        return activity
     }
 
     /// Each school's first day with current records of `type`.
     private func firstReportedDays(_ type: RecordType) throws -> [String: Int32] {
-        let f = try db.query(
-            "SELECT school_code, min(day) - date '1970-01-01' FROM \(schema.name).quality_activity WHERE record_type = $1 AND records > 0 GROUP BY 1",
-            [type.rawValue])
+        let f = try db.query("""
+            SELECT school_code, min(day) - date '1970-01-01' AS first_day FROM \(schema.name).quality_activity
+            WHERE record_type = $1 AND records > 0 GROUP BY 1
+            """, [type.rawValue])
         var firstDay: [String: Int32] = [:]
-        for i in 0..<f.rowCount { firstDay[f.value(i, 0) ?? ""] = Int32(f.int(i, 1) ?? 0) }
+        for row in f.rows { firstDay[try row.decode("school_code")] = try row.decode("first_day") }
         return firstDay
     }
 }

@@ -97,29 +97,64 @@ public struct Standardizer: Sendable {
         }
         var texts: [String?] = raws.map { $0.flatMap(Self.text(of:)) }
         let schoolCode = plan.schoolIndex.flatMap { texts[$0] }
+        do throws(Rejection) {
+            try Self.checkPresence(plan, &texts)
+            let presentTexts = texts
+            let (personCode, canonicalId) = try identify(fields, &texts)
+            var out = StandardRecord(type: stream.recordType, key: Digest32(w0: 0, w1: 0, w2: 0, w3: 0), schoolCode: schoolCode ?? "",
+                                     countyCode: "", updatedAtMicros: 0, position: source, replayed: replayed,
+                                     sourceTimestampMs: sourceTimestampMs)
+            for j in fields.indices {
+                guard let text = texts[j] else { continue }
+                if !read(text, raws[j] ?? .null, fields[j], into: &out) {
+                    if fields[j].required { throw Rejection(.invalidCode, fields[j].from, invalidDetail(fields[j])) }
+                    texts[j] = nil
+                }
+            }
+            try locate(&out, plan, schoolCode, registry, registryAsOfMs, personCode)
+            if !plan.monitors.isEmpty {
+                (out.qualityChecked, out.qualityFailed) = plan.monitors.evaluate(
+                    MonitorRecordView(present: presentTexts, valid: texts, canonicalId: canonicalId, record: out))
+            }
+            return .standard(out)
+        } catch {
+            return .quarantine(reason: error.reason, field: error.field, detail: error.detail, schoolCode: schoolCode)
+        }
+    }
 
-        // 0. Text that is stored must be text PostgreSQL can hold and index.
+    /// Why a record is quarantined: thrown by the steps of ``standardize``, which adds the
+    /// school code. Typed, so a rejection costs no allocation beyond its text.
+    struct Rejection: Error {
+        var reason: QuarantineReason
+        var field: String?
+        var detail: String
+
+        init(_ reason: QuarantineReason, _ field: String?, _ detail: String) {
+            self.reason = reason
+            self.field = field
+            self.detail = detail
+        }
+    }
+
+    /// Steps 0 and 1: stored text must be text PostgreSQL can hold and index (an optional one
+    /// that is not is dropped); then every required field is present.
+    private static func checkPresence(_ plan: DialectPlan, _ texts: inout [String?]) throws(Rejection) {
+        let fields = plan.fields
         for j in fields.indices where fields[j].kind == .text {
             guard let text = texts[j], let problem = StoredText.problem(text) else { continue }
-            if fields[j].required {
-                return .quarantine(reason: .malformed, field: fields[j].from, detail: "\(fields[j].name) \(problem)",
-                                   schoolCode: schoolCode)
-            }
+            if fields[j].required { throw Rejection(.malformed, fields[j].from, "\(fields[j].name) \(problem)") }
             texts[j] = nil
         }
-
-        // 1. Required fields present.
         for j in fields.indices where fields[j].required && texts[j] == nil {
-            return .quarantine(reason: .missingField, field: fields[j].from,
-                               detail: "required field \(fields[j].name) is absent, null or blank", schoolCode: schoolCode)
+            throw Rejection(.missingField, fields[j].from, "required field \(fields[j].name) is absent, null or blank")
         }
         if let missing = plan.unmappedRequired {
-            return .quarantine(reason: .missingField, field: missing, detail: "dialect \(plan.dialect.name) has no \(missing)",
-                               schoolCode: schoolCode)
+            throw Rejection(.missingField, missing, "dialect \(plan.dialect.name) has no \(missing)")
         }
-        let presentTexts = texts
+    }
 
-        // 2. ID numbers.
+    /// Step 2: the ID number and the person code keyed from it; an invalid optional one is dropped.
+    private func identify(_ fields: [FieldPlan], _ texts: inout [String?]) throws(Rejection) -> (Digest32?, String?) {
         var personCode: Digest32?
         var canonicalId: String?
         for j in fields.indices where fields[j].kind == .idNumber {
@@ -128,83 +163,66 @@ public struct Standardizer: Sendable {
                 canonicalId = canonical
                 personCode = pseudonymizer.personCode(canonicalId: canonical)
             } else if fields[j].required {
-                return .quarantine(reason: .invalidIdNumber, field: fields[j].from,
-                                   detail: "not a valid GB 11643 ID number", schoolCode: schoolCode)
+                throw Rejection(.invalidIdNumber, fields[j].from, "not a valid GB 11643 ID number")
             } else {
                 texts[j] = nil
             }
         }
+        return (personCode, canonicalId)
+    }
 
-        // 3. Codes, counts, dates and times.
-        var out = StandardRecord(type: stream.recordType, key: Digest32(w0: 0, w1: 0, w2: 0, w3: 0), schoolCode: schoolCode ?? "", countyCode: "",
-                                 updatedAtMicros: 0, position: source, replayed: replayed, sourceTimestampMs: sourceTimestampMs)
-        for j in fields.indices {
-            guard let text = texts[j] else { continue }
-            let f = fields[j]
-            let raw = raws[j] ?? .null
-            var invalid: String?
-            switch f.kind {
-            case .code:
-                if !Self.isNumberLike(raw), let table = f.codes, let code = table.code(for: text) {
-                    assign(code, to: f.target, &out)
-                } else {
-                    invalid = "\(f.name) value not in code table \(f.codes?.name ?? "?")"
-                }
-            case .count:
-                if let n = Self.count(raw, text), n <= f.maximum {
-                    assign(n, to: f.target, &out)
-                } else {
-                    invalid = f.maximum == Int64.max ? "\(f.name) is not a non-negative integer"
-                        : "\(f.name) is not a non-negative integer up to \(f.maximum)"
-                }
-            case .date:
-                if !Self.isNumberLike(raw), let d = f.format?.date(text) {
-                    if f.target == .day { out.day = Int32(d.daysSinceEpoch) } else { out.birthDay = Int32(d.daysSinceEpoch) }
-                } else {
-                    invalid = "\(f.name) is not a real date in layout \(f.format?.description ?? "?")"
-                }
-            case .timestamp:
-                if !Self.isNumberLike(raw), let t = f.format?.timestampMicros(text), CalendarDate.isSupported(micros: t) {
-                    out.updatedAtMicros = t
-                } else {
-                    invalid = "\(f.name) is not a real time in layout \(f.format?.description ?? "?")"
-                }
-            case .text:
-                if f.target == .className { out.className = text }
-            case .pseudonym:
-                out.localIdCode = pseudonymizer.pseudonym(prefixed: f.pseudonymPrefix, text)
-            case .school, .idNumber, .personal:
-                break
-            }
-            if let invalid {
-                if f.required {
-                    return .quarantine(reason: .invalidCode, field: f.from, detail: invalid, schoolCode: schoolCode)
-                }
-                texts[j] = nil
-            }
+    /// Step 3: one code, count, date or time into its slot; false when the value is invalid.
+    private func read(_ text: String, _ raw: RawValue, _ f: FieldPlan, into out: inout StandardRecord) -> Bool {
+        switch f.kind {
+        case .code:
+            guard !Self.isNumberLike(raw), let code = f.codes?.code(for: text) else { return false }
+            assign(code, to: f.target, &out)
+        case .count:
+            guard let n = Self.count(raw, text), n <= f.maximum else { return false }
+            assign(n, to: f.target, &out)
+        case .date:
+            guard !Self.isNumberLike(raw), let d = f.format?.date(text) else { return false }
+            if f.target == .day { out.day = Int32(d.daysSinceEpoch) } else { out.birthDay = Int32(d.daysSinceEpoch) }
+        case .timestamp:
+            guard !Self.isNumberLike(raw), let t = f.format?.timestampMicros(text), CalendarDate.isSupported(micros: t) else { return false }
+            out.updatedAtMicros = t
+        case .text:
+            if f.target == .className { out.className = text }
+        case .pseudonym:
+            out.localIdCode = pseudonymizer.pseudonym(prefixed: f.pseudonymPrefix, text)
+        case .school, .idNumber, .personal:
+            break
         }
+        return true
+    }
 
-        // 4. The school, in the registry as of the raw message's time.
-        guard let schoolCode, let county = registry.county(of: schoolCode, asOf: registryAsOfMs) else {
-            return .quarantine(reason: .unknownSchool, field: plan.dialect.schoolField,
-                               detail: "school not in the registry as of the message time", schoolCode: schoolCode)
+    /// Why a value of `f` is invalid (only built for a quarantined record).
+    private func invalidDetail(_ f: FieldPlan) -> String {
+        switch f.kind {
+        case .code: return "\(f.name) value not in code table \(f.codes?.name ?? "?")"
+        case .count:
+            return f.maximum == Int64.max ? "\(f.name) is not a non-negative integer"
+                : "\(f.name) is not a non-negative integer up to \(f.maximum)"
+        case .date: return "\(f.name) is not a real date in layout \(f.format?.description ?? "?")"
+        default: return "\(f.name) is not a real time in layout \(f.format?.description ?? "?")"
         }
-        out.countyCode = county
+    }
+
+    /// Step 4: the school's county in the registry as of the raw message's time, and the key.
+    private func locate(_ out: inout StandardRecord, _ plan: DialectPlan, _ schoolCode: String?,
+                        _ registry: SchoolRegistry, _ asOfMs: Int64, _ personCode: Digest32?) throws(Rejection) {
+        guard let schoolCode, let countyCode = registry.county(of: schoolCode, asOf: asOfMs) else {
+            throw Rejection(.unknownSchool, plan.dialect.schoolField, "school not in the registry as of the message time")
+        }
+        out.countyCode = countyCode
         switch stream.recordType {
         case .student, .teacher:
-            guard let personCode else {
-                return .quarantine(reason: .missingField, field: "id_number", detail: "no ID number", schoolCode: schoolCode)
-            }
+            guard let personCode else { throw Rejection(.missingField, "id_number", "no ID number") }
             out.key = personCode
         case .attendance:
             out.key = StandardRecord.attendanceKey(school: schoolCode, day: out.day ?? 0, grade: out.grade ?? 0,
                                                    className: out.className ?? "")
         }
-        if !plan.monitors.isEmpty {
-            (out.qualityChecked, out.qualityFailed) = plan.monitors.evaluate(
-                RecordMonitors.View(present: presentTexts, valid: texts, canonicalId: canonicalId, record: out))
-        }
-        return .standard(out)
     }
 
     /// Whether a raw field's name is `bytes`: lengths first (most names differ there), then

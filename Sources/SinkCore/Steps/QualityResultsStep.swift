@@ -31,7 +31,7 @@ struct QualityResultsStep {
             // Only a school code is a dimension; anything else typed into the field is shown as the placeholder.
             let school = SchoolCode.dimension(u.schoolCode) ?? ""
             for m in stream.monitors {
-                guard case .quarantine(let reasons) = m.rule, reasons.contains(u.reason) else { continue }
+                guard let rule = m.rule as? any QuarantineUnitRule, rule.counts(u.reason) else { continue }
                 let p = u.position
                 quality.count(QualityRowKey(monitor: m.name, school: school, day: day), checked: 1, failed: 1,
                               example: "\(p.topic):\(p.partition):\(p.offset):\(p.row)")

@@ -18,7 +18,7 @@ struct SchoolClaimsStep {
         self.schema = schema
         var types: Set<RecordType> = []
         for m in topology.monitors {
-            if case .oneSchoolPerPerson = m.rule { types.insert(m.recordType) }
+            if (m.rule as? any StateQueryRule)?.readsSchoolClaims == true { types.insert(m.recordType) }
         }
         self.types = types
     }
