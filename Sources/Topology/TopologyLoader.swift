@@ -32,6 +32,10 @@ public enum TopologyLoader {
         return try load(sources: sources)
     }
 
+    static let topKeys: Set<String> = ["code_tables", "stream", "description", "owner", "record_type", "source_topic",
+                                       "output_topic", "fields", "dialects", "aggregates", "monitors", "dags", "regions",
+                                       "school_stages", "scenarios"]
+
     /// Loads topology documents given as (file name, YAML text) pairs.
     public static func load(sources: [(file: String, text: String)]) throws(TopologyError) -> Topology {
         var issues: [TopologyIssue] = []
@@ -49,61 +53,20 @@ public enum TopologyLoader {
             }
         }
 
-        // Code tables first: streams refer to them by name across files.
-        var tables: [String: CodeTable] = [:]
-        var tableFiles: [String: String] = [:]
+        // Shared sections first: streams refer to code tables by name across files.
+        var shared = SharedSections()
         var streamNodes: [(YAMLReader, Node, [(key: String, keyNode: Node, value: Node)])] = []
-        var dags: [DAGDefinition] = []
-        let topKeys: Set<String> = ["code_tables", "stream", "description", "owner", "record_type", "source_topic",
-                                    "output_topic", "fields", "dialects", "aggregates", "monitors", "dags", "regions",
-                                    "school_stages", "scenarios"]
-        // Sections that stand on their own in any file; everything else belongs to a stream.
-        let sharedSections: Set<String> = ["code_tables", "dags", "regions", "school_stages", "scenarios"]
-        var stages: [SchoolStage] = []
-        var scenarioNodes: [(YAMLReader, Node)] = []
-        var regions: [RegionName] = []
-        var regionFiles: [String: String] = [:]
         for (reader, root) in parsed {
             let top = reader.mapping(root, "a topology file", allowedKeys: topKeys)
-            for (name, keyNode, tableNode) in reader.mapping(top["code_tables"], "code_tables") {
-                if let other = tableFiles[name] {
-                    reader.issue(keyNode, "code table \"\(name)\" is already defined in \(other)")
-                    continue
-                }
-                if let table = codeTable(name, tableNode, reader) {
-                    tables[name] = table
-                    tableFiles[name] = reader.file
-                }
-            }
-            for dag in DAGParser(reader: reader).parse(top["dags"]) {
-                if let other = dags.first(where: { $0.name == dag.name }) {
-                    reader.issue(line: dag.line, column: 1, "DAG \"\(dag.name)\" is already defined in \(other.file)")
-                } else {
-                    dags.append(dag)
-                }
-            }
-            for region in RegionParser(reader: reader).parse(top["regions"]) {
-                if let other = regionFiles[region.code] {
-                    reader.issue(top["regions"], "region \(region.code) is already named in \(other)")
-                } else {
-                    regions.append(region)
-                    regionFiles[region.code] = reader.file
-                }
-            }
-            for stage in ScenarioParser(reader: reader).parseStages(top["school_stages"]) {
-                if stages.contains(where: { $0.code == stage.code }) {
-                    reader.issue(top["school_stages"], "school stage \"\(stage.code)\" is declared twice")
-                } else {
-                    stages.append(stage)
-                }
-            }
-            if let node = top["scenarios"] { scenarioNodes.append((reader, node)) }
+            shared.read(top, reader)
             if top["stream"] != nil {
                 streamNodes.append((reader, root, top))
-            } else if top.contains(where: { !sharedSections.contains($0.key) }) {
+            } else if top.contains(where: { !SharedSections.keys.contains($0.key) }) {
                 reader.issue(root, "stream settings given without \"stream: NAME\"")
             }
         }
+        let tables = shared.tables
+        let stages = shared.stages
 
         var streams: [StreamDefinition] = []
         var written: [WrittenStream] = []
@@ -116,7 +79,7 @@ public enum TopologyLoader {
         checkAcrossStreams(written)
         // Scenarios after the stages, which any file may declare.
         var scenarios: [ScenarioDefinition] = []
-        for (reader, node) in scenarioNodes {
+        for (reader, node) in shared.scenarioNodes {
             for scenario in ScenarioParser(reader: reader).parseScenarios(node, stages: Set(stages.map(\.code))) {
                 if let other = scenarios.first(where: { $0.name == scenario.name }) {
                     reader.issue(line: scenario.line, column: 3, "scenario \"\(scenario.name)\" is also defined in \(other.file)")
@@ -127,8 +90,8 @@ public enum TopologyLoader {
         }
         for (reader, _) in parsed { issues.append(contentsOf: reader.issues) }
         if !issues.isEmpty { throw TopologyError(issues: issues.sorted { ($0.file, $0.line, $0.column) < ($1.file, $1.line, $1.column) }) }
-        var topology = Topology(streams: streams, codeTables: tables, files: sources.map(\.file), dags: dags)
-        topology.regions = RegionDirectory(regions)
+        var topology = Topology(streams: streams, codeTables: tables, files: sources.map(\.file), dags: shared.dags)
+        topology.regions = RegionDirectory(shared.regions)
         topology.schoolStages = stages
         topology.scenarios = scenarios
         return topology
@@ -155,7 +118,7 @@ public enum TopologyLoader {
         return (line, column)
     }
 
-    private static func codeTable(_ name: String, _ node: Node, _ reader: YAMLReader) -> CodeTable? {
+    fileprivate static func codeTable(_ name: String, _ node: Node, _ reader: YAMLReader) -> CodeTable? {
         let entries = reader.mapping(node, "code table \"\(name)\"", allowedKeys: ["match", "codes"])
         var match = CodeTable.Match.exact
         if let m = entries["match"] {
@@ -186,6 +149,57 @@ public enum TopologyLoader {
         }
         if codes.isEmpty { reader.issue(codesNode, "code table \"\(name)\" has no codes") }
         return CodeTable(name: name, match: match, entries: codes)
+    }
+
+    /// The sections that stand on their own in any file, gathered across files; a name
+    /// declared twice is reported where it is declared the second time.
+    private struct SharedSections {
+        static let keys: Set<String> = ["code_tables", "dags", "regions", "school_stages", "scenarios"]
+
+        var tables: [String: CodeTable] = [:]
+        var tableFiles: [String: String] = [:]
+        var dags: [DAGDefinition] = []
+        var regions: [RegionName] = []
+        var regionFiles: [String: String] = [:]
+        var stages: [SchoolStage] = []
+        /// Scenarios are read after every file's stages.
+        var scenarioNodes: [(YAMLReader, Node)] = []
+
+        mutating func read(_ top: [(key: String, keyNode: Node, value: Node)], _ reader: YAMLReader) {
+            for (name, keyNode, tableNode) in reader.mapping(top["code_tables"], "code_tables") {
+                if let other = tableFiles[name] {
+                    reader.issue(keyNode, "code table \"\(name)\" is already defined in \(other)")
+                    continue
+                }
+                if let table = TopologyLoader.codeTable(name, tableNode, reader) {
+                    tables[name] = table
+                    tableFiles[name] = reader.file
+                }
+            }
+            for dag in DAGParser(reader: reader).parse(top["dags"]) {
+                if let other = dags.first(where: { $0.name == dag.name }) {
+                    reader.issue(line: dag.line, column: 1, "DAG \"\(dag.name)\" is already defined in \(other.file)")
+                } else {
+                    dags.append(dag)
+                }
+            }
+            for region in RegionParser(reader: reader).parse(top["regions"]) {
+                if let other = regionFiles[region.code] {
+                    reader.issue(top["regions"], "region \(region.code) is already named in \(other)")
+                } else {
+                    regions.append(region)
+                    regionFiles[region.code] = reader.file
+                }
+            }
+            for stage in ScenarioParser(reader: reader).parseStages(top["school_stages"]) {
+                if stages.contains(where: { $0.code == stage.code }) {
+                    reader.issue(top["school_stages"], "school stage \"\(stage.code)\" is declared twice")
+                } else {
+                    stages.append(stage)
+                }
+            }
+            if let node = top["scenarios"] { scenarioNodes.append((reader, node)) }
+        }
     }
 
     /// A parsed stream with the nodes it was read from, so a clash between streams is
