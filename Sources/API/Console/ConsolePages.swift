@@ -114,11 +114,11 @@ struct ConsolePages: Sendable {
             d.cells[[try row.decode("grade_code", as: Int64.self), try row.decode("gender_code", as: Int64.self)]] = try row.decode("students", as: Int64.self)
         }
         let trend = try db.query("""
-            SELECT day::text AS day, day - date '2000-01-01' AS day_number, expected, present FROM \(schema).attendance_agg
+            SELECT day::text AS day_text, day - date '2000-01-01' AS day_number, expected, present FROM \(schema).attendance_agg
             WHERE level = $1 AND region_code = $2 ORDER BY day DESC LIMIT 30
             """, bind: level.rawValue, region)
         d.trend = try trend.rows.reversed().map {
-            (try $0.decode("day"), try $0.decode("day_number"), try $0.decode("expected"), try $0.decode("present"))
+            (try $0.decode("day_text"), try $0.decode("day_number"), try $0.decode("expected"), try $0.decode("present"))
         }
         return d
     }
@@ -171,38 +171,42 @@ struct ConsolePages: Sendable {
         let schoolList = PGArrayLiteral.text(schools)
         let q = try await service.asClient(client) { db -> QualityData in
             var d = QualityData()
-            let latest = try db.query("SELECT max(day)::text FROM \(schema).quality_scores_published WHERE level = $1 AND region_code = $2",
-                                      [level.rawValue, region]).value(0, 0)
+            // NULL: no scores for the region yet.
+            let latest = try db.query("SELECT max(day)::text AS day FROM \(schema).quality_scores_published WHERE level = $1 AND region_code = $2",
+                                      bind: level.rawValue, region).firstRow().decodeIfPresent("day", as: String.self)
             d.latest = latest
             let dims = try db.query("""
-                SELECT dimension, score::float8, checked, failed FROM \(schema).quality_scores_published
+                SELECT dimension, score::float8 AS score, checked, failed FROM \(schema).quality_scores_published
                 WHERE level = $1 AND region_code = $2 AND day = $3::date ORDER BY dimension
                 """, [level.rawValue, region, latest])
-            d.dimensions = (0..<dims.rowCount).map { (dims.value($0, 0) ?? "", Double(dims.value($0, 1) ?? "") ?? 0,
-                                                      Int64(dims.value($0, 2) ?? "") ?? 0, Int64(dims.value($0, 3) ?? "") ?? 0) }
+            d.dimensions = try dims.rows.map {
+                (try $0.decode("dimension"), try $0.decode("score"), try $0.decode("checked"), try $0.decode("failed"))
+            }
             let trend = try db.query("""
-                SELECT day::text, avg(score)::float8 FROM \(schema).quality_scores_published
+                SELECT day::text AS day_text, avg(score)::float8 AS score FROM \(schema).quality_scores_published
                 WHERE level = $1 AND region_code = $2 GROUP BY day ORDER BY day DESC LIMIT 30
                 """, [level.rawValue, region])
-            d.trend = (0..<trend.rowCount).reversed().map { (trend.value($0, 0) ?? "", Double(trend.value($0, 1) ?? "")) }
+            d.trend = try trend.rows.reversed().map { (try $0.decode("day_text"), try $0.decodeIfPresent("score")) }
             let worst = try db.query("""
-                SELECT region_code, avg(score)::float8 FROM \(schema).quality_scores_published
+                SELECT region_code, avg(score)::float8 AS score FROM \(schema).quality_scores_published
                 WHERE level = 'school' AND day = $1::date AND (region_code = ANY($2::text[]) OR $3)
                 GROUP BY region_code ORDER BY 2, 1 LIMIT 10
                 """, [latest, schoolList, level == .province ? "true" : "false"])
-            d.worst = (0..<worst.rowCount).map { (worst.value($0, 0) ?? "", Double(worst.value($0, 1) ?? "") ?? 0) }
+            d.worst = try worst.rows.map { (try $0.decode("region_code"), try $0.decode("score")) }
             let monitors = try db.query("""
-                SELECT monitor, dimension, sum(checked)::bigint, sum(failed)::bigint FROM \(schema).quality_rollup_published
+                SELECT monitor, dimension, sum(checked)::bigint AS checked, sum(failed)::bigint AS failed FROM \(schema).quality_rollup_published
                 WHERE level = $1 AND region_code = $2 AND day > coalesce($3::date, current_date) - 30
                 GROUP BY monitor, dimension HAVING sum(failed) > 0 ORDER BY 4 DESC, 1 LIMIT 20
                 """, [level.rawValue, region, latest])
-            d.failing = (0..<monitors.rowCount).map { (monitors.value($0, 0) ?? "", monitors.value($0, 1) ?? "",
-                                                       Int64(monitors.value($0, 2) ?? "") ?? 0, Int64(monitors.value($0, 3) ?? "") ?? 0) }
+            d.failing = try monitors.rows.map {
+                (try $0.decode("monitor"), try $0.decode("dimension"), try $0.decode("checked"), try $0.decode("failed"))
+            }
             let alerts = try db.query("""
-                SELECT monitor, school_code, day::text, severity, checked, failed FROM \(schema).quality_alerts_published
+                SELECT monitor, school_code, day::text AS day, severity, checked::text AS checked, failed::text AS failed
+                FROM \(schema).quality_alerts_published
                 WHERE school_code = ANY($1::text[]) OR $2 ORDER BY raised_at DESC, monitor LIMIT 20
                 """, [schoolList, level == .province ? "true" : "false"])
-            d.alerts = (0..<alerts.rowCount).map { i in (0..<6).map { alerts.value(i, $0) ?? "" } }
+            d.alerts = try alerts.rows.map { row in try ["monitor", "school_code", "day", "severity", "checked", "failed"].map { try row.decode($0) } }
             return d
         }
         let fmt = { (v: Double) in String(format: "%.1f", v) }
@@ -234,7 +238,8 @@ struct ConsolePages: Sendable {
                 SELECT id::text, dag, kind, state, interval_start::text, interval_end::text, coalesce(started_at::text, ''),
                        coalesce(ended_at::text, '') FROM \(schema).dag_runs ORDER BY id DESC LIMIT 50
                 """)
-            return (0..<r.rowCount).map { i in (0..<8).map { r.value(i, $0) ?? "" } }
+            // Every column is text, never NULL (coalesce): read by position.
+            return try r.rows.map { row in try (0..<8).map { try row.decode(at: $0) } }
         }
         return ConsolePage(values: [
             "dags": service.topology.dags.map { ["name": $0.name, "schedule": $0.schedule.map { "\($0)" } ?? "—"] as Values },
@@ -301,15 +306,16 @@ struct ConsolePages: Sendable {
         guard client.isOperator else { throw APIError.forbidden(lang.text["forbidden"] ?? "") }
         let schema = service.schema.name
         let (counts, rows) = try await service.asClient(client) { db -> ([[String]], [[String]]) in
-            let c = try db.query("SELECT reason, records::text FROM \(schema).quarantine_counts ORDER BY records DESC, reason")
+            let c = try db.query("SELECT reason, records::text AS records FROM \(schema).quarantine_counts ORDER BY records DESC, reason")
             let r = try db.query("""
                 SELECT src_topic, src_partition::text, src_offset::text, src_row::text, reason, coalesce(field, ''), coalesce(detail, ''),
                        coalesce(record_type, ''), coalesce(school_code, ''), quarantined_at::text
                 FROM \(schema).quarantine WHERE $1::text IS NULL OR reason = $1
                 ORDER BY quarantined_at DESC, src_topic, src_partition, src_offset, src_row LIMIT 100
-                """, [reason])
-            return ((0..<c.rowCount).map { i in [c.value(i, 0) ?? "", c.value(i, 1) ?? ""] },
-                    (0..<r.rowCount).map { i in (0..<10).map { r.value(i, $0) ?? "" } })
+                """, bind: reason)
+            // Every column is text, never NULL (coalesce): read by position.
+            return (try c.rows.map { [try $0.decode("reason"), try $0.decode("records")] },
+                    try r.rows.map { row in try (0..<10).map { try row.decode(at: $0) } })
         }
         return ConsolePage(values: [
             "counts": counts.map { ["reason": $0[0], "records": $0[1], "link": "/console/quarantine?reason=\($0[0])"] as Values },

@@ -97,13 +97,15 @@ struct AggregateReader: Sendable {
         let hasDay = t.dimensions.contains("day")
         let raw = try await service.asClient(client) { db -> [(PublishedRow, [Int64])] in
             let r = try db.query(sql, finalParams)
-            return (0..<r.rowCount).map { i in
-                let dims = (0..<dimensionCount).map { r.value(i, 2 + $0) ?? "" }
-                let measures = (0..<measureCount).map { Int64(r.value(i, 2 + dimensionCount + $0) ?? "") ?? 0 }
+            // Columns by position: level, region, the dimensions (never NULL: aggregates group only
+            // records that have them), the measures, then the day's number when there is a day.
+            return try r.rows.map { row in
+                let dims = try (0..<dimensionCount).map { try row.decode(at: 2 + $0, as: String.self) }
+                let measures = try (0..<measureCount).map { try row.decode(at: 2 + dimensionCount + $0, as: Int64.self) }
                 let coordinates: [Int64] = hasDay
-                    ? [Int64(r.value(i, 2 + dimensionCount + measureCount) ?? "") ?? 0]
+                    ? [try row.decode(at: 2 + dimensionCount + measureCount)]
                     : dims.map { Int64($0) ?? 0 }
-                return (PublishedRow(level: r.value(i, 0) ?? "", region: r.value(i, 1) ?? "", dimensions: dims,
+                return (PublishedRow(level: try row.decode("level"), region: try row.decode("region_code"), dimensions: dims,
                                      measures: measures.map { Optional($0) }, suppressed: false), coordinates)
             }
         }

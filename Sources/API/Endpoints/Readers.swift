@@ -18,7 +18,7 @@ struct RegionList: Sendable {
                 UNION SELECT level, region_code FROM \(schema).attendance_agg
                 ORDER BY 1, 2
                 """)
-            return (0..<r.rowCount).map { (r.value($0, 0) ?? "", r.value($0, 1) ?? "") }
+            return try r.rows.map { (try $0.decode("level"), try $0.decode("region_code")) }
         }
         let names = await service.names()
         let order: [String: Int] = ["province": 0, "city": 1, "county": 2, "school": 3]
@@ -42,13 +42,14 @@ struct CatalogReader: Sendable {
         let schema = service.schema.name
         return try await service.asClient(client) { db in
             let r = try db.query("""
-                SELECT dataset, kind, zone, classification, owner, description, stream, array_to_json(upstream)::text, lineage
+                SELECT dataset, kind, zone, classification, owner, description, stream, array_to_json(upstream)::text AS upstream, lineage
                 FROM \(schema).catalog_datasets WHERE $1::text IS NULL OR dataset = $1 ORDER BY dataset
-                """, [only])
-            return (0..<r.rowCount).map { i in
-                Components.Schemas.Dataset(dataset: r.value(i, 0) ?? "", kind: r.value(i, 1) ?? "", zone: r.value(i, 2) ?? "",
-                                           classification: r.value(i, 3) ?? "", owner: r.value(i, 4), description: r.value(i, 5) ?? "",
-                                           stream: r.value(i, 6), upstream: Self.strings(r.value(i, 7)), lineage: r.value(i, 8) ?? "")
+                """, bind: only)
+            return try r.rows.map { row in
+                Components.Schemas.Dataset(dataset: try row.decode("dataset"), kind: try row.decode("kind"), zone: try row.decode("zone"),
+                                           classification: try row.decode("classification"), owner: try row.decode("owner"),
+                                           description: try row.decode("description"), stream: try row.decodeIfPresent("stream"),
+                                           upstream: Self.strings(try row.decode("upstream")), lineage: try row.decode("lineage"))
             }
         }
     }
@@ -57,19 +58,20 @@ struct CatalogReader: Sendable {
         let schema = service.schema.name
         return try await service.asClient(client) { db in
             let r = try db.query("""
-                SELECT field, kind, meaning, classification, array_to_json(code_tables)::text, array_to_json(sources)::text
+                SELECT field, kind, meaning, classification, array_to_json(code_tables)::text AS code_tables,
+                       array_to_json(sources)::text AS sources
                 FROM \(schema).catalog_fields WHERE dataset = $1 ORDER BY position
-                """, [dataset])
-            return (0..<r.rowCount).map { i in
-                Components.Schemas.Field(field: r.value(i, 0) ?? "", kind: r.value(i, 1) ?? "", meaning: r.value(i, 2) ?? "",
-                                         classification: r.value(i, 3) ?? "", codeTables: Self.strings(r.value(i, 4)),
-                                         sources: Self.strings(r.value(i, 5)))
+                """, bind: dataset)
+            return try r.rows.map { row in
+                Components.Schemas.Field(field: try row.decode("field"), kind: try row.decode("kind"), meaning: try row.decode("meaning"),
+                                         classification: try row.decode("classification"), codeTables: Self.strings(try row.decode("code_tables")),
+                                         sources: Self.strings(try row.decode("sources")))
             }
         }
     }
 
-    static func strings(_ json: String?) -> [String] {
-        guard let json, let data = json.data(using: .utf8) else { return [] }
+    static func strings(_ json: String) -> [String] {
+        guard let data = json.data(using: .utf8) else { return [] }
         return (try? JSONDecoder().decode([String].self, from: data)) ?? []
     }
 }
@@ -99,17 +101,17 @@ struct QualityReader: Sendable {
         }
         let rows = try await service.asClient(client) { db -> [QualityScore] in
             let r = try db.query("""
-                SELECT level, region_code, day::text, dimension, score::float8, checked, failed, monitors
+                SELECT level, region_code, day::text AS day, dimension, score::float8 AS score, checked, failed, monitors
                 FROM \(schema).quality_scores_published
                 WHERE ($1::text IS NULL OR level = $1) AND ($2::text IS NULL OR region_code = $2)
                   AND ($3::text IS NULL OR dimension = $3) AND ($4::date IS NULL OR day >= $4) AND ($5::date IS NULL OR day <= $5)
                   AND ($6::text IS NULL OR (level, region_code, day, dimension) > ($6, $7, $8::date, $9))
                 ORDER BY level, region_code, day, dimension LIMIT \(limit + 1)
                 """, [f.level?.rawValue, f.region, f.dimension, f.from, f.to, cursor?[0], cursor?[1], cursor?[2], cursor?[3]])
-            return (0..<r.rowCount).map { i in
-                QualityScore(level: r.value(i, 0) ?? "", region: r.value(i, 1) ?? "", day: r.value(i, 2) ?? "", dimension: r.value(i, 3) ?? "",
-                             score: Double(r.value(i, 4) ?? "") ?? 0, checked: Int64(r.value(i, 5) ?? "") ?? 0,
-                             failed: Int64(r.value(i, 6) ?? "") ?? 0, monitors: r.int(i, 7) ?? 0)
+            return try r.rows.map { row in
+                QualityScore(level: try row.decode("level"), region: try row.decode("region_code"), day: try row.decode("day"),
+                             dimension: try row.decode("dimension"), score: try row.decode("score"), checked: try row.decode("checked"),
+                             failed: try row.decode("failed"), monitors: try row.decode("monitors"))
             }
         }
         let page = Array(rows.prefix(limit))
@@ -127,29 +129,30 @@ struct QualityReader: Sendable {
         let (from, to) = (f.from, f.to)
         let result = try await service.asClient(client) { db -> (String, String, [Components.Schemas.DimensionScore], [Components.Schemas.FailingMonitor]) in
             let period = try db.query("""
-                SELECT coalesce($3::date, max(day) - 29)::text, coalesce($4::date, max(day))::text
+                SELECT coalesce($3::date, max(day) - 29)::text AS start_day, coalesce($4::date, max(day))::text AS end_day
                 FROM \(schema).quality_scores_published WHERE level = $1 AND region_code = $2
-                """, [level.rawValue, region, from, to])
-            let start = period.value(0, 0) ?? from ?? "1970-01-01"
-            let end = period.value(0, 1) ?? to ?? "1970-01-01"
+                """, bind: level.rawValue, region, from, to)
+            // No results yet and no bound given: an empty period at the epoch.
+            let start = try period.firstRow().decodeIfPresent("start_day", as: String.self) ?? from ?? "1970-01-01"
+            let end = try period.firstRow().decodeIfPresent("end_day", as: String.self) ?? to ?? "1970-01-01"
             let d = try db.query("""
-                SELECT dimension, round(avg(score), 2)::float8, sum(checked), sum(failed)
+                SELECT dimension, round(avg(score), 2)::float8 AS score, sum(checked) AS checked, sum(failed) AS failed
                 FROM \(schema).quality_scores_published
                 WHERE level = $1 AND region_code = $2 AND day BETWEEN $3::date AND $4::date
                 GROUP BY dimension ORDER BY dimension
                 """, [level.rawValue, region, start, end])
-            let dims = (0..<d.rowCount).map { i in
-                Components.Schemas.DimensionScore(dimension: d.value(i, 0) ?? "", score: Double(d.value(i, 1) ?? "") ?? 0,
-                                                  checked: Int64(d.value(i, 2) ?? "") ?? 0, failed: Int64(d.value(i, 3) ?? "") ?? 0)
+            let dims = try d.rows.map { row in
+                Components.Schemas.DimensionScore(dimension: try row.decode("dimension"), score: try row.decode("score"),
+                                                  checked: try row.decode("checked"), failed: try row.decode("failed"))
             }
             let m = try db.query("""
-                SELECT monitor, dimension, sum(checked), sum(failed) FROM \(schema).quality_rollup_published
+                SELECT monitor, dimension, sum(checked) AS checked, sum(failed) AS failed FROM \(schema).quality_rollup_published
                 WHERE level = $1 AND region_code = $2 AND day BETWEEN $3::date AND $4::date
                 GROUP BY monitor, dimension HAVING sum(failed) > 0 ORDER BY sum(failed) DESC, monitor
                 """, [level.rawValue, region, start, end])
-            let monitors = (0..<m.rowCount).map { i in
-                Components.Schemas.FailingMonitor(monitor: m.value(i, 0) ?? "", dimension: m.value(i, 1) ?? "",
-                                                  checked: Int64(m.value(i, 2) ?? "") ?? 0, failed: Int64(m.value(i, 3) ?? "") ?? 0)
+            let monitors = try m.rows.map { row in
+                Components.Schemas.FailingMonitor(monitor: try row.decode("monitor"), dimension: try row.decode("dimension"),
+                                                  checked: try row.decode("checked"), failed: try row.decode("failed"))
             }
             return (start, end, dims, monitors)
         }
@@ -170,16 +173,16 @@ struct FreshnessReader: Sendable {
         let s = service.schema.name
         let p = service.schema.privateName
         return try await service.asService { db in
-            let now = try db.query("SELECT now()::text, extract(epoch from now())::float8")
-            let nowEpoch = Double(now.value(0, 1) ?? "") ?? 0
+            let now = try db.query("SELECT now()::text AS now, extract(epoch from now())::float8 AS epoch").firstRow()
+            let nowEpoch: Double = try now.decode("epoch")
             var stages: [Components.Schemas.StageFreshness] = []
+            // Each statement returns one row of aggregates: NULL where the stage has written nothing yet.
             func add(_ stage: String, _ what: String, _ sql: String) throws {
-                let r = try db.query(sql)
-                let last = r.value(0, 0)
-                let epoch = r.value(0, 1).flatMap(Double.init)
-                stages.append(.init(stage: stage, what: what, lastCommit: last, watermark: r.value(0, 2),
+                let row = try db.query(sql).firstRow()
+                let epoch: Double? = try row.decodeIfPresent(at: 1)
+                stages.append(.init(stage: stage, what: what, lastCommit: try row.decodeIfPresent(at: 0), watermark: try row.decodeIfPresent(at: 2),
                                     lagSeconds: epoch.map { ((nowEpoch - $0) * 10).rounded() / 10 },
-                                    positions: r.value(0, 3).flatMap { Int64($0) }))
+                                    positions: try row.decodeIfPresent(at: 3)))
             }
             try add("sink", "standard zone, aggregates and quarantine committed with the consumed offsets (sink_offsets)",
                     "SELECT max(updated_at)::text, extract(epoch from max(updated_at))::float8, NULL, sum(next_offset)::bigint FROM \(s).sink_offsets")
@@ -195,7 +198,7 @@ struct FreshnessReader: Sendable {
                     "SELECT max(received_at)::text, extract(epoch from max(received_at))::float8, max(message_time)::text, NULL FROM \(p).raw_zone")
             try add("scheduler", "latest DAG run that finished successfully",
                     "SELECT max(ended_at)::text, extract(epoch from max(ended_at))::float8, max(interval_end)::text, count(*)::bigint FROM \(s).dag_runs WHERE state = 'success'")
-            return Components.Schemas.Freshness(now: now.value(0, 0) ?? "", stages: stages)
+            return Components.Schemas.Freshness(now: try now.decode("now"), stages: stages)
         }
     }
 }
@@ -215,18 +218,20 @@ struct RecordReader: Sendable {
         let limit = f.limit
         let rows = try await service.asClient(client) { db -> [Components.Schemas.StandardRecord] in
             let r = try db.query("""
-                SELECT record_type, entity_key, school_code, county_code, gender, grade, status, day::text, class_name, expected, present,
-                       to_char(to_timestamp(updated_at_us / 1e6) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+                SELECT record_type, entity_key, school_code, county_code, gender, grade, status, day::text AS day, class_name, expected, present,
+                       to_char(to_timestamp(updated_at_us / 1e6) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS updated_at
                 FROM \(schema).standard_zone_published
                 WHERE record_type = $1 AND ($2::text IS NULL OR school_code = $2) AND ($3::text IS NULL OR entity_key > $3)
                 ORDER BY entity_key LIMIT \(limit + 1)
                 """, [recordType, f.region, f.cursor?.first])
-            return (0..<r.rowCount).map { i in
+            // The fields of the other record types are NULL (a student has no class, attendance no gender).
+            return try r.rows.map { row in
                 Components.Schemas.StandardRecord(
-                    recordType: r.value(i, 0) ?? "", key: r.value(i, 1) ?? "", school: r.value(i, 2) ?? "", county: r.value(i, 3) ?? "",
-                    gender: r.int(i, 4), grade: r.int(i, 5), status: r.int(i, 6), day: r.value(i, 7), className: r.value(i, 8),
-                    expected: r.value(i, 9).flatMap { Int64($0) }, present: r.value(i, 10).flatMap { Int64($0) },
-                    birthDate: nil, updatedAt: r.value(i, 11) ?? "")
+                    recordType: try row.decode("record_type"), key: try row.decode("entity_key"), school: try row.decode("school_code"),
+                    county: try row.decode("county_code"), gender: try row.decodeIfPresent("gender"), grade: try row.decodeIfPresent("grade"),
+                    status: try row.decodeIfPresent("status"), day: try row.decodeIfPresent("day"), className: try row.decodeIfPresent("class_name"),
+                    expected: try row.decodeIfPresent("expected"), present: try row.decodeIfPresent("present"),
+                    birthDate: nil, updatedAt: try row.decode("updated_at"))
             }
         }
         let page = Array(rows.prefix(limit))

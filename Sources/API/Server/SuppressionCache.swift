@@ -77,17 +77,15 @@ actor SuppressionCache {
                 defer { try? db.execute("COMMIT") }
                 let sr = try db.query("SELECT school_code, county_code FROM \(schema).school_regions")
                 var schoolCounty: [String: String] = [:]
-                for i in 0..<sr.rowCount {
-                    if let s = sr.value(i, 0), let c = sr.value(i, 1) { schoolCounty[s] = c }
-                }
+                for row in sr.rows { schoolCounty[try row.decode("school_code")] = try row.decode("county_code", as: String.self) }
                 let r = try db.query(sql)
                 var base: [CellKey: Int64] = [:]
                 base.reserveCapacity(r.rowCount)
                 let width = r.columnNames.count
-                for i in 0..<r.rowCount {
-                    guard let region = r.value(i, 0), let v = r.value(i, width - 1).flatMap({ Int64($0) }) else { continue }
-                    let coordinates = (1..<(width - 1)).map { Int64(r.value(i, $0) ?? "") ?? 0 }
-                    base[CellKey(region: region, coordinates: coordinates)] = v
+                // Columns by position: the region, the cell's coordinates, the measure.
+                for row in r.rows {
+                    let coordinates = try (1..<(width - 1)).map { try row.decode(at: $0, as: Int64.self) }
+                    base[CellKey(region: try row.decode(at: 0), coordinates: coordinates)] = try row.decode(at: width - 1, as: Int64.self)
                 }
                 return (base, schoolCounty)
             }
