@@ -272,15 +272,21 @@ public final class RawZoneStore {
         }
         let r = try db.query("""
             SELECT src_topic, src_partition, src_offset, message_key, school_code,
-                   \(s).school_county_as_of(record_schools[1], message_time), received_at::text,
-                   message_time::text, encode(bytes, 'hex'), headers::text, sealed, record_schools
+                   \(s).school_county_as_of(record_schools[1], message_time) AS county_code, received_at::text AS received_at,
+                   message_time::text AS message_time, encode(bytes, 'hex') AS bytes_hex, headers::text AS headers, sealed,
+                   record_schools
             FROM \(schema.privateName).raw_zone WHERE \(condition) ORDER BY src_topic, src_partition, src_offset
-            """, [code])
-        return (0..<r.rowCount).map { i in
-            StoredMessage(topic: r.value(i, 0) ?? "", partition: Int32(r.int(i, 1) ?? 0), offset: Int64(r.int(i, 2) ?? 0),
-                          key: r.value(i, 3), schoolCode: r.value(i, 4), countyCode: r.value(i, 5), receivedAt: r.value(i, 6) ?? "",
-                          messageTime: r.value(i, 7), compressed: r.value(i, 8).flatMap(hexBytes), headers: r.value(i, 9) ?? "[]",
-                          sealed: r.value(i, 10) == "t", recordSchools: codes(inArray: r.value(i, 11) ?? "{}"))
+            """, bind: code)
+        // NULL is meaningful here: no key, no school or county, no Kafka time, bytes purged by retention.
+        return try r.rows.map { row in
+            StoredMessage(topic: try row.decode("src_topic"), partition: try row.decode("src_partition"), offset: try row.decode("src_offset"),
+                          key: try row.decodeIfPresent("message_key"), schoolCode: try row.decodeIfPresent("school_code"),
+                          countyCode: try row.decodeIfPresent("county_code"), receivedAt: try row.decode("received_at"),
+                          messageTime: try row.decodeIfPresent("message_time"),
+                          compressed: try row.decodeIfPresent("bytes_hex", as: String.self).flatMap(hexBytes),
+                          headers: try row.decode("headers"), sealed: try row.decode("sealed"),
+                          // Messages stored before migration 011 have no record schools.
+                          recordSchools: codes(inArray: try row.decodeIfPresent("record_schools") ?? "{}"))
         }
     }
 

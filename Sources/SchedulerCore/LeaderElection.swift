@@ -25,10 +25,9 @@ public final class LeaderElection: @unchecked Sendable {
             guard let db = connection else { return false }
             if isLeader {
                 let r = try db.query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted")
-                isLeader = (r.int(0, 0) ?? 0) > 0
+                isLeader = try r.scalar(Int64.self) > 0
             } else {
-                let r = try db.query("SELECT pg_try_advisory_lock(hashtext($1))", [key])
-                isLeader = r.value(0, 0) == "t"
+                isLeader = try db.query("SELECT pg_try_advisory_lock(hashtext($1))", bind: key).scalar(Bool.self)
             }
         } catch {
             connection = nil

@@ -1,3 +1,5 @@
+import Postgres
+
 /// Why a DAG run exists.
 public enum RunKind: String, Sendable, CaseIterable {
     /// Created by the schedule when its interval ended (including catch-up).
@@ -60,3 +62,8 @@ public struct TaskInstanceRecord: Sendable {
     public var claimedBy: String?
     public var leaseToken: Int64?
 }
+
+/// Stored as their raw values in `dag_runs` and `dag_task_instances`.
+extension RunKind: PGDecodable {}
+extension RunState: PGDecodable {}
+extension TaskState: PGDecodable {}

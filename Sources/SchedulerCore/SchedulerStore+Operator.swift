@@ -10,7 +10,7 @@ extension SchedulerStore {
     /// DAGs an operator has paused.
     public func pausedDAGs() throws -> Set<String> {
         let r = try db.query("SELECT dag FROM \(schema).dag_state WHERE paused")
-        return Set((0..<r.rowCount).compactMap { r.value($0, 0) })
+        return Set(try r.rows.map { try $0.decode("dag", as: String.self) })
     }
 
     /// Pauses or unpauses `dag`; returns whether that changed anything.
@@ -115,8 +115,8 @@ extension SchedulerStore {
 
     /// Locks the run (so the leader's step waits) and reads its instances' states.
     private func lockedInstances(_ runID: Int64, _ dag: DAGDefinition) throws -> [String: TaskState] {
-        let run = try db.query("SELECT dag FROM \(schema).dag_runs WHERE id = $1 FOR UPDATE", [String(runID)])
-        guard run.rowCount == 1, run.value(0, 0) == dag.name else { throw OperatorError("no run #\(runID) of \(dag.name)") }
+        let run = try db.query("SELECT dag FROM \(schema).dag_runs WHERE id = $1 FOR UPDATE", bind: runID)
+        guard try run.rows.first?.decode("dag", as: String.self) == dag.name else { throw OperatorError("no run #\(runID) of \(dag.name)") }
         // NOWAIT: an attempt that records its success in its own transaction (sql, reports) holds
         // its row while it runs; waiting would only find it finished, so a locked row is a
         // running attempt.
@@ -127,10 +127,7 @@ extension SchedulerStore {
             throw OperatorError("run #\(runID): a task is running now; wait for the attempt to end")
         }
         var out: [String: TaskState] = [:]
-        for i in 0..<r.rowCount {
-            guard let task = r.value(i, 0), let state = r.value(i, 1).flatMap(TaskState.init(rawValue:)) else { continue }
-            out[task] = state
-        }
+        for row in r.rows { out[try row.decode("task")] = try row.decode("state", as: TaskState.self) }
         return out
     }
 

@@ -27,15 +27,15 @@ public struct SchedulerStore: Sendable {
             ON CONFLICT (singleton) DO UPDATE SET leader = EXCLUDED.leader,
                 epoch = \(schema).scheduler_leadership.epoch + 1, acquired_at = clock_timestamp()
             RETURNING epoch
-            """, [instance])
-        return Int64(r.int(0, 0) ?? 0)
+            """, bind: instance)
+        return try r.scalar(Int64.self)
     }
 
     /// The recorded leader and its epoch.
     public func leader() throws -> (name: String, epoch: Int64)? {
         let r = try db.query("SELECT leader, epoch FROM \(schema).scheduler_leadership")
-        guard r.rowCount == 1 else { return nil }
-        return (r.value(0, 0) ?? "", Int64(r.int(0, 1) ?? 0))
+        guard let row = r.rows.first else { return nil }
+        return (try row.decode("leader"), try row.decode("epoch"))
     }
 
     // MARK: Runs
@@ -49,43 +49,47 @@ public struct SchedulerStore: Sendable {
             ON CONFLICT (dag, interval_start, kind) DO NOTHING RETURNING id
             """, [dag, String(interval.start.secondsSinceEpoch), String(interval.end.secondsSinceEpoch), kind.rawValue,
                   String(now.secondsSinceEpoch)])
-        return r.rowCount == 1 ? r.int(0, 0).map(Int64.init) : nil
+        return try r.rows.first?.decode("id", as: Int64.self)
     }
 
     /// The end of the newest scheduled run of `dag`.
     public func latestScheduledEnd(dag: String) throws -> CronTime? {
-        let r = try db.query("SELECT extract(epoch FROM max(interval_end))::bigint FROM \(runs) WHERE dag = $1 AND kind = 'scheduled'", [dag])
-        return r.int(0, 0).map { CronTime(secondsSinceEpoch: Int64($0)) }
+        let r = try db.query("SELECT extract(epoch FROM max(interval_end))::bigint AS latest FROM \(runs) WHERE dag = $1 AND kind = 'scheduled'",
+                             bind: dag)
+        // NULL: no scheduled run yet.
+        return try r.firstRow().decodeIfPresent("latest", as: Int64.self).map { CronTime(secondsSinceEpoch: $0) }
     }
 
     private static let runColumns = """
-        id, dag, extract(epoch FROM interval_start)::bigint, extract(epoch FROM interval_end)::bigint, kind, state,
-        extract(epoch FROM created_at)::bigint, extract(epoch FROM started_at)::bigint, extract(epoch FROM ended_at)::bigint
+        id, dag, extract(epoch FROM interval_start)::bigint AS interval_start, extract(epoch FROM interval_end)::bigint AS interval_end,
+        kind, state, extract(epoch FROM created_at)::bigint AS created_at, extract(epoch FROM started_at)::bigint AS started_at,
+        extract(epoch FROM ended_at)::bigint AS ended_at
         """
 
-    private func runRecords(_ r: PGResult) -> [RunRecord] {
-        (0..<r.rowCount).map { i in
-            RunRecord(id: Int64(r.int(i, 0)!), dag: r.value(i, 1)!,
-                      interval: DataInterval(start: CronTime(secondsSinceEpoch: Int64(r.int(i, 2)!)),
-                                             end: CronTime(secondsSinceEpoch: Int64(r.int(i, 3)!))),
-                      kind: RunKind(rawValue: r.value(i, 4)!) ?? .manual, state: RunState(rawValue: r.value(i, 5)!) ?? .failed,
-                      createdAt: Int64(r.int(i, 6)!), startedAt: r.int(i, 7).map(Int64.init), endedAt: r.int(i, 8).map(Int64.init))
+    /// Runs by column name; not started or not ended yet is NULL.
+    private func runRecords(_ r: PGResult) throws -> [RunRecord] {
+        try r.rows.map { row in
+            RunRecord(id: try row.decode("id"), dag: try row.decode("dag"),
+                      interval: DataInterval(start: CronTime(secondsSinceEpoch: try row.decode("interval_start")),
+                                             end: CronTime(secondsSinceEpoch: try row.decode("interval_end"))),
+                      kind: try row.decode("kind"), state: try row.decode("state"), createdAt: try row.decode("created_at"),
+                      startedAt: try row.decodeIfPresent("started_at"), endedAt: try row.decodeIfPresent("ended_at"))
         }
     }
 
     /// Runs not finished yet, oldest interval first.
     public func activeRuns() throws -> [RunRecord] {
-        runRecords(try db.query("SELECT \(Self.runColumns) FROM \(runs) WHERE state IN ('queued', 'running') ORDER BY interval_start, id"))
+        try runRecords(db.query("SELECT \(Self.runColumns) FROM \(runs) WHERE state IN ('queued', 'running') ORDER BY interval_start, id"))
     }
 
     /// The newest runs of `dag`, newest interval first.
     public func runs(dag: String, limit: Int = 20) throws -> [RunRecord] {
-        runRecords(try db.query("SELECT \(Self.runColumns) FROM \(runs) WHERE dag = $1 ORDER BY interval_start DESC, id DESC LIMIT $2",
+        try runRecords(db.query("SELECT \(Self.runColumns) FROM \(runs) WHERE dag = $1 ORDER BY interval_start DESC, id DESC LIMIT $2",
                                 [dag, String(limit)]))
     }
 
     public func run(id: Int64) throws -> RunRecord? {
-        runRecords(try db.query("SELECT \(Self.runColumns) FROM \(runs) WHERE id = $1", [String(id)])).first
+        try runRecords(db.query("SELECT \(Self.runColumns) FROM \(runs) WHERE id = $1", [String(id)])).first
     }
 
     /// Marks a queued run running and creates its task instances (idempotent).
@@ -107,21 +111,23 @@ public struct SchedulerStore: Sendable {
     // MARK: Task instances
 
     private static let instanceColumns = """
-        run_id, task, state, attempt, extract(epoch FROM retry_at)::bigint, extract(epoch FROM started_at)::bigint,
-        extract(epoch FROM ended_at)::bigint, output, claimed_by, lease_token
+        run_id, task, state, attempt, extract(epoch FROM retry_at)::bigint AS retry_at, extract(epoch FROM started_at)::bigint AS started_at,
+        extract(epoch FROM ended_at)::bigint AS ended_at, output, claimed_by, lease_token
         """
 
-    private func instanceRecords(_ r: PGResult) -> [TaskInstanceRecord] {
-        (0..<r.rowCount).map { i in
-            TaskInstanceRecord(runID: Int64(r.int(i, 0)!), task: r.value(i, 1)!, state: TaskState(rawValue: r.value(i, 2)!) ?? .failed,
-                               attempt: r.int(i, 3) ?? 0, retryAt: r.int(i, 4).map(Int64.init), startedAt: r.int(i, 5).map(Int64.init),
-                               endedAt: r.int(i, 6).map(Int64.init), output: r.value(i, 7), claimedBy: r.value(i, 8),
-                               leaseToken: r.int(i, 9).map(Int64.init))
+    /// Task instances by column name; what an instance has not reached yet is NULL.
+    private func instanceRecords(_ r: PGResult) throws -> [TaskInstanceRecord] {
+        try r.rows.map { row in
+            TaskInstanceRecord(runID: try row.decode("run_id"), task: try row.decode("task"), state: try row.decode("state"),
+                               attempt: try row.decode("attempt"), retryAt: try row.decodeIfPresent("retry_at"),
+                               startedAt: try row.decodeIfPresent("started_at"), endedAt: try row.decodeIfPresent("ended_at"),
+                               output: try row.decodeIfPresent("output"), claimedBy: try row.decodeIfPresent("claimed_by"),
+                               leaseToken: try row.decodeIfPresent("lease_token"))
         }
     }
 
     public func instances(run: Int64) throws -> [TaskInstanceRecord] {
-        instanceRecords(try db.query("SELECT \(Self.instanceColumns) FROM \(instances) WHERE run_id = $1 ORDER BY started_at NULLS LAST, task",
+        try instanceRecords(db.query("SELECT \(Self.instanceColumns) FROM \(instances) WHERE run_id = $1 ORDER BY started_at NULLS LAST, task",
                                      [String(run)]))
     }
 
@@ -131,16 +137,16 @@ public struct SchedulerStore: Sendable {
             SELECT \(Self.instanceColumns), dag
             FROM (SELECT t.*, d.dag FROM \(instances) t JOIN \(runs) d ON d.id = t.run_id WHERE t.state = 'running') running
             """)
-        let records = instanceRecords(r)
-        return records.indices.map { (r.value($0, 10)!, records[$0]) }
+        let records = try instanceRecords(r)
+        return try zip(r.rows, records).map { (try $0.decode("dag"), $1) }
     }
 
     /// Running task instances per DAG.
     public func runningCounts() throws -> [String: Int] {
         let r = try db.query("""
-            SELECT d.dag, count(*) FROM \(instances) t JOIN \(runs) d ON d.id = t.run_id WHERE t.state = 'running' GROUP BY 1
+            SELECT d.dag, count(*) AS running FROM \(instances) t JOIN \(runs) d ON d.id = t.run_id WHERE t.state = 'running' GROUP BY 1
             """)
-        return Dictionary(uniqueKeysWithValues: (0..<r.rowCount).map { (r.value($0, 0)!, r.int($0, 1) ?? 0) })
+        return Dictionary(uniqueKeysWithValues: try r.rows.map { (try $0.decode("dag"), try $0.decode("running")) })
     }
 
     /// Starts the next attempt: a fresh lease token, only while `epoch` is the current
@@ -153,8 +159,10 @@ public struct SchedulerStore: Sendable {
               AND (SELECT epoch FROM \(schema).scheduler_leadership) = $4
             RETURNING lease_token, attempt
             """, [String(run), task, instance, String(epoch), String(now.secondsSinceEpoch)])
-        guard r.rowCount == 1, let token = r.int(0, 0), let attempt = r.int(0, 1) else { return nil }
-        return (Int64(token), attempt)
+        guard let row = r.rows.first else { return nil }
+        let token: Int64 = try row.decode("lease_token")
+        let attempt: Int = try row.decode("attempt")
+        return (token, attempt)
     }
 
     /// Locks the attempt's row; throws ``LeaseLostError`` unless `token` still holds it.

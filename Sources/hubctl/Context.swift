@@ -79,7 +79,8 @@ func say(_ s: String) {
 /// codes), the others right-aligned (figures).
 func printTable(_ headers: [String], _ r: PGResult) {
     var rows = [headers]
-    for i in 0..<r.rowCount { rows.append((0..<headers.count).map { r.value(i, $0) ?? "" }) }
+    // An operator's table: NULL shows as an empty cell.
+    for row in r.rows { rows.append(row.texts.prefix(headers.count).map { $0 ?? "" }) }
     var widths = headers.map { _ in 0 }
     for row in rows { for (i, c) in row.enumerated() { widths[i] = max(widths[i], c.count) } }
     for (n, row) in rows.enumerated() {

@@ -52,10 +52,11 @@ struct PipelineCommand: AsyncParsableCommand {
         }
         let highs = try KafkaWatermarks.high(config: ctx.kafkaConfig, sinkPartitions, timeout: .seconds(10))
         for tp in sinkPartitions {
+            // No row (or no table yet): the sink has committed nothing of the partition.
             let r = try? db.query("SELECT next_offset FROM \(s.schema).sink_offsets WHERE consumer_group = $1 AND topic = $2 AND partition = $3",
-                                  [groups.sinkGroup, tp.topic, String(tp.partition)])
-            let stored = r.flatMap { $0.rowCount > 0 ? $0.int(0, 0) : nil } ?? 0
-            p.sink += Int(max(0, (highs[tp] ?? 0) - Int64(stored)))
+                                  bind: groups.sinkGroup, tp.topic, tp.partition)
+            let stored = try r?.rows.first?.decode("next_offset", as: Int64.self) ?? 0
+            p.sink += Int(max(0, (highs[tp] ?? 0) - stored))
         }
         return p
     }

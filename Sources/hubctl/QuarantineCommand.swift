@@ -25,7 +25,8 @@ struct QuarantineCommand: AsyncParsableCommand {
                 FROM \(ctx.settings.schema).quarantine GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
                 """)
             say("reason  record_type  field  units  resolved_by_replay")
-            for i in 0..<r.rowCount { say((0..<5).map { r.value(i, $0) ?? "" }.joined(separator: "  ")) }
+            // Every column is coalesced or counted: never NULL.
+            for row in r.rows { say(try (0..<5).map { try row.decode(at: $0, as: String.self) }.joined(separator: "  ")) }
         }
     }
 
@@ -59,7 +60,8 @@ struct QuarantineCommand: AsyncParsableCommand {
                 ORDER BY quarantined_at DESC, 1 LIMIT $3
                 """, [reason, isolated ? "true" : "false", String(limit)])
             say("position  reason  field  school  message_time  detail")
-            for i in 0..<r.rowCount { say((0..<6).map { r.value(i, $0) ?? "" }.joined(separator: "  ")) }
+            // Every column is coalesced: never NULL.
+            for row in r.rows { say(try (0..<6).map { try row.decode(at: $0, as: String.self) }.joined(separator: "  ")) }
         }
     }
 

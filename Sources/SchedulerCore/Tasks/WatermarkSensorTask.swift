@@ -23,8 +23,9 @@ struct WatermarkSensorTask: TaskExecutor {
             let sink = try partitions(env.sinkTopics, kafka)
             for (tp, high) in try KafkaWatermarks.high(config: kafka, sink, timeout: .seconds(30)) {
                 let r = try context.db.query("SELECT next_offset FROM \(env.schema).sink_offsets WHERE consumer_group = $1 AND topic = $2 AND partition = $3",
-                                             [env.sinkGroup, tp.topic, String(tp.partition)])
-                behind += max(0, high - Int64(r.rowCount > 0 ? r.int(0, 0) ?? 0 : 0))
+                                             bind: env.sinkGroup, tp.topic, tp.partition)
+                // No row yet: the sink has committed nothing of the partition.
+                behind += max(0, high - (try r.rows.first?.decode("next_offset", as: Int64.self) ?? 0))
             }
             last = "\(behind) messages not yet committed"
             if behind == 0 { return .succeeded("raw topics' watermarks reached: \(targets.count) partitions") }
