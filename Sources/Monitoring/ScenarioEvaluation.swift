@@ -95,10 +95,10 @@ public struct ScenarioEvaluation {
         var failures: [(String, String)] = []
         try db.transaction { db in
             try db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            let r = try db.query("SELECT school_code, county_code, coalesce(stage, '') FROM \(s).schools ORDER BY school_code")
-            input.schools = (0..<r.rowCount).compactMap { i in
-                guard let code = r.value(i, 0), let county = r.value(i, 1) else { return nil }
-                return RegisteredSchool(code: code, county: county, stage: r.value(i, 2) ?? "")
+            // A school without a stage has stage "" (coalesce); a current school always has a county.
+            let r = try db.query("SELECT school_code, county_code, coalesce(stage, '') AS stage FROM \(s).schools ORDER BY school_code")
+            input.schools = try r.rows.map { row in
+                RegisteredSchool(code: try row.decode("school_code"), county: try row.decode("county_code"), stage: try row.decode("stage"))
             }
             let params = [period.start.description, period.end.description, asOf.description]
             for scenario in scenarios {

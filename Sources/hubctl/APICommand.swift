@@ -34,12 +34,9 @@ struct APICommand: AsyncParsableCommand {
                 let db = try ctx.database()
                 try ctx.schema.migrate(db, topology: ctx.topology)
                 let login = apiLogin ?? ProcessInfo.processInfo.environment["HUB_API_LOGIN"]
-                let created: (client: APIClient, token: String)
-                do {
-                    created = try APIClients.create(name: name, level: parsedLevel, region: region, expiresInDays: expiresDays,
-                                                    apiLogin: login, db: db, schema: ctx.schema)
-                } catch let error as AccessError {
-                    throw ValidationError(error.description)
+                let created = try asValidation {
+                    try APIClients.create(name: name, level: parsedLevel, region: region, expiresInDays: expiresDays,
+                                          apiLogin: login, db: db, schema: ctx.schema)
                 }
                 if tokenOnly {
                     say(created.token)
@@ -58,12 +55,7 @@ struct APICommand: AsyncParsableCommand {
 
             func run() async throws {
                 let ctx = try Context(common)
-                let db = try ctx.database()
-                do {
-                    try APIClients.revoke(name: name, db: db, schema: ctx.schema)
-                } catch let error as AccessError {
-                    throw ValidationError(error.description)
-                }
+                try asValidation { try APIClients.revoke(name: name, db: try ctx.database(), schema: ctx.schema) }
                 say("revoked client \(name)")
             }
         }

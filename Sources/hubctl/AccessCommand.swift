@@ -32,11 +32,7 @@ struct AccessCommand: AsyncParsableCommand {
             let ctx = try Context(common)
             let db = try ctx.database()
             try ctx.schema.migrate(db, topology: ctx.topology)
-            do {
-                try AccessControl.grant(grant, password: password, db: db, schema: ctx.schema)
-            } catch let error as AccessError {
-                throw ValidationError(error.description)
-            }
+            try asValidation { try AccessControl.grant(grant, password: password, db: db, schema: ctx.schema) }
             say("granted \(grant.level.rawValue)\(grant.region.map { " " + $0 } ?? "") to role \(grant.role)")
         }
     }
@@ -88,12 +84,7 @@ struct AccessCommand: AsyncParsableCommand {
 
         func run() async throws {
             let ctx = try Context(common)
-            let db = try ctx.database()
-            do {
-                try AccessControl.revoke(role: role, db: db, schema: ctx.schema)
-            } catch let error as AccessError {
-                throw ValidationError(error.description)
-            }
+            try asValidation { try AccessControl.revoke(role: role, db: try ctx.database(), schema: ctx.schema) }
             say("revoked role \(role)")
         }
     }

@@ -3,6 +3,7 @@ import Foundation
 import HubStore
 import Kafka
 import Logging
+import Operations
 import Postgres
 import Topology
 import WorkerRuntime
@@ -67,6 +68,18 @@ struct Context {
             topics.append((settings.topic(s.outputTopic), partitions))
         }
         return topics
+    }
+}
+
+/// Runs a library action, turning the errors that describe a refused request (``AccessError``,
+/// ``OperationError``) into argument-parser's, which print the reason without a stack of types.
+func asValidation<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as AccessError {
+        throw ValidationError(error.description)
+    } catch let error as OperationError {
+        throw ValidationError(error.description)
     }
 }
 

@@ -59,11 +59,8 @@ struct DataSpaceCommand: AsyncParsableCommand {
                 throw ValidationError(error.description)
             }
             let ctx = try Context(common)
-            let outcome: DataSpaceExport.Outcome
-            do {
-                outcome = try DataSpaceExport(space: space, directory: out, byteOrderMark: bom).run(try ctx.database(), schema: ctx.schema, keyring: keyring)
-            } catch let error as OperationError {
-                throw ValidationError(error.description)
+            let outcome = try asValidation {
+                try DataSpaceExport(space: space, directory: out, byteOrderMark: bom).run(try ctx.database(), schema: ctx.schema, keyring: keyring)
             }
             say("exported \(space): \(outcome.rawMessages) raw messages, \(outcome.standardRows) standard-zone rows to \(out)")
         }

@@ -122,11 +122,7 @@ struct QuarantineCommand: AsyncParsableCommand {
             }
             let replay = QuarantineReplay(reason: known, school: school, includeResolved: includeResolved)
             let target = QuarantineReplay.Target(kafka: ctx.kafkaConfig, ingestedTopic: ctx.settings.ingestedTopic, keyring: keyring)
-            do {
-                say(try replay.run(try ctx.database(), schema: ctx.schema, target: target).summary(reason: known))
-            } catch let error as OperationError {
-                throw ValidationError(error.description)
-            }
+            say(try asValidation { try replay.run(try ctx.database(), schema: ctx.schema, target: target) }.summary(reason: known))
         }
     }
 }
