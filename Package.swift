@@ -78,7 +78,7 @@ let package = Package(
         // The four workers and the operators' CLI.
         .executableTarget(name: "Ingest", dependencies: ["WorkerRuntime", "Decoding"], linkerSettings: rdkafkaRpath),
         .executableTarget(name: "Transform", dependencies: ["WorkerRuntime", "Standardization", "Decoding"], linkerSettings: rdkafkaRpath),
-        .target(name: "SinkCore", dependencies: ["HubCore", "Topology", "Aggregation", "Postgres", "HubStore", "FailureIsolation"]),
+        .target(name: "SinkCore", dependencies: ["HubCore", "HubCrypto", "Topology", "Aggregation", "Postgres", "HubStore", "FailureIsolation"]),
         .executableTarget(name: "Sink", dependencies: ["WorkerRuntime", "HubStore", "SinkCore"], linkerSettings: rdkafkaRpath),
         // Operator actions (quarantine replay, data-space and snapshot export) that the CLI and the
         // scheduler both run in-process; here rather than in HubStore because replay produces to Kafka.

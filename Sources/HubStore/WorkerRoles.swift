@@ -81,7 +81,7 @@ public enum WorkerRole: String, Sendable, CaseIterable {
                 grant("INSERT", "audit_log")
                 sql += """
 
-                    GRANT SELECT (src_topic, src_partition, src_offset, src_row, purged_at), UPDATE (raw, record, purged_at)
+                    GRANT SELECT (src_topic, src_partition, src_offset, src_row, purged_at, record, sealed), UPDATE (raw, record, purged_at)
                         ON \(p).quarantine_raw TO \(g);
                     """
             }

@@ -12,9 +12,11 @@ struct SinkCommand: WorkerCommand {
     static let configuration = CommandConfiguration.worker("hub-sink", abstract: "Sink stage: standard zone + dead letters → current state, aggregates and quarantine tables, exactly once.")
 
     @OptionGroup var common: CommonOptions
+    /// The at-rest keys seal quarantined units' raw bytes (the suite picks the algorithms).
+    @OptionGroup var crypto: CryptoOptions
 
     func run() async throws {
-        let (settings, _) = WorkerMain.settings("sink", httpPort: 9483, common) { _ in }
+        let (settings, cryptoSettings) = WorkerMain.settings("sink", httpPort: 9483, common) { _ in try CryptoSettings(options: crypto) }
         let topology = WorkerMain.loadTopology(settings)
         if settings.checkConfig {
             WorkerMain.checkBroker(settings, topic: settings.quarantineTopic)
@@ -24,7 +26,7 @@ struct SinkCommand: WorkerCommand {
         }
         let context = WorkerMain.bootstrap(settings, topology: topology)
         let alerts = SideJobTrigger()
-        try await WorkerMain.run(SinkWorker(context: context, alerts: alerts), context: context, sideJobs: [
+        try await WorkerMain.run(SinkWorker(context: context, alerts: alerts, atRest: cryptoSettings.keyring), context: context, sideJobs: [
             AlertOutboxJob.worker(settings: settings, topology: topology, logger: context.logger, trigger: alerts),
         ])
     }

@@ -1,5 +1,6 @@
 import Foundation
 import HubCore
+import HubCrypto
 import HubStore
 import Kafka
 import Logging
@@ -21,6 +22,8 @@ struct SinkWorker: PollLoopWorker {
 
     let context: WorkerContext
     let alerts: SideJobTrigger
+    /// Seals quarantined units' raw bytes (`HUB_AT_REST_KEY_FILES`); nil stores them as they are.
+    var atRest: AtRestKeyring? = nil
 
     func run(stop: StopSignal) throws {
         let (settings, topology, logger, health) = (context.settings, context.topology, context.logger, context.health)
@@ -47,7 +50,7 @@ struct SinkWorker: PollLoopWorker {
         alerts.open()
 
         var stage = SinkStage(settings: settings, db: db, partitionState: partitionState,
-                              committer: SinkCommitter(db: db, schema: schema, topology: topology, bits: bits),
+                              committer: SinkCommitter(db: db, schema: schema, topology: topology, bits: bits, atRest: atRest),
                               decoder: StdMessageDecoder(streams: streamOf, partitionCounts: counts, bits: bits, logger: logger),
                               alerts: alerts, logger: logger)
         let positions = StoredOffsetTracker(store: partitionState, group: settings.group, logger: logger, stop: stop)

@@ -2,6 +2,7 @@ import Aggregation
 import FailureIsolation
 import Foundation
 import HubCore
+import HubCrypto
 import HubStore
 import Postgres
 import Topology
@@ -38,13 +39,14 @@ public final class SinkCommitter {
     private let quality: QualityResultsStep
     private var prepared = false
 
-    public init(db: PGConnection, schema: HubSchema, topology: Topology, bits: MonitorBits) {
+    /// - Parameter atRest: seals quarantined units' raw bytes at rest (nil: stored as they are).
+    public init(db: PGConnection, schema: HubSchema, topology: Topology, bits: MonitorBits, atRest: AtRestKeyring? = nil) {
         self.db = db
         self.schema = schema
         self.topology = topology
         self.bits = bits
         state = EntityStateStep(schema: schema)
-        quarantine = QuarantineStep(schema: schema)
+        quarantine = QuarantineStep(schema: schema, atRest: atRest)
         aggregates = AggregateStep(schema: schema, topology: topology)
         regions = SchoolRegionsStep(schema: schema)
         replays = ReplayResolutionStep(schema: schema)

@@ -336,15 +336,20 @@ struct ConsolePages: Sendable {
             throw FilterError("offset", "topic, partition, offset and row identify a quarantined unit")
         }
         let p = service.schema.privateName
-        let raw = try await service.asClient(client) { db -> [UInt8]? in
+        let found = try await service.asClient(client) { db -> (bytes: [UInt8], sealed: Bool)? in
             let r = try db.query("""
-                SELECT encode(coalesce(raw, record), 'hex') FROM \(p).quarantine_raw
+                SELECT encode(coalesce(raw, record), 'hex'), coalesce(sealed, false) FROM \(p).quarantine_raw
                 WHERE src_topic = $1 AND src_partition = $2 AND src_offset = $3 AND src_row = $4
                 """, [topic, String(partition), String(offset), String(row)])
             guard r.rowCount == 1, let hex = r.value(0, 0) else { return nil }
-            return Self.bytes(hex: hex)
+            return (Self.bytes(hex: hex), r.value(0, 1) == "t")
         }
-        guard let raw else { throw APIError.notFound("no raw bytes kept for that position") }
+        guard let found else { throw APIError.notFound("no raw bytes kept for that position") }
+        // hub-api holds no at-rest key: sealed bytes are opened only by `hubctl quarantine raw`.
+        guard !found.sealed else {
+            throw APIError.notFound("the raw bytes of that position are sealed at rest; open them with hubctl quarantine raw and the at-rest key files")
+        }
+        let raw = found.bytes
         let shown = raw.prefix(64 * 1024)
         let hexDump = stride(from: 0, to: shown.count, by: 16).map { start in
             let chunk = shown[shown.startIndex + start ..< min(shown.endIndex, shown.startIndex + start + 16)]
