@@ -53,7 +53,7 @@ public enum AccessControl {
         if roles.contains(op) {
             try grantOperator(db, schema: schema, regionTables: regionTables)
         }
-        try WorkerRole.apply(db, schema: schema, groups: roles)
+        try WorkerRole.apply(db, schema: schema, aggregates: Set(topology.streams.flatMap(\.aggregates).map(\.table)), groups: roles)
         if roles.contains(reader) && roles.contains(op) {
             try DataServiceViews.apply(db, schema: schema, reader: reader, operator: op)
         }

@@ -10,13 +10,14 @@ import Postgres
 ///
 /// | worker | writes | reads | never |
 /// | --- | --- | --- | --- |
-/// | sink | the state, aggregates, quarantine rows, quality tables, offsets; inserts quarantine raw bytes | what it writes, the registry | raw zone, raw bytes once stored, grants, audit, scheduler, catalog |
+/// | sink | the state, aggregates, quarantine rows, quality tables, offsets; inserts quarantine raw bytes | what it writes, the registry | raw zone, raw bytes once stored, grants, audit, scheduler, catalog, API tables |
 /// | archive | raw zone (insert; delete by age), registry versions, its offsets, audit (purges) | registry, offsets, raw-zone positions and ages | raw bytes once stored, state, aggregates |
-/// | scheduler | its runs and tasks, aggregates (reconcile), scenario and quality results, alerts outbox, audit; empties quarantine raw bytes (purge) | the hub schema | raw bytes (quarantine or raw zone), grants, offsets (read only) |
+/// | scheduler | its runs and tasks, aggregates (reconcile), scenario and quality results, alerts outbox, audit, replay marks; empties quarantine raw bytes (purge) | the state, quality and registry tables, offsets; quarantined records (replay; sealed with at-rest keys) | raw bytes (quarantine or raw zone), grants, API tables |
 ///
-/// The hub schema's tables are granted by a deny list (so a table a later migration adds is the
-/// sink's and the scheduler's to write unless listed here); the private schema's by an allow
-/// list, column by column.
+/// Every table and view is granted by an allow list (``hubTables``, ``privateColumns``): a table a
+/// later migration adds is nobody's until it is listed here with each worker's privileges, or
+/// as no worker's; `LeastPrivilegeTests` fails on a table of the migrated schema without a
+/// decision. The topology's aggregate tables are the sink's and the scheduler's (reconcile).
 public enum WorkerRole: String, Sendable, CaseIterable {
     case sink, archive, scheduler
 
@@ -26,23 +27,73 @@ public enum WorkerRole: String, Sendable, CaseIterable {
     /// The level recorded in `access_grants` for its logins.
     public var grantLevel: String { "worker_\(rawValue)" }
 
-    /// Tables of the hub schema no worker writes (administration, reference data).
-    static let administrative: Set<String> = [
-        "access_grants", "audit_log", "schema_migrations", "catalog_datasets", "catalog_fields", "regions",
-        "api_clients", "api_audit",
+    private static let read = "SELECT"
+    private static let upsert = "SELECT, INSERT, UPDATE"
+    private static let write = "SELECT, INSERT, UPDATE, DELETE"
+
+    /// Each table and view of the hub schema → each worker's privileges on it; a worker not
+    /// named gets nothing (an empty entry: deliberately no worker's).
+    public static let hubTables: [String: [WorkerRole: String]] = [
+        // Every worker checks the schema is current.
+        "schema_migrations": [.sink: read, .archive: read, .scheduler: read],
+        // Administration and hub-api: the owner (hubctl) and the API's roles only.
+        "access_grants": [:], "api_clients": [:], "api_audit": [:],
+        "standard_zone_published": [:], "quality_scores_published": [:], "quality_rollup_published": [:],
+        "quality_alerts_published": [:],
+        "audit_log": [.archive: "INSERT", .scheduler: "INSERT"],
+        "catalog_datasets": [.scheduler: read], "catalog_fields": [.scheduler: read],
+        // Offsets: the sink's and the archive's fences; the scheduler's sensors and purge read them.
+        "sink_offsets": [.sink: upsert, .archive: upsert, .scheduler: read],
+        // The state (SinkCore's steps), read by reconcile and the uniqueness monitors.
+        "entity_state": [.sink: write, .scheduler: read],
+        "entity_types": [.sink: "SELECT, UPDATE", .scheduler: read],
+        "std_partitions": [.sink: upsert, .scheduler: read],
+        "school_claims": [.sink: write, .scheduler: read],
+        "school_regions": [.sink: upsert, .archive: read, .scheduler: read],
+        "current_state": [.sink: read, .scheduler: read],
+        "standard_zone": [.scheduler: read],
+        // The quarantine: the sink stores and resolves; a replay (scheduler task) marks replayed_at.
+        "quarantine": [.sink: upsert, .scheduler: "SELECT, UPDATE"],
+        "quarantine_counts": [.scheduler: read],
+        // Quality: the sink counts and raises, the scheduler evaluates, raises and reports.
+        "quality_monitors": [.sink: read, .scheduler: read],
+        "quality_results": [.sink: upsert, .scheduler: write],
+        "quality_activity": [.sink: upsert, .scheduler: read],
+        "quality_alerts": [.sink: upsert, .scheduler: upsert],
+        "quality_rollup": [.scheduler: read], "quality_scores": [.scheduler: read],
+        // Reference data: the archive records registry versions; the owner syncs regions and scenarios.
+        "school_registry": [.sink: read, .archive: "SELECT, INSERT", .scheduler: read],
+        "schools": [.scheduler: read],
+        "regions": [.sink: read, .scheduler: read],
+        "scenarios": [.sink: read, .scheduler: read],
+        "scenario_results": [.scheduler: write],
+        // The scheduler's own tables.
+        "dag_runs": [.scheduler: write], "task_instances": [.scheduler: write],
+        "scheduler_leadership": [.scheduler: write], "dag_state": [.scheduler: write],
     ]
-    /// Tables only the scheduler writes.
-    static let schedulerOnly: Set<String> = ["dag_runs", "task_instances", "scheduler_leadership", "scenarios", "scenario_results", "dag_state"]
+
+    /// The topology's aggregate tables: the sink applies deltas, reconcile rewrites them.
+    static let aggregateTables: [WorkerRole: String] = [.sink: write, .scheduler: write]
+
+    /// The private schema, column by column (raw bytes are read by operators only).
+    public static let privateTables: Set<String> = ["quarantine_raw", "raw_zone"]
+
+    /// Tables and views of the hub schema (of `names`) nobody has decided about: neither listed
+    /// in ``hubTables`` nor one of the topology's aggregate tables (`aggregates`).
+    public static func undecided(_ names: [String], aggregates: Set<String>) -> [String] {
+        names.filter { hubTables[$0] == nil && !aggregates.contains($0) }.sorted()
+    }
 
     /// (Re)grants every worker group; idempotent, run at the end of every migration by the owner.
-    static func apply(_ db: PGConnection, schema: HubSchema, groups: Set<String>) throws {
+    static func apply(_ db: PGConnection, schema: HubSchema, aggregates: Set<String>, groups: Set<String>) throws {
         let s = schema.name
         let p = schema.privateName
         let tables = try db.query("""
             SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname = $1 AND c.relkind IN ('r', 'v', 'p', 'm') ORDER BY 1
             """, [s])
-        let names = (0..<tables.rowCount).compactMap { tables.value($0, 0) }
+        var names: [String] = []
+        for row in tables.rows { names.append(try row.decode("relname")) }
         for worker in WorkerRole.allCases where groups.contains(worker.groupRole(schema)) {
             let g = try db.quoteIdentifier(worker.groupRole(schema))
             var sql = """
@@ -50,35 +101,22 @@ public enum WorkerRole: String, Sendable, CaseIterable {
                 REVOKE ALL ON ALL TABLES IN SCHEMA \(p) FROM \(g);
                 REVOKE ALL ON ALL SEQUENCES IN SCHEMA \(s) FROM \(g);
                 GRANT USAGE ON SCHEMA \(s), \(p) TO \(g);
-                GRANT SELECT ON \(s).schema_migrations TO \(g);
                 GRANT USAGE ON ALL SEQUENCES IN SCHEMA \(s) TO \(g);
                 """
-            func grant(_ privileges: String, _ table: String) { sql += "\nGRANT \(privileges) ON \(s).\(table) TO \(g);" }
+            for table in names {
+                let privileges = aggregates.contains(table) ? aggregateTables[worker] : hubTables[table]?[worker]
+                if let privileges { sql += "\nGRANT \(privileges) ON \(s).\(try db.quoteIdentifier(table)) TO \(g);" }
+            }
             switch worker {
             case .sink:
-                for t in names where !administrative.contains(t) && !schedulerOnly.contains(t) && t != "school_registry" {
-                    grant("SELECT, INSERT, UPDATE, DELETE", t)
-                }
-                for t in ["school_registry", "regions", "scenarios"] where names.contains(t) { grant("SELECT", t) }
                 sql += "\nGRANT INSERT ON \(p).quarantine_raw TO \(g);"
             case .archive:
-                grant("SELECT, INSERT, UPDATE", "sink_offsets")
-                grant("SELECT, INSERT", "school_registry")
-                grant("SELECT", "school_regions")
-                grant("INSERT", "audit_log")
                 sql += """
 
                     GRANT INSERT, DELETE ON \(p).raw_zone TO \(g);
                     GRANT SELECT (src_topic, src_partition, src_offset, received_at) ON \(p).raw_zone TO \(g);
                     """
             case .scheduler:
-                for t in names where !administrative.contains(t) && t != "sink_offsets" && t != "school_registry" {
-                    grant("SELECT, INSERT, UPDATE, DELETE", t)
-                }
-                for t in ["sink_offsets", "school_registry", "regions", "catalog_datasets", "catalog_fields"] where names.contains(t) {
-                    grant("SELECT", t)
-                }
-                grant("INSERT", "audit_log")
                 sql += """
 
                     GRANT SELECT (src_topic, src_partition, src_offset, src_row, purged_at, record, sealed), UPDATE (raw, record, purged_at)

@@ -82,10 +82,33 @@ struct LeastPrivilegeTests {
             (scheduler, "UPDATE hub.sink_offsets SET next_offset = 0"),
             (scheduler, "INSERT INTO hub.access_grants (role_name, level) VALUES ('x', 'province')"),
             (scheduler, "DROP TABLE hub.dag_runs"),
+            // Outside the allow list (the deny list granted these).
+            (sink, "SELECT count(*) FROM hub.dag_runs"),
+            (sink, "DELETE FROM hub.scenario_results"),
+            (sink, "SELECT count(*) FROM hub.api_clients"),
+            (sink, "DELETE FROM hub.quarantine"),
+            (sink, "UPDATE hub.quality_monitors SET bit = bit"),
+            (scheduler, "DELETE FROM hub.entity_state"),
+            (scheduler, "UPDATE hub.std_partitions SET partitions = partitions"),
+            (scheduler, "DELETE FROM hub.school_claims"),
+            (scheduler, "SELECT count(*) FROM hub.api_clients"),
+            (scheduler, "DELETE FROM hub.quarantine"),
+            (archive, "SELECT count(*) FROM hub.quarantine"),
         ]
         for (login, sql) in denied {
             #expect(try Self.attempt(c, login, sql) == "42501", "\(login) must not: \(sql)")
         }
+
+        // A table a later migration adds is nobody's until WorkerRole lists it: the grants
+        // re-applied by the migration leave it out, and the decision check names it.
+        try f.db.execute("CREATE TABLE hub.later_table (a int)")
+        try HubSchema(name: "hub").migrate(f.db, topology: f.topology)
+        for login in [sink, scheduler, archive] {
+            #expect(try Self.attempt(c, login, "INSERT INTO hub.later_table VALUES (1)") == "42501", "\(login)")
+            #expect(try Self.attempt(c, login, "SELECT * FROM hub.later_table") == "42501", "\(login)")
+        }
+        #expect(try Self.undecidedTables(f) == ["later_table"])
+        try f.db.execute("DROP TABLE hub.later_table")
 
         // A worker owns nothing, so it never migrates: it only checks the schema is current.
         try HubSchema(name: "hub").migrate(try PGConnection(conninfo: c + " user=\(sink)"), topology: f.topology)
@@ -99,6 +122,39 @@ struct LeastPrivilegeTests {
         let recorded = try f.db.query("SELECT level FROM hub.access_grants WHERE role_name = $1", [sink])
         #expect(recorded.value(0, 0) == "worker_sink")
         #expect(try AccessControl.list(db: f.db, schema: f.schema).allSatisfy { !$0.grant.role.hasPrefix("t_") })
+    }
+
+    /// Tables and views of the migrated hub schema with no grant decision in ``WorkerRole``.
+    static func undecidedTables(_ f: AccessFixture) throws -> [String] {
+        let r = try f.db.query("""
+            SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = 'hub' AND c.relkind IN ('r', 'v', 'p', 'm') ORDER BY 1
+            """)
+        let names = try r.rows.map { row throws in try row.decode("relname", as: String.self) }
+        return WorkerRole.undecided(names, aggregates: Set(f.topology.streams.flatMap(\.aggregates).map(\.table)))
+    }
+
+    @Test("every table of the migrated schema is granted to each worker by decision (allow list), none by default")
+    func everyTableHasAGrantDecision() throws {
+        let f = try AccessFixture("access_decisions")
+        #expect(try Self.undecidedTables(f) == [], "add each new table to WorkerRole.hubTables, with no worker if none needs it")
+        let relations = try f.db.query("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'hub' AND c.relkind IN ('r', 'v')")
+        #expect((relations.int(0, 0) ?? 0) >= 35, "the check saw the migrated schema")
+        let privateTables = try f.db.query("""
+            SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = 'hub_private' AND c.relkind IN ('r', 'v', 'p', 'm') ORDER BY 1
+            """)
+        let privateNames = try privateTables.rows.map { row throws in try row.decode("relname", as: String.self) }
+        #expect(Set(privateNames) == WorkerRole.privateTables, "the private schema is granted column by column in WorkerRole.apply")
+        // What a worker group holds is exactly what the list says: no table outside it.
+        let held = try f.db.query("""
+            SELECT DISTINCT table_name FROM information_schema.role_table_grants
+            WHERE grantee = 'hub_worker_sink' AND table_schema = 'hub' ORDER BY 1
+            """)
+        let sinkTables = try held.rows.map { row throws in try row.decode("table_name", as: String.self) }
+        let aggregates = Set(f.topology.streams.flatMap(\.aggregates).map(\.table))
+        let listed = WorkerRole.hubTables.filter { $0.value[.sink] != nil }.map(\.key)
+        #expect(Set(sinkTables) == Set(listed).union(aggregates))
     }
 
     @Test("hubctl access grant and worker send a SCRAM verifier, never the clear password (pg_stat_statements)")
