@@ -57,7 +57,7 @@ let package = Package(
         .target(name: "HubCore", dependencies: ["FailureIsolation", "HubCrypto", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Topology", dependencies: ["HubCore", "Yams"]),
         .target(name: "Decoding", dependencies: ["HubCore", "Zstd"]),
-        .target(name: "Standardization", dependencies: ["HubCore", "Topology"]),
+        .target(name: "Standardization", dependencies: ["HubCore", "HubCrypto", "Topology"]),
         .target(name: "Aggregation", dependencies: ["HubCore", "Topology"]),
         .target(name: "TopologyTesting", dependencies: ["Topology", "Decoding", "Standardization", "Aggregation", "Yams"]),
         .target(name: "QualityReport", resources: [.copy("Resources")]),

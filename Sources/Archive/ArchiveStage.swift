@@ -55,7 +55,7 @@ struct ArchiveStage: ExactlyOnceStage {
                     school: school, county: read.county, name: read.name, stage: read.stage, timestampMs: m.timestampMs ?? 0,
                     topic: m.topic, partition: m.partition, offset: m.offset))
             } else {
-                batch.rows.append(row(m))
+                batch.rows.append(try row(m))
             }
         }
         return 0
@@ -79,11 +79,12 @@ struct ArchiveStage: ExactlyOnceStage {
 
     /// A raw message as the raw zone keeps it: compressed first (ciphertext does not
     /// compress), then sealed when a key is set.
-    private func row(_ m: KafkaMessage) -> RawZoneMessage {
+    private func row(_ m: KafkaMessage) throws(CryptoError) -> RawZoneMessage {
         let headers = m.headers.map { (name: $0.name, value: $0.value) }
-        let stored = m.value.map { value in
+        var stored: [UInt8]?
+        if let value = m.value {
             let compressed = Zstd.compress(value, level: zstdLevel)
-            return keyring?.seal(compressed) ?? compressed
+            stored = try keyring?.seal(compressed) ?? compressed
         }
         return RawZoneMessage(
             topic: m.topic, partition: m.partition, offset: m.offset, key: m.key, timestampMs: m.timestampMs,

@@ -41,31 +41,46 @@ public final class Pseudonymizer: @unchecked Sendable {
     }
 
     /// The person code of a canonical (validated, upper-case check character) ID number.
-    public func personCode(canonicalId: String) -> Digest32 {
+    /// - Throws: ``HubCrypto/CryptoError`` `.libraryFailure` when libcrypto fails (national suite
+    ///   only; never because of the ID number): the caller fails its batch and retries.
+    public func personCode(canonicalId: String) throws(CryptoError) -> Digest32 {
         var id = canonicalId
-        return id.withUTF8 { mac(UnsafeRawBufferPointer($0)) }
+        var failure: CryptoError?
+        let code = id.withUTF8 { mac(UnsafeRawBufferPointer($0), failure: &failure) }
+        if let failure { throw failure }
+        return code
     }
 
     /// A pseudonym of another identifier, e.g. `("registry_no", "G3301...")`.
-    public func pseudonym(domain: String, _ value: String) -> Digest32 {
-        pseudonym(prefixed: domain + ":", value)
+    public func pseudonym(domain: String, _ value: String) throws(CryptoError) -> Digest32 {
+        try pseudonym(prefixed: domain + ":", value)
     }
 
     /// The same, with the domain prefix (`domain:`) built once by the caller.
-    public func pseudonym(prefixed prefix: String, _ value: String) -> Digest32 {
+    public func pseudonym(prefixed prefix: String, _ value: String) throws(CryptoError) -> Digest32 {
         var bytes = Array(prefix.utf8)
         bytes.append(contentsOf: value.utf8)
-        return bytes.withUnsafeBytes { mac($0) }
+        var failure: CryptoError?
+        let code = bytes.withUnsafeBytes { mac($0, failure: &failure) }
+        if let failure { throw failure }
+        return code
     }
 
-    private func mac(_ bytes: UnsafeRawBufferPointer) -> Digest32 {
+    /// The MAC of `bytes`; a libcrypto failure is left in `failure` (the closures of the
+    /// buffer APIs cannot throw a typed error) and the returned value is then meaningless.
+    private func mac(_ bytes: UnsafeRawBufferPointer, failure: inout CryptoError?) -> Digest32 {
         if var hmac = keyed {
             hmac.update(data: bytes)
             return Digest32(digest: hmac.finalize())
         }
         // One of the two is set by every initializer.
         return withUnsafeTemporaryAllocation(byteCount: 32, alignment: 8) { out in
-            national?.authenticate(bytes, into: out)
+            do throws(CryptoError) {
+                try national?.authenticate(bytes, into: out)
+            } catch {
+                failure = error
+                return Digest32(w0: 0, w1: 0, w2: 0, w3: 0)
+            }
             return Digest32(digest: UnsafeRawBufferPointer(out))
         }
     }

@@ -40,14 +40,14 @@ public struct AtRestKeyring: Sendable {
     static let overhead = headerSize + DigestAlgorithm.outputSize
 
     /// `plain` sealed under ``sealing`` with a fresh random IV.
-    public func seal(_ plain: [UInt8]) -> [UInt8] {
+    /// - Throws: ``CryptoError`` `.libraryFailure` when libcrypto fails (nothing half-sealed is returned).
+    public func seal(_ plain: [UInt8]) throws(CryptoError) -> [UInt8] {
         let key = sealing
-        let iv = secureRandomBytes(BlockCipher.blockSize)
+        let iv = try secureRandomBytes(BlockCipher.blockSize)
         var out: [UInt8] = [Self.marker, Self.version, key.suite.id] + key.fingerprint + iv
         out.reserveCapacity(Self.overhead + plain.count)
-        // The key sizes are fixed by construction, so CTR cannot refuse them.
-        out += (try? key.suite.cipher.ctr(key: key.cipherKey, iv: iv, plain)) ?? []
-        out += key.mac.authenticate(out)
+        out += try key.suite.cipher.ctr(key: key.cipherKey, iv: iv, plain)
+        out += try key.mac.authenticate(out)
         return out
     }
 
@@ -68,7 +68,7 @@ public struct AtRestKeyring: Sendable {
         let tagAt = sealed.count - DigestAlgorithm.outputSize
         let body = Array(sealed[..<tagAt])
         let tag = Array(sealed[tagAt...])
-        for key in candidates where constantTimeEqual(key.mac.authenticate(body), tag) {
+        for key in candidates where constantTimeEqual(try key.mac.authenticate(body), tag) {
             let iv = Array(sealed[7..<Self.headerSize])
             return try suite.cipher.ctr(key: key.cipherKey, iv: iv, Array(sealed[Self.headerSize..<tagAt]))
         }
@@ -103,8 +103,8 @@ public struct AtRestKey: Sendable {
         guard secret.count >= 16 else { throw CryptoError(.invalidKey, "an at-rest key must be at least 16 bytes") }
         let master = try KeyedMAC(suite.digest, key: secret)
         self.suite = suite
-        cipherKey = Array(master.authenticate(Array("eduhub at-rest cipher key v1".utf8)).prefix(suite.cipher.keySize))
-        mac = try KeyedMAC(suite.digest, key: master.authenticate(Array("eduhub at-rest mac key v1".utf8)))
-        fingerprint = Array(master.authenticate(Array("eduhub at-rest key id v1".utf8)).prefix(4))
+        cipherKey = Array(try master.authenticate(Array("eduhub at-rest cipher key v1".utf8)).prefix(suite.cipher.keySize))
+        mac = try KeyedMAC(suite.digest, key: try master.authenticate(Array("eduhub at-rest mac key v1".utf8)))
+        fingerprint = Array(try master.authenticate(Array("eduhub at-rest key id v1".utf8)).prefix(4))
     }
 }

@@ -36,15 +36,19 @@ public enum BlockCipher: String, Sendable, CaseIterable {
         }
         guard key.count == keySize else { throw CryptoError(.invalidKey, "\(rawValue) takes a \(keySize)-byte key, not \(key.count)") }
         if let iv, iv.count != Self.blockSize { throw CryptoError(.invalidKey, "the IV is \(Self.blockSize) bytes") }
-        guard let ctx = EVP_CIPHER_CTX_new() else { fatalError("libcrypto could not allocate a cipher context") }
+        guard let ctx = EVP_CIPHER_CTX_new() else { throw CryptoError(.libraryFailure, "libcrypto could not allocate a cipher context") }
         defer { EVP_CIPHER_CTX_free(ctx) }
         let ok = key.withUnsafeBufferPointer { k in
             if let iv { iv.withUnsafeBufferPointer { EVP_EncryptInit_ex2(ctx, cipher, k.baseAddress, $0.baseAddress, nil) } }
             else { EVP_EncryptInit_ex2(ctx, cipher, k.baseAddress, nil, nil) }
         }
-        guard ok == 1, EVP_CIPHER_CTX_set_padding(ctx, 0) == 1 else { fatalError("libcrypto could not initialise \(rawValue)-\(mode)") }
-        return [UInt8](unsafeUninitializedCapacity: input.count + Self.blockSize) { out, count in
+        guard ok == 1, EVP_CIPHER_CTX_set_padding(ctx, 0) == 1 else {
+            throw CryptoError(.libraryFailure, "libcrypto could not initialise \(rawValue)-\(mode)")
+        }
+        var failed: String?
+        let out = [UInt8](unsafeUninitializedCapacity: input.count + Self.blockSize) { out, count in
             var written = 0
+            count = 0
             input.withUnsafeBufferPointer { source in
                 // EVP takes an int length: feed at most 1 GiB at a time.
                 var at = 0
@@ -52,19 +56,24 @@ public enum BlockCipher: String, Sendable, CaseIterable {
                     let n = min(source.count - at, 1 << 30)
                     var outLength: Int32 = 0
                     guard EVP_EncryptUpdate(ctx, out.baseAddress.map { $0 + written }, &outLength,
-                                            source.baseAddress.map { $0 + at }, Int32(n)) == 1 else {
-                        fatalError("libcrypto \(rawValue)-\(mode) update failed")
+                                            source.baseAddress.map { $0 + at }, Int32(n)) == 1, outLength >= 0 else {
+                        failed = "update"
+                        return
                     }
                     written += Int(outLength)
                     at += n
                 }
             }
+            guard failed == nil else { return }
             var finalLength: Int32 = 0
-            guard EVP_EncryptFinal_ex(ctx, out.baseAddress.map { $0 + written }, &finalLength) == 1 else {
-                fatalError("libcrypto \(rawValue)-\(mode) final failed")
+            guard EVP_EncryptFinal_ex(ctx, out.baseAddress.map { $0 + written }, &finalLength) == 1, finalLength >= 0 else {
+                failed = "final"
+                return
             }
             count = written + Int(finalLength)
         }
+        if let failed { throw CryptoError(.libraryFailure, "libcrypto \(rawValue)-\(mode) \(failed) failed") }
+        return out
     }
 
     private func cipher(_ mode: String) -> OpaquePointer? { Self.fetched["\(rawValue)-\(mode)"] ?? nil }
@@ -80,9 +89,14 @@ public enum BlockCipher: String, Sendable, CaseIterable {
 }
 
 /// Random bytes from libcrypto's CSPRNG (IVs).
-public func secureRandomBytes(_ count: Int) -> [UInt8] {
-    [UInt8](unsafeUninitializedCapacity: count) { buffer, n in
-        guard RAND_bytes(buffer.baseAddress, Int32(count)) == 1 else { fatalError("libcrypto's random generator failed") }
-        n = count
+/// - Throws: ``CryptoError`` `.libraryFailure` when the generator fails (never a weak value).
+public func secureRandomBytes(_ count: Int) throws(CryptoError) -> [UInt8] {
+    guard let n = Int32(exactly: count), n >= 0 else { throw CryptoError(.invalidKey, "cannot draw \(count) random bytes at once") }
+    var ok = false
+    let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, filled in
+        ok = RAND_bytes(buffer.baseAddress, n) == 1
+        filled = ok ? count : 0
     }
+    guard ok else { throw CryptoError(.libraryFailure, "libcrypto's random generator failed") }
+    return bytes
 }

@@ -11,6 +11,9 @@ public struct CryptoError: Error, Sendable, Hashable, CustomStringConvertible {
         case unknownKey
         /// The tag does not match: the bytes were altered, or the key is wrong.
         case authenticationFailed
+        /// libcrypto itself failed (a context it could not allocate, an operation it refused):
+        /// never caused by content; the caller fails the operation and may retry.
+        case libraryFailure
     }
 
     public var code: Code

@@ -10,10 +10,11 @@ public enum DigestAlgorithm: String, Sendable, CaseIterable {
     static let blockSize = 64
 
     /// The hash of `bytes`.
-    public func hash(_ bytes: [UInt8]) -> [UInt8] {
-        let ctx = DigestContext(fresh: self)
-        bytes.withUnsafeBytes { ctx.update($0) }
-        return ctx.finish()
+    /// - Throws: ``CryptoError`` `.algorithmUnavailable` or `.libraryFailure`.
+    public func hash(_ bytes: [UInt8]) throws(CryptoError) -> [UInt8] {
+        let ctx = try DigestContext(fresh: self)
+        try DigestContext.check(bytes.withUnsafeBytes { ctx.update($0) }, "update")
+        return try ctx.finish()
     }
 
     /// The fetched implementation, or nil when this libcrypto lacks it.
@@ -30,44 +31,42 @@ public enum DigestAlgorithm: String, Sendable, CaseIterable {
     public var isAvailable: Bool { md != nil }
 }
 
-/// One `EVP_MD_CTX`, owned; freed with the value.
+/// One `EVP_MD_CTX`, owned; freed with the value. Every libcrypto failure is thrown.
 final class DigestContext {
     let ctx: OpaquePointer
 
     /// A context initialised for `algorithm`.
-    init(fresh algorithm: DigestAlgorithm) {
-        guard let md = algorithm.md else { fatalError("\(algorithm.rawValue) is not available in this libcrypto; check CipherSuite.check() at start") }
-        guard let ctx = EVP_MD_CTX_new(), EVP_DigestInit_ex2(ctx, md, nil) == 1 else { fatalError("libcrypto could not allocate a digest context") }
-        self.ctx = ctx
-    }
-
-    /// A copy of `other`'s state (a keyed HMAC half, reused per message).
-    init(copying other: DigestContext) {
-        guard let ctx = EVP_MD_CTX_new(), EVP_MD_CTX_copy_ex(ctx, other.ctx) == 1 else {
-            fatalError("libcrypto could not copy a digest context")
+    init(fresh algorithm: DigestAlgorithm) throws(CryptoError) {
+        guard let md = algorithm.md else {
+            throw CryptoError(.algorithmUnavailable, "\(algorithm.rawValue) is not available in this libcrypto")
+        }
+        guard let ctx = EVP_MD_CTX_new() else { throw CryptoError(.libraryFailure, "libcrypto could not allocate a digest context") }
+        guard EVP_DigestInit_ex2(ctx, md, nil) == 1 else {
+            EVP_MD_CTX_free(ctx)
+            throw CryptoError(.libraryFailure, "libcrypto could not initialise \(algorithm.rawValue)")
         }
         self.ctx = ctx
     }
 
     deinit { EVP_MD_CTX_free(ctx) }
 
-    func update(_ bytes: UnsafeRawBufferPointer) {
-        guard bytes.count > 0 else { return }
-        guard EVP_DigestUpdate(ctx, bytes.baseAddress, bytes.count) == 1 else { fatalError("libcrypto digest update failed") }
+    /// Absorbs `bytes`; false when libcrypto refuses (see ``check(_:_:)``).
+    func update(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        bytes.isEmpty || EVP_DigestUpdate(ctx, bytes.baseAddress, bytes.count) == 1
     }
 
-    /// Writes the 32-byte digest into `out` (at least 32 bytes).
-    func finish(into out: UnsafeMutableRawBufferPointer) {
-        var length: UInt32 = 0
-        guard out.count >= DigestAlgorithm.outputSize,
-              EVP_DigestFinal_ex(ctx, out.baseAddress?.assumingMemoryBound(to: UInt8.self), &length) == 1,
-              length == UInt32(DigestAlgorithm.outputSize) else { fatalError("libcrypto digest final failed") }
-    }
-
-    func finish() -> [UInt8] {
-        [UInt8](unsafeUninitializedCapacity: DigestAlgorithm.outputSize) { buffer, count in
-            finish(into: UnsafeMutableRawBufferPointer(buffer))
-            count = DigestAlgorithm.outputSize
+    func finish() throws(CryptoError) -> [UInt8] {
+        var ok = false
+        let out = [UInt8](unsafeUninitializedCapacity: DigestAlgorithm.outputSize) { buffer, count in
+            var length: UInt32 = 0
+            ok = EVP_DigestFinal_ex(ctx, buffer.baseAddress, &length) == 1 && length == UInt32(DigestAlgorithm.outputSize)
+            count = ok ? DigestAlgorithm.outputSize : 0
         }
+        try Self.check(ok, "final")
+        return out
+    }
+
+    static func check(_ ok: Bool, _ step: String) throws(CryptoError) {
+        guard ok else { throw CryptoError(.libraryFailure, "libcrypto digest \(step) failed") }
     }
 }

@@ -7,6 +7,6 @@
 /// suite's HMAC over everything sealed (encrypt-then-MAC), in both suites alike.
 ///
 /// libcrypto fails only on memory exhaustion once an algorithm has been fetched (which
-/// ``CipherSuite`` checks at start); those failures stop the process like any allocation
-/// failure would, never on content.
+/// ``CipherSuite`` checks at start); such a failure is thrown as ``CryptoError`` `.libraryFailure`
+/// (never a trap), so the worker fails that batch and retries, like a database error.
 public enum HubCrypto {}

@@ -1,47 +1,64 @@
+import CLibCrypto
+
 /// HMAC (RFC 2104) over SHA-256 or SM3 with a fixed key.
 ///
-/// The key is absorbed once into the inner and outer hash states; each MAC copies them, so a
-/// short message costs two compression calls instead of four (the person code is an HMAC of
-/// 18 bytes per record). The keyed states are only read after init, so one instance may be
-/// shared between threads.
+/// The key is absorbed once into the inner and outer hash states; each MAC copies them into
+/// one scratch context, so a short message costs two compression calls instead of four (the
+/// person code is an HMAC of 18 bytes per record) and one libcrypto context allocation, no
+/// Swift allocation. The keyed states are only read after init, so one instance may be shared
+/// between threads. Every libcrypto failure is thrown (``CryptoError`` `.libraryFailure`).
 public final class KeyedMAC: @unchecked Sendable {
     public let algorithm: DigestAlgorithm
     private let inner: DigestContext
     private let outer: DigestContext
 
     /// - Throws: ``CryptoError`` `.invalidKey` for an empty key, `.algorithmUnavailable` when
-    ///   libcrypto lacks the hash.
+    ///   libcrypto lacks the hash, `.libraryFailure`.
     public init(_ algorithm: DigestAlgorithm, key: [UInt8]) throws(CryptoError) {
         guard !key.isEmpty else { throw CryptoError(.invalidKey, "an HMAC key must not be empty") }
         guard algorithm.isAvailable else {
             throw CryptoError(.algorithmUnavailable, "\(algorithm.rawValue) is not available in this libcrypto")
         }
         self.algorithm = algorithm
-        var block = key.count > DigestAlgorithm.blockSize ? algorithm.hash(key) : key
+        var block = key.count > DigestAlgorithm.blockSize ? try algorithm.hash(key) : key
         block += [UInt8](repeating: 0, count: DigestAlgorithm.blockSize - block.count)
-        inner = DigestContext(fresh: algorithm)
-        outer = DigestContext(fresh: algorithm)
-        block.map { $0 ^ 0x36 }.withUnsafeBytes { inner.update($0) }
-        block.map { $0 ^ 0x5c }.withUnsafeBytes { outer.update($0) }
+        let inner = try DigestContext(fresh: algorithm)
+        let outer = try DigestContext(fresh: algorithm)
+        try DigestContext.check(block.map { $0 ^ 0x36 }.withUnsafeBytes { inner.update($0) }, "update")
+        try DigestContext.check(block.map { $0 ^ 0x5c }.withUnsafeBytes { outer.update($0) }, "update")
+        self.inner = inner
+        self.outer = outer
     }
 
-    /// Writes the 32-byte MAC of `message` into `out`.
-    public func authenticate(_ message: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) {
-        let i = DigestContext(copying: inner)
-        i.update(message)
-        withUnsafeTemporaryAllocation(byteCount: DigestAlgorithm.outputSize, alignment: 8) { innerDigest in
-            i.finish(into: innerDigest)
-            let o = DigestContext(copying: outer)
-            o.update(UnsafeRawBufferPointer(innerDigest))
-            o.finish(into: out)
+    /// Writes the 32-byte MAC of `message` into `out` (at least 32 bytes).
+    public func authenticate(_ message: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) throws(CryptoError) {
+        guard out.count >= DigestAlgorithm.outputSize, let digest = out.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
+            throw CryptoError(.invalidKey, "a MAC needs \(DigestAlgorithm.outputSize) bytes of output")
+        }
+        guard let ctx = EVP_MD_CTX_new() else { throw CryptoError(.libraryFailure, "libcrypto could not allocate a digest context") }
+        defer { EVP_MD_CTX_free(ctx) }
+        var length: UInt32 = 0
+        // The inner digest goes to `out`, is absorbed by the outer hash, then overwritten by it.
+        guard EVP_MD_CTX_copy_ex(ctx, inner.ctx) == 1,
+              message.isEmpty || EVP_DigestUpdate(ctx, message.baseAddress, message.count) == 1,
+              EVP_DigestFinal_ex(ctx, digest, &length) == 1, length == UInt32(DigestAlgorithm.outputSize),
+              EVP_MD_CTX_copy_ex(ctx, outer.ctx) == 1,
+              EVP_DigestUpdate(ctx, digest, DigestAlgorithm.outputSize) == 1,
+              EVP_DigestFinal_ex(ctx, digest, &length) == 1, length == UInt32(DigestAlgorithm.outputSize) else {
+            throw CryptoError(.libraryFailure, "libcrypto HMAC-\(algorithm.rawValue) failed")
         }
     }
 
     /// The 32-byte MAC of `message`.
-    public func authenticate(_ message: [UInt8]) -> [UInt8] {
-        [UInt8](unsafeUninitializedCapacity: DigestAlgorithm.outputSize) { buffer, count in
-            message.withUnsafeBytes { authenticate($0, into: UnsafeMutableRawBufferPointer(buffer)) }
-            count = DigestAlgorithm.outputSize
+    public func authenticate(_ message: [UInt8]) throws(CryptoError) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: DigestAlgorithm.outputSize)
+        var failure: CryptoError?
+        message.withUnsafeBytes { m in
+            out.withUnsafeMutableBytes { o in
+                do throws(CryptoError) { try authenticate(m, into: o) } catch { failure = error }
+            }
         }
+        if let failure { throw failure }
+        return out
     }
 }

@@ -44,12 +44,31 @@ public struct PGResult: Sendable {
         self.values = values
     }
 
-    /// The value at `row`, `column` in text format, or nil for SQL NULL.
-    /// Traps when the position is out of range, like an array subscript.
+    /// The value at `row`, `column` in text format, or nil for SQL NULL — and nil for a
+    /// position outside the result (never a trap: a statement whose result has fewer rows or
+    /// columns than its caller expects reads as NULL there). Use ``require(_:_:)`` or
+    /// ``PGRow/decode(_:as:)`` where a missing value is an error.
     public func value(_ row: Int, _ column: Int) -> String? {
-        precondition(row >= 0 && row < rowCount, "row \(row) out of range 0..<\(rowCount)")
-        precondition(column >= 0 && column < columnNames.count, "column \(column) out of range 0..<\(columnNames.count)")
+        guard contains(row, column) else { return nil }
         return values[row * columnNames.count + column]
+    }
+
+    /// The value at `row`, `column`; throws when it is NULL or the position is outside the result.
+    public func require(_ row: Int, _ column: Int) throws(PGDecodingError) -> String {
+        guard contains(row, column) else {
+            let name = column >= 0 && column < columnNames.count ? columnNames[column] : "#\(column)"
+            throw PGDecodingError(column: name, row: row, reason: row >= 0 && row < rowCount ? .noSuchColumn : .noRows,
+                                  statement: statement)
+        }
+        guard let text = values[row * columnNames.count + column] else {
+            throw PGDecodingError(column: columnNames[column], row: row, reason: .null, statement: statement)
+        }
+        return text
+    }
+
+    /// Whether `row`, `column` is a position of this result.
+    public func contains(_ row: Int, _ column: Int) -> Bool {
+        row >= 0 && row < rowCount && column >= 0 && column < columnNames.count
     }
 
     /// Same as ``value(_:_:)``: the text of a value, nil for NULL.

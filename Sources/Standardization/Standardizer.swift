@@ -1,4 +1,5 @@
 import HubCore
+import HubCrypto
 import Topology
 
 /// Maps raw records of one stream onto the standard form, following the stream's topology:
@@ -83,7 +84,8 @@ public struct Standardizer: Sendable {
     /// Standardises `record` of the raw message at `source` (row 0), reading the registry as of
     /// `registryAsOfMs`.
     public func standardize(_ record: RawRecord, source: SourcePosition, registryAsOfMs: Int64,
-                            registry: SchoolRegistry, replayed: Bool = false, sourceTimestampMs: Int64 = 0) -> StandardizationOutcome {
+                            registry: SchoolRegistry, replayed: Bool = false, sourceTimestampMs: Int64 = 0)
+        throws(CryptoError) -> StandardizationOutcome {
         guard let plan = dialect(of: record) else {
             let names = plans.map(\.dialect.schoolField).joined(separator: " / ")
             return .quarantine(reason: .missingField, field: plans.first?.dialect.schoolField,
@@ -106,7 +108,7 @@ public struct Standardizer: Sendable {
                                      sourceTimestampMs: sourceTimestampMs)
             for j in fields.indices {
                 guard let text = texts[j] else { continue }
-                if !read(text, raws[j] ?? .null, fields[j], into: &out) {
+                if try !read(text, raws[j] ?? .null, fields[j], into: &out) {
                     if fields[j].required { throw Rejection(.invalidCode, fields[j].from, invalidDetail(fields[j])) }
                     texts[j] = nil
                 }
@@ -118,6 +120,8 @@ public struct Standardizer: Sendable {
             }
             return .standard(out)
         } catch {
+            // libcrypto failed keying the record: not the record's fault, so no quarantine.
+            if let failure = error.failure { throw failure }
             return .quarantine(reason: error.reason, field: error.field, detail: error.detail, schoolCode: schoolCode)
         }
     }
@@ -128,11 +132,18 @@ public struct Standardizer: Sendable {
         var reason: QuarantineReason
         var field: String?
         var detail: String
+        /// Set when libcrypto failed (the person code or a pseudonym): rethrown, never quarantined.
+        var failure: CryptoError?
 
         init(_ reason: QuarantineReason, _ field: String?, _ detail: String) {
             self.reason = reason
             self.field = field
             self.detail = detail
+        }
+
+        init(failure: CryptoError) {
+            self.init(.malformed, nil, failure.description)
+            self.failure = failure
         }
     }
 
@@ -161,7 +172,11 @@ public struct Standardizer: Sendable {
             guard let text = texts[j] else { continue }
             if let canonical = IdNumber.canonical(text) {
                 canonicalId = canonical
-                personCode = pseudonymizer.personCode(canonicalId: canonical)
+                do throws(CryptoError) {
+                    personCode = try pseudonymizer.personCode(canonicalId: canonical)
+                } catch {
+                    throw Rejection(failure: error)
+                }
             } else if fields[j].required {
                 throw Rejection(.invalidIdNumber, fields[j].from, "not a valid GB 11643 ID number")
             } else {
@@ -172,7 +187,7 @@ public struct Standardizer: Sendable {
     }
 
     /// Step 3: one code, count, date or time into its slot; false when the value is invalid.
-    private func read(_ text: String, _ raw: RawValue, _ f: FieldPlan, into out: inout StandardRecord) -> Bool {
+    private func read(_ text: String, _ raw: RawValue, _ f: FieldPlan, into out: inout StandardRecord) throws(Rejection) -> Bool {
         switch f.kind {
         case .code:
             guard !Self.isNumberLike(raw), let code = f.codes?.code(for: text) else { return false }
@@ -189,7 +204,11 @@ public struct Standardizer: Sendable {
         case .text:
             if f.target == .className { out.className = text }
         case .pseudonym:
-            out.localIdCode = pseudonymizer.pseudonym(prefixed: f.pseudonymPrefix, text)
+            do throws(CryptoError) {
+                out.localIdCode = try pseudonymizer.pseudonym(prefixed: f.pseudonymPrefix, text)
+            } catch {
+                throw Rejection(failure: error)
+            }
         case .school, .idNumber, .personal:
             break
         }

@@ -48,7 +48,14 @@ public struct TopologyTestRunner: Sendable {
                     case .record(let record):
                         var p = source
                         p.row = record.row
-                        switch standardizer.standardize(record, source: p, registryAsOfMs: m.timestampMs, registry: registry) {
+                        let outcome: StandardizationOutcome
+                        do {
+                            outcome = try standardizer.standardize(record, source: p, registryAsOfMs: m.timestampMs, registry: registry)
+                        } catch {
+                            lines.append("error \(error.description) from=\(p)")
+                            continue
+                        }
+                        switch outcome {
                         case .standard(let std):
                             lines.append(Self.render(std))
                             if let replaced = state.apply(std) {

@@ -1,5 +1,6 @@
 import Foundation
 import HubCore
+import HubCrypto
 import Kafka
 import Logging
 import Metrics
@@ -56,7 +57,8 @@ struct TransformStage: AtLeastOnceStage {
     func makeBatch() -> Batch { Batch() }
 
     func add(_ messages: [KafkaMessage], to batch: inout Batch) throws -> Int {
-        for message in messages { standardize(message, into: &batch) }
+        // A libcrypto failure (never the record's fault) fails the batch; the consumer retries it.
+        for message in messages { try standardize(message, into: &batch) }
         return batch.records
     }
 
@@ -72,7 +74,7 @@ struct TransformStage: AtLeastOnceStage {
     }
 
     /// Standardises the records of one ingested message into the batch's output.
-    private func standardize(_ message: KafkaMessage, into batch: inout Batch) {
+    private func standardize(_ message: KafkaMessage, into batch: inout Batch) throws(CryptoError) {
         guard let value = message.value, let ingested = try? IngestedMessage(decoding: value) else {
             logger.error("unreadable internal message skipped", metadata: [
                 "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)"])
@@ -88,7 +90,7 @@ struct TransformStage: AtLeastOnceStage {
             batch.records += 1
             var position = ingested.source
             position.row = record.row
-            let outcome = standardizer.standardize(record, source: position, registryAsOfMs: asOf,
+            let outcome = try standardizer.standardize(record, source: position, registryAsOfMs: asOf,
                                                    registry: registryFollower.registry,
                                                    replayed: ingested.registryAsOfMs != nil,
                                                    sourceTimestampMs: ingested.timestampMs)

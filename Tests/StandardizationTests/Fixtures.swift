@@ -1,6 +1,7 @@
 import Foundation
 import HubCore
 import Standardization
+import Testing
 import Topology
 
 /// The shipped topology, loaded from the repository.
@@ -42,7 +43,13 @@ enum Fixtures {
 
     static func run(_ type: RecordType, _ fields: [(String, RawValue)], at ms: Int64 = 1_000,
                     registry: SchoolRegistry = registry()) -> StandardizationOutcome {
-        standardizer(type).standardize(record(fields), source: source, registryAsOfMs: ms, registry: registry)
+        do {
+            return try standardizer(type).standardize(record(fields), source: source, registryAsOfMs: ms, registry: registry)
+        } catch {
+            // The fixtures' HMAC-SHA256 (swift-crypto) cannot fail; a libcrypto failure would be a bug here.
+            Issue.record("standardisation threw: \(error)")
+            return .quarantine(reason: .malformed, field: nil, detail: "\(error)", schoolCode: nil)
+        }
     }
 }
 

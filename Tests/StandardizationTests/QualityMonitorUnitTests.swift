@@ -32,7 +32,7 @@ struct QualityMonitorUnitTests {
 
     /// The names of the monitors that checked / failed the standardised record.
     func verdict(_ fields: [(String, RawValue)], at ms: Int64 = 1_788_228_000_000) throws -> (checked: Set<String>, failed: Set<String>) {
-        guard case .standard(let r) = Fixtures.standardizer(.student).standardize(
+        guard case .standard(let r) = try Fixtures.standardizer(.student).standardize(
             Fixtures.record(fields), source: Fixtures.source, registryAsOfMs: ms, registry: Fixtures.registry(), sourceTimestampMs: ms)
         else { throw Failure("not standardised") }
         let names = topology.stream(for: .student)!.monitors.map(\.name)

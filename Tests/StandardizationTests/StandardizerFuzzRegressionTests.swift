@@ -34,7 +34,7 @@ struct StandardizerFuzzRegressionTests {
         let stream = try #require(Fixtures.topology.stream(for: .student))
         let timely = try #require(stream.monitors.firstIndex { $0.name == "student_timely" })
         let source = SourcePosition(topic: "raw.student", partition: 3, offset: 42, row: 1)
-        let outcome = Fixtures.standardizer(.student).standardize(row, source: source, registryAsOfMs: timestampMs,
+        let outcome = try Fixtures.standardizer(.student).standardize(row, source: source, registryAsOfMs: timestampMs,
                                                                   registry: Fixtures.registry(), sourceTimestampMs: timestampMs)
         // A registry entry from t=0 is in effect for every timestamp ≥ 0; before it, none is.
         guard timestampMs >= 0 else {
@@ -66,7 +66,7 @@ struct StandardizerFuzzRegressionTests {
         let timely = try #require(stream.monitors.firstIndex { $0.name == "student_timely" })
         let source = SourcePosition(topic: "raw.student", partition: 3, offset: 42, row: 1)
         // Arrived 2026-09-01, eight months after its updated_at: checked, and late.
-        let outcome = Fixtures.standardizer(.student).standardize(row, source: source, registryAsOfMs: 1_788_228_000_000,
+        let outcome = try Fixtures.standardizer(.student).standardize(row, source: source, registryAsOfMs: 1_788_228_000_000,
                                                                   registry: Fixtures.registry(), sourceTimestampMs: 1_788_228_000_000)
         guard case .standard(let record) = outcome else {
             Issue.record("expected a standard record, got \(outcome)")

@@ -53,11 +53,11 @@ struct QuarantineStep {
                 w.field(u.position.partition)
                 w.field(u.position.offset)
                 w.field(u.position.row)
-                w.field(PGBytea(atRest(u.raw)).pgText)
+                w.field(PGBytea(try atRest(u.raw)).pgText)
                 if let record = u.record {
                     var bw = BinaryWriter()
                     record.encode(into: &bw)
-                    w.field(PGBytea(atRest(bw.bytes)).pgText)
+                    w.field(PGBytea(try atRest(bw.bytes)).pgText)
                 } else {
                     w.field(nil as String?)
                 }
@@ -85,8 +85,8 @@ struct QuarantineStep {
     }
 
     /// The bytes as stored: sealed under the keyring's current key, or as they are without one.
-    private func atRest(_ bytes: [UInt8]) -> [UInt8] {
+    private func atRest(_ bytes: [UInt8]) throws(CryptoError) -> [UInt8] {
         guard let atRest else { return bytes }
-        return atRest.seal(bytes)
+        return try atRest.seal(bytes)
     }
 }
