@@ -80,7 +80,8 @@ public struct PGBinaryResult: Sendable {
     /// A `date` cell as days since 1970-01-01, or nil for NULL.
     public func date(_ row: Int, _ column: Int) throws(PGDecodingError) -> Int32? {
         guard let v = try integer(row, column) else { return nil }
-        guard let days = Int32(exactly: v + Int64(PGBinaryCopyWriter.postgresEpochDays)) else {
+        let (shifted, overflow) = v.addingReportingOverflow(Int64(PGBinaryCopyWriter.postgresEpochDays))
+        guard !overflow, let days = Int32(exactly: shifted) else {
             throw PGDecodingError(column: columnNames[column], row: row, reason: .unparsable("date"))
         }
         return days

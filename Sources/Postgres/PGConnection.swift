@@ -88,8 +88,8 @@ public final class PGConnection: @unchecked Sendable {
         }
         defer { PQclear(result) }
         try check(result, accepting: [PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY])
-        // check() rejects a nil result.
-        return PGResult(copying: result!, statement: sql)
+        guard let result else { throw PGError(message: "libpq returned no result") }
+        return PGResult(copying: result, statement: sql)
     }
 
     /// The process ID of the server backend serving this connection (useful to cancel or
