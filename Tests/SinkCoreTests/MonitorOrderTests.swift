@@ -36,7 +36,7 @@ struct MonitorOrderTests {
         var registry = SchoolRegistry()
         registry.apply(school: "3133000001", county: "330106", timestampMs: 0, partition: 0, offset: 0)
         let arrivalMs: Int64 = 1_788_228_000_000  // two hours after updated_at
-        guard case .standard(let record) = standardizer.standardize(
+        guard case .standard(let record) = try standardizer.standardize(
             raw, source: SourcePosition(topic: "raw.student", partition: 0, offset: 7, row: 1), registryAsOfMs: arrivalMs,
             registry: registry, sourceTimestampMs: arrivalMs) else { throw Failure() }
 
