@@ -107,15 +107,18 @@ public struct ScenarioEvaluation {
                     let rows = try db.transaction { db in
                         try db.query("""
                             WITH period AS (SELECT $1::date AS start_day, $2::date AS end_day, $3::date AS as_of)
-                            SELECT school_code::text, coalesce(numerator, 0)::float8, coalesce(denominator, 0)::float8
+                            SELECT school_code::text AS school_code, coalesce(numerator, 0)::float8 AS numerator,
+                                   coalesce(denominator, 0)::float8 AS denominator
                             FROM (\(sql)) indicator WHERE school_code IS NOT NULL
                             """, params)
                     }
                     var figures: [String: SchoolFigures] = [:]
-                    for i in 0..<rows.rowCount {
-                        guard let code = rows.value(i, 0), let n = rows.double(i, 1), let d = rows.double(i, 2) else { continue }
+                    // Never NULL: the school code is filtered, the figures coalesced.
+                    for row in rows.rows {
+                        let code: String = try row.decode("school_code")
                         let f = figures[code] ?? SchoolFigures(numerator: 0, denominator: 0)
-                        figures[code] = SchoolFigures(numerator: f.numerator + n, denominator: f.denominator + d)
+                        figures[code] = SchoolFigures(numerator: f.numerator + (try row.decode("numerator")),
+                                                      denominator: f.denominator + (try row.decode("denominator")))
                     }
                     input.indicators[scenario.name] = figures
                 } catch {
@@ -125,10 +128,11 @@ public struct ScenarioEvaluation {
                     let p = try db.query("""
                         SELECT level, region_code, numerator FROM \(s).scenario_results
                         WHERE scenario = $1 AND period = $2 AND numerator IS NOT NULL
-                        """, [scenario.name, period.previous.id])
+                        """, bind: scenario.name, period.previous.id)
                     var previous: [String: Double] = [:]
-                    for i in 0..<p.rowCount {
-                        if let level = p.value(i, 0), let region = p.value(i, 1), let n = p.double(i, 2) { previous["\(level)|\(region)"] = n }
+                    for row in p.rows {
+                        previous["\(try row.decode("level", as: String.self))|\(try row.decode("region_code", as: String.self))"] =
+                            try row.decode("numerator", as: Double.self)
                     }
                     input.previous[scenario.name] = previous
                 }

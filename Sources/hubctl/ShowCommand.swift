@@ -65,19 +65,27 @@ struct ShowCommand: AsyncParsableCommand {
         }
         var enrollment: [String: Int] = [:]
         let e = try db.query("SELECT level, region_code, grade_code, gender_code, students FROM \(s).enrollment_agg WHERE students <> 0")
-        for i in 0..<e.rowCount { enrollment["\(e.value(i, 0)!)|\(e.value(i, 1)!)|\(e.value(i, 2)!)|\(e.value(i, 3)!)"] = e.int(i, 4) }
+        for row in e.rows {
+            let key = try ["level", "region_code", "grade_code", "gender_code"].map { try row.decode($0, as: String.self) }
+            enrollment[key.joined(separator: "|")] = try row.decode("students", as: Int.self)
+        }
         check("enrollment", enrollment, truth.enrollment, zero: 0)
         var teachers: [String: Int] = [:]
         let t = try db.query("SELECT level, region_code, teachers FROM \(s).teacher_agg WHERE teachers <> 0")
-        for i in 0..<t.rowCount { teachers["\(t.value(i, 0)!)|\(t.value(i, 1)!)"] = t.int(i, 2) }
+        for row in t.rows {
+            teachers["\(try row.decode("level", as: String.self))|\(try row.decode("region_code", as: String.self))"] = try row.decode("teachers", as: Int.self)
+        }
         check("teachers", teachers, truth.teachers, zero: 0)
         var attendance: [String: [Int]] = [:]
-        let a = try db.query("SELECT level, region_code, day::text, expected, present FROM \(s).attendance_agg WHERE expected <> 0 OR present <> 0")
-        for i in 0..<a.rowCount { attendance["\(a.value(i, 0)!)|\(a.value(i, 1)!)|\(a.value(i, 2)!)"] = [a.int(i, 3)!, a.int(i, 4)!] }
+        let a = try db.query("SELECT level, region_code, day::text AS day, expected, present FROM \(s).attendance_agg WHERE expected <> 0 OR present <> 0")
+        for row in a.rows {
+            let key = try ["level", "region_code", "day"].map { try row.decode($0, as: String.self) }
+            attendance[key.joined(separator: "|")] = [try row.decode("expected"), try row.decode("present")]
+        }
         check("attendance", attendance, truth.attendance, zero: [0, 0])
         var quarantine: [String: Int] = [:]
         let q = try db.query("SELECT reason, records FROM \(s).quarantine_counts")
-        for i in 0..<q.rowCount { quarantine[q.value(i, 0)!] = q.int(i, 1) }
+        for row in q.rows { quarantine[try row.decode("reason")] = try row.decode("records", as: Int.self) }
         check("quarantine", quarantine, truth.quarantine, zero: 0)
         return diffs
     }

@@ -25,20 +25,19 @@ struct NameDirectory: Sendable {
     static func load(_ db: PGConnection, schema: String) throws -> NameDirectory {
         var d = NameDirectory()
         d.regions["330000"] = Region(code: "330000", level: "province", parent: nil, nameZh: "浙江省", nameEn: "Zhejiang")
-        let exists = try db.query("SELECT to_regclass($1) IS NOT NULL, to_regclass($2) IS NOT NULL",
-                                  ["\(schema).regions", "\(schema).schools"])
-        if exists.value(0, 0) == "t" {
+        let exists = try db.query("SELECT to_regclass($1) IS NOT NULL AS regions, to_regclass($2) IS NOT NULL AS schools",
+                                  bind: "\(schema).regions", "\(schema).schools").firstRow()
+        if try exists.decode("regions", as: Bool.self) {
             let r = try db.query("SELECT code, level, parent_code, name_zh, name_en FROM \(schema).regions")
-            for i in 0..<r.rowCount {
-                guard let code = r.value(i, 0), let level = r.value(i, 1) else { continue }
-                d.regions[code] = Region(code: code, level: level, parent: r.value(i, 2), nameZh: r.value(i, 3), nameEn: r.value(i, 4))
+            for row in r.rows {
+                let code: String = try row.decode("code")
+                d.regions[code] = Region(code: code, level: try row.decode("level"), parent: try row.decodeIfPresent("parent_code"),
+                                         nameZh: try row.decode("name_zh"), nameEn: try row.decode("name_en"))
             }
         }
         let sr = try db.query("SELECT school_code, county_code FROM \(schema).school_regions")
-        for i in 0..<sr.rowCount {
-            if let s = sr.value(i, 0), let c = sr.value(i, 1) { d.schoolCounty[s] = c }
-        }
-        if exists.value(0, 1) == "t" {
+        for row in sr.rows { d.schoolCounty[try row.decode("school_code")] = try row.decode("county_code", as: String.self) }
+        if try exists.decode("schools", as: Bool.self) {
             // Shape of the registry table may still change; names are optional, so a mismatch is not fatal.
             if let r = try? db.query("SELECT school_code, name, county_code FROM \(schema).schools") {
                 for i in 0..<r.rowCount {

@@ -62,10 +62,9 @@ public enum DeadLetterRetention {
         let r = try db.query("""
             SELECT partition, next_offset FROM \(schema.name).sink_offsets
             WHERE consumer_group = $1 AND topic = $2 AND next_offset > 0 ORDER BY partition
-            """, [group, topic])
-        return (0..<r.rowCount).compactMap { i -> TopicPartitionOffset? in
-            guard let p = r.int(i, 0), let o = r.int(i, 1) else { return nil }
-            return TopicPartitionOffset(topic: topic, partition: Int32(p), offset: Int64(o))
+            """, bind: group, topic)
+        return try r.rows.map { row in
+            TopicPartitionOffset(topic: topic, partition: try row.decode("partition"), offset: try row.decode("next_offset"))
         }
     }
 }
