@@ -92,21 +92,10 @@ struct AggregateReader: Sendable {
             ORDER BY \(keyColumns.joined(separator: ", ")) LIMIT \(limit + 1)
             """
         let finalParams = params
-        let dimensionCount = t.dimensions.count
-        let measureCount = t.measures.count
-        let hasDay = t.dimensions.contains("day")
+        let (dimensionCount, measureCount, hasDay) = (t.dimensions.count, t.measures.count, t.dimensions.contains("day"))
         let raw = try await service.asClient(client) { db -> [(PublishedRow, [Int64])] in
-            let r = try db.query(sql, finalParams)
-            // Columns by position: level, region, the dimensions (never NULL: aggregates group only
-            // records that have them), the measures, then the day's number when there is a day.
-            return try r.rows.map { row in
-                let dims = try (0..<dimensionCount).map { try row.decode(at: 2 + $0, as: String.self) }
-                let measures = try (0..<measureCount).map { try row.decode(at: 2 + dimensionCount + $0, as: Int64.self) }
-                let coordinates: [Int64] = hasDay
-                    ? [try row.decode(at: 2 + dimensionCount + measureCount)]
-                    : dims.map { Int64($0) ?? 0 }
-                return (PublishedRow(level: try row.decode("level"), region: try row.decode("region_code"), dimensions: dims,
-                                     measures: measures.map { Optional($0) }, suppressed: false), coordinates)
+            try db.query(sql, finalParams).rows.map {
+                try Self.publishedRow($0, dimensions: dimensionCount, measures: measureCount, hasDay: hasDay)
             }
         }
         let more = raw.count > limit
@@ -125,5 +114,18 @@ struct AggregateReader: Sendable {
         }
         let next = more ? rows.last.map { KeysetCursor.encode([$0.0.level, $0.0.region] + $0.0.dimensions) } : nil
         return PublishedPage(rows: rows.map(\.0), nextCursor: next, suppressedCells: suppressedCells)
+    }
+}
+
+extension AggregateReader {
+    /// One row by position: level, region, the dimensions (never NULL: aggregates group only
+    /// records that have them), the measures, then the day's number when there is a day; with
+    /// the cell's coordinates for suppression.
+    static func publishedRow(_ row: PGRow, dimensions: Int, measures: Int, hasDay: Bool) throws -> (PublishedRow, [Int64]) {
+        let dims = try (0..<dimensions).map { try row.decode(at: 2 + $0, as: String.self) }
+        let values = try (0..<measures).map { try row.decode(at: 2 + dimensions + $0, as: Int64.self) }
+        let coordinates: [Int64] = hasDay ? [try row.decode(at: 2 + dimensions + measures)] : dims.map { Int64($0) ?? 0 }
+        return (PublishedRow(level: try row.decode("level"), region: try row.decode("region_code"), dimensions: dims,
+                             measures: values.map { Optional($0) }, suppressed: false), coordinates)
     }
 }
