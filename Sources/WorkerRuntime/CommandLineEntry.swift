@@ -24,8 +24,12 @@ public enum CommandLineEntry {
         } catch {
             // Errors while running keep their lines (a topology's issues are listed one a line);
             // an ExitCode or CleanExit is ArgumentParser's own way to end.
+            // `--help` comes back from parsing as a help command whose run ends in CleanExit:
+            // success, printed on standard output.
             let message = Command.message(for: error)
-            if message.isEmpty || error is ExitCode { Command.exit(withError: error) }
+            if message.isEmpty || error is ExitCode || Command.exitCode(for: error) == .success {
+                Command.exit(withError: error)
+            }
             FileHandle.standardError.write(Data("\(name): error: \(message)\n".utf8))
             exit(Command.exitCode(for: error) == .validationFailure ? 2 : 1)
         }

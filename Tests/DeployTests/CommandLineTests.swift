@@ -22,6 +22,14 @@ struct CommandLineTests {
         #expect(r.out.range(of: #"^eduhub \d+\.\d+\.\d+ \(Swift \d+\.\d+\)\n$"#, options: .regularExpression) != nil, "\(r.out)")
     }
 
+    @Test("--help prints the help on standard output and succeeds", arguments: executables)
+    func help(program: String) throws {
+        let r = try run(program, ["--help"])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.contains("USAGE: \(program)"), "\(r.out)")
+        #expect(r.err.isEmpty, "\(r.err)")
+    }
+
     @Test("a bad environment value is one line naming the variable",
           arguments: [
             ("hub-ingest", "HUB_MAX_VALUE_BYTES", "1MiB"),
