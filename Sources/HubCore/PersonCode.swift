@@ -66,6 +66,15 @@ public final class Pseudonymizer: @unchecked Sendable {
         return code
     }
 
+    /// The code of the next key generation: the MAC of a code of the previous one (README,
+    /// "Key rotation": `code_g = MAC(k_g, code_{g-1})`). Also moves a pseudonym on.
+    public func chained(_ code: Digest32) throws(CryptoError) -> Digest32 {
+        var failure: CryptoError?
+        let next = code.bytes.withUnsafeBytes { mac($0, failure: &failure) }
+        if let failure { throw failure }
+        return next
+    }
+
     /// The MAC of `bytes`; a libcrypto failure is left in `failure` (the closures of the
     /// buffer APIs cannot throw a typed error) and the returned value is then meaningless.
     private func mac(_ bytes: UnsafeRawBufferPointer, failure: inout CryptoError?) -> Digest32 {

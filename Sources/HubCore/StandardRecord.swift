@@ -33,6 +33,13 @@ public struct StandardRecord: Sendable, Hashable {
     /// checked this record, and those that found a defect (a subset).
     public var qualityChecked: UInt64 = 0
     public var qualityFailed: UInt64 = 0
+    /// The person-code key generation of `key` (students, teachers) and `localIdCode`
+    /// (``PersonCodeKeyring``); 1 before any rotation and in earlier wire versions.
+    public var keyGeneration: Int = 1
+    /// For a person code of generation 2 or later, the partition count the transform routed it
+    /// among (by its generation-1 code, which the sink cannot recompute); 0 when the partition
+    /// follows from `key` itself.
+    public var routedPartitions: Int32 = 0
 
     /// The day quality results are counted on: the attendance day, otherwise the Beijing
     /// (UTC+8) calendar day of *updated at*; days since 1970-01-01.
@@ -77,6 +84,14 @@ public struct StandardRecord: Sendable, Hashable {
         }
     }
 
+    /// Whether this record belongs on `partition` of a std topic with `count` partitions: its
+    /// key's partition, or, for a person code of generation 2 or later (routed by its
+    /// generation-1 code, which only the transform computes), routed among `count` partitions.
+    public func belongs(onPartition partition: Int32, of count: Int32) -> Bool {
+        if keyGeneration > 1 && type.hasPersonCode { return routedPartitions == count && partition >= 0 && partition < count }
+        return key.partition(of: count) == partition
+    }
+
     /// The total order of versions of one entity (SPEC §4): later *updated at* wins; equal
     /// times are ordered by source position (partition, offset, row), so the outcome does not
     /// depend on arrival order and a redelivered copy is equal, not newer.
@@ -102,8 +117,9 @@ public struct StandardRecord: Sendable, Hashable {
         }
     }
 
-    /// Wire version of a single record (`encoded()`); batches carry the body only.
-    static let version: UInt8 = 3
+    /// Wire version of a single record (`encoded()`); batches carry the body only. Version 4
+    /// added the key generation and the routing partition count at the end of the body.
+    public static let version: UInt8 = 4
 
     /// A self-contained encoding of one record (its source topic included).
     public func encoded() -> [UInt8] {
@@ -148,17 +164,20 @@ public struct StandardRecord: Sendable, Hashable {
         w.signed(sourceTimestampMs)
         w.unsigned(qualityChecked)
         w.unsigned(qualityFailed)
+        w.unsigned(UInt64(clamping: keyGeneration))
+        w.unsigned(UInt64(clamping: routedPartitions))
     }
 
     /// Reads what ``encoded()`` wrote, or a record of the earlier wire versions 1 and 2
-    /// (hex person codes, composite attendance keys), still readable during an upgrade.
+    /// (hex person codes, composite attendance keys) or 3 (no key generation), still readable
+    /// during an upgrade.
     public init(decoding bytes: [UInt8]) throws {
         var r = BinaryReader(bytes)
         let wireVersion = try r.byte()
         switch wireVersion {
-        case Self.version:
+        case 3, Self.version:
             let topic = try r.string()
-            try self.init(body: &r, topic: topic)
+            try self.init(body: &r, topic: topic, bodyVersion: wireVersion)
         case 1, 2:
             try self.init(legacy: &r, wireVersion: wireVersion)
         default:
@@ -166,8 +185,9 @@ public struct StandardRecord: Sendable, Hashable {
         }
     }
 
-    /// Reads one record body written by ``encodeBody(into:)``.
-    public init(body r: inout BinaryReader, topic: String) throws {
+    /// Reads one record body written by ``encodeBody(into:)`` (`bodyVersion` 4), or by wire
+    /// version 3, which ends before the key generation (generation 1).
+    public init(body r: inout BinaryReader, topic: String, bodyVersion: UInt8 = StandardRecord.version) throws {
         guard let type = RecordType(wireCode: try r.byte()) else { throw WireFormatError("unknown record type") }
         self.type = type
         key = try r.digest()
@@ -192,6 +212,14 @@ public struct StandardRecord: Sendable, Hashable {
         sourceTimestampMs = try r.signed()
         qualityChecked = try r.unsigned()
         qualityFailed = try r.unsigned()
+        if bodyVersion >= 4 {
+            guard let g = Int(exactly: try r.unsigned()), (1...PersonCodeKeyring.maxGeneration).contains(g) else {
+                throw WireFormatError("key generation out of range")
+            }
+            keyGeneration = g
+            guard let n = Int32(exactly: try r.unsigned()) else { throw WireFormatError("routing partition count out of range") }
+            routedPartitions = n
+        }
     }
 
     private init(legacy r: inout BinaryReader, wireVersion: UInt8) throws {

@@ -1,15 +1,18 @@
 /// Many standard records in one internal message: what Transform produces to the `std.*`
 /// topics, one message per destination partition and poll batch.
 ///
-/// Layout (version byte ``version``, `0x81`): the records' source topic (all records of a
+/// Layout (version byte ``version``, `0x82`): the records' source topic (all records of a
 /// stream share it), the names of the stream's per-record quality monitors in the order of
 /// the bits of the records' quality masks (so a reader maps bits by name, never by position),
 /// the record count (varint), then every record body (``StandardRecord/encodeBody(into:)``).
-/// Earlier layouts stay readable: `0x80` (length-prefixed single-record encodings) and a
-/// lone ``StandardRecord`` (its own version byte 1–3).
+/// Earlier layouts stay readable: `0x81` (the same with record bodies of wire version 3, no
+/// key generation), `0x80` (length-prefixed single-record encodings) and a lone
+/// ``StandardRecord`` (its own version byte 1–4).
 public struct StandardRecordBatch: Sendable, Hashable {
     /// The leading byte of a batch message; never a ``StandardRecord`` version.
-    public static let version: UInt8 = 0x81
+    public static let version: UInt8 = 0x82
+    /// Record bodies of wire version 3 (before key generations).
+    static let version3Bodies: UInt8 = 0x81
     static let legacyVersion: UInt8 = 0x80
     /// The most records a producer puts in one message; consumers size their polls by it.
     public static let maxRecordsPerMessage = 2_000
@@ -47,7 +50,8 @@ public struct StandardRecordBatch: Sendable, Hashable {
             self.init(records: records)
             return
         }
-        guard v == Self.version else { throw WireFormatError("unknown standard-record-batch version") }
+        guard v == Self.version || v == Self.version3Bodies else { throw WireFormatError("unknown standard-record-batch version") }
+        let bodyVersion: UInt8 = v == Self.version ? StandardRecord.version : 3
         let topic = try reader.string()
         let monitorCount = try reader.length()
         var names: [String] = []
@@ -58,7 +62,7 @@ public struct StandardRecordBatch: Sendable, Hashable {
         guard count <= UInt64(bytes.count / 40 + 1) else { throw WireFormatError("record count beyond the end of the message") }
         var records: [StandardRecord] = []
         records.reserveCapacity(Int(count))
-        for _ in 0..<count { records.append(try StandardRecord(body: &reader, topic: topic)) }
+        for _ in 0..<count { records.append(try StandardRecord(body: &reader, topic: topic, bodyVersion: bodyVersion)) }
         guard reader.isAtEnd else { throw WireFormatError("bytes after the last record of a batch") }
         self.init(records: records, monitorNames: names)
     }
@@ -67,7 +71,7 @@ public struct StandardRecordBatch: Sendable, Hashable {
     /// single ``StandardRecord``. Throws ``WireFormatError`` when neither decodes.
     public static func decodeMessage(_ bytes: [UInt8]) throws -> StandardRecordBatch {
         guard let first = bytes.first else { throw WireFormatError("empty standard-zone message") }
-        if first == version || first == legacyVersion { return try StandardRecordBatch(decoding: bytes) }
+        if first == version || first == version3Bodies || first == legacyVersion { return try StandardRecordBatch(decoding: bytes) }
         return StandardRecordBatch(records: [try StandardRecord(decoding: bytes)])
     }
 

@@ -113,6 +113,7 @@ public struct HubSchema: Sendable {
             SecurityMigration(),
             DAGStateMigration(),
             DataServicesMigration(),
+            KeyGenerationMigration(),
         ]
     }
 }

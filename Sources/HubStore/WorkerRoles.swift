@@ -48,6 +48,8 @@ public enum WorkerRole: String, Sendable, CaseIterable {
         "entity_state": [.sink: write, .scheduler: read],
         "entity_types": [.sink: "SELECT, UPDATE", .scheduler: read],
         "std_partitions": [.sink: upsert, .scheduler: read],
+        // Key generations (README, "Key rotation"): the sink's commits hold them, its re-keys move them.
+        "std_key_generations": [.sink: upsert, .scheduler: read],
         "school_claims": [.sink: write, .scheduler: read],
         "school_regions": [.sink: upsert, .archive: read, .scheduler: read],
         "current_state": [.sink: read, .scheduler: read],

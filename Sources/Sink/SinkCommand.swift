@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HubCore
 import HubStore
 import Postgres
 import Topology
@@ -14,9 +15,16 @@ struct SinkCommand: WorkerCommand {
     @OptionGroup var common: CommonOptions
     /// The at-rest keys seal quarantined units' raw bytes (the suite picks the algorithms).
     @OptionGroup var crypto: CryptoOptions
+    @OptionGroup var keys: PersonCodeKeyOptions
 
     func run() async throws {
-        let (settings, cryptoSettings) = WorkerMain.settings("sink", httpPort: 9483, common) { _ in try CryptoSettings(options: crypto) }
+        // Person-code keys: outer ones only (generation 2 and later); they move stored codes on
+        // and reveal nothing about ID numbers; the sink never needs generation 1.
+        let (settings, (cryptoSettings, keyring)) = WorkerMain.settings("sink", httpPort: 9483, common) { source in
+            let cryptoSettings = try CryptoSettings(options: crypto)
+            return (cryptoSettings, try PersonCodeKeys.load(files: keys.personCodeKeyFiles, file: nil, source: source,
+                                                            suite: cryptoSettings.suite, need: .outerKeys))
+        }
         let topology = WorkerMain.loadTopology(settings)
         if settings.checkConfig {
             WorkerMain.checkBroker(settings, topic: settings.quarantineTopic)
@@ -26,7 +34,8 @@ struct SinkCommand: WorkerCommand {
         }
         let context = WorkerMain.bootstrap(settings, topology: topology)
         let alerts = SideJobTrigger()
-        try await WorkerMain.run(SinkWorker(context: context, alerts: alerts, atRest: cryptoSettings.keyring), context: context, sideJobs: [
+        try await WorkerMain.run(SinkWorker(context: context, alerts: alerts, atRest: cryptoSettings.keyring, keyring: keyring),
+                                 context: context, sideJobs: [
             AlertOutboxJob.worker(settings: settings, topology: topology, logger: context.logger, trigger: alerts),
         ])
     }

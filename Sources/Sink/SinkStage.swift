@@ -1,4 +1,5 @@
 import Foundation
+import HubCore
 import HubStore
 import Kafka
 import Logging
@@ -58,10 +59,19 @@ struct SinkStage: ExactlyOnceStage {
         var sink = batch.sink
         sink.offsets = offsets
         let started = ContinuousClock.now
-        let summary = try committer.commit(group: settings.group, sink, filters: partitionState.filters) {
-            if TestKillPoint.sinkBeforeCommit.reach(detail: sink.offsetRanges) {
-                _ = try? db.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+        let summary: SinkCommitSummary
+        do {
+            summary = try committer.commit(group: settings.group, sink, filters: partitionState.filters,
+                                           generations: partitionState.generations) {
+                if TestKillPoint.sinkBeforeCommit.reach(detail: sink.offsetRanges) {
+                    _ = try? db.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+                }
             }
+        } catch let required as RekeyRequired {
+            try rekey(required)
+            throw FencedError()
+        } catch let error as KeyringError {
+            WorkerMain.fail("sink", error.description)
         }
         if TestKillPoint.sinkAfterCommit.reach(detail: sink.offsetRanges) { throw CommitReplyLost() }
         redelivery.committed(readAgain: batch.readAgain, copies: summary.redeliveredCopies, logger: logger)
@@ -80,7 +90,24 @@ struct SinkStage: ExactlyOnceStage {
 
     func fenced() {
         fencedCommits.increment()
-        logger.warning("offsets moved on in the database; reloading them and the key filters")
+        logger.warning("offsets or key generations moved on in the database; reloading them and the key filters")
+    }
+
+    /// The transform publishes under a newer person-code key than these partitions' state
+    /// (README, "Key rotation"): move the state first — exactly once, whoever gets there first,
+    /// this sink or `hubctl keys rekey` — then the batch is read again over the reloaded state.
+    private func rekey(_ required: RekeyRequired) throws {
+        let outcomes: [KeyGenerations.RekeyOutcome]
+        do {
+            outcomes = try committer.rekey(required)
+        } catch let error as KeyringError {
+            WorkerMain.fail("sink", error.description)
+        }
+        for done in outcomes where !done.skipped {
+            logger.notice("partition re-keyed by the sink for a newer person-code key generation", metadata: [
+                "partition": "\(done.slot)", "from": "\(done.from)", "to": "\(done.to)", "entities": "\(done.entities)",
+                "seconds": "\(done.seconds)"])
+        }
     }
 
     func reconnect() throws { try committer.reconnect() }

@@ -24,6 +24,8 @@ struct SinkWorker: PollLoopWorker {
     let alerts: SideJobTrigger
     /// Seals quarantined units' raw bytes (`HUB_AT_REST_KEY_FILES`); nil stores them as they are.
     var atRest: AtRestKeyring? = nil
+    /// Outer person-code keys (README, "Key rotation"); empty when none are configured.
+    var keyring: PersonCodeKeyring = .empty
 
     func run(stop: StopSignal) throws {
         let (settings, topology, logger, health) = (context.settings, context.topology, context.logger, context.health)
@@ -39,7 +41,7 @@ struct SinkWorker: PollLoopWorker {
         let stdTopics = streamOf.mapValues(\.recordType)
         let counts = try partitionCounts(Array(streamOf.keys))
         try database.retrying {
-            try SinkPartitionState.pin(db, schema: schema, counts: counts)
+            try SinkPartitionState.pin(db, schema: schema, counts: counts, types: stdTopics)
             try SinkPartitionState.recordSourceTopics(db, schema: schema, Dictionary(
                 topology.streams.map { ($0.recordType, settings.topic($0.sourceTopic)) }, uniquingKeysWith: { a, _ in a }))
         }
@@ -50,7 +52,8 @@ struct SinkWorker: PollLoopWorker {
         alerts.open()
 
         var stage = SinkStage(settings: settings, db: db, partitionState: partitionState,
-                              committer: SinkCommitter(db: db, schema: schema, topology: topology, bits: bits, atRest: atRest),
+                              committer: SinkCommitter(db: db, schema: schema, topology: topology, bits: bits, atRest: atRest,
+                                                       keyring: keyring),
                               decoder: StdMessageDecoder(streams: streamOf, partitionCounts: counts, bits: bits, logger: logger),
                               alerts: alerts, logger: logger)
         let positions = StoredOffsetTracker(store: partitionState, group: settings.group, logger: logger, stop: stop)

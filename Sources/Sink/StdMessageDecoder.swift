@@ -37,7 +37,7 @@ struct StdMessageDecoder {
             let remap = remaps[cacheKey] ?? bits.remap(stream.recordType, declared: declared)
             remaps[cacheKey] = remap
             for var r in decoded.records {
-                guard r.type == stream.recordType, r.key.partition(of: count) == m.partition else {
+                guard r.type == stream.recordType, r.belongs(onPartition: m.partition, of: count) else {
                     batch.quarantine.append(misrouted(r, m, count))
                     continue
                 }
@@ -57,8 +57,11 @@ struct StdMessageDecoder {
             "source": "\(r.position.topic)/\(r.position.partition)@\(r.position.offset)#\(r.position.row)"])
         return QuarantineUnit(
             position: r.position, timestampMs: r.sourceTimestampMs, recordType: r.type, reason: .malformed, field: nil,
-            detail: "standard record of type \(r.type.rawValue) on \(m.topic) partition \(m.partition); its key belongs to partition "
-                + "\(r.key.partition(of: count)) (drain std.* before changing partition counts or upgrading)",
+            detail: "standard record of type \(r.type.rawValue) on \(m.topic) partition \(m.partition); "
+                + (r.keyGeneration > 1 && r.type.hasPersonCode
+                    ? "routed among \(r.routedPartitions) partitions, not \(count)"
+                    : "its key belongs to partition \(r.key.partition(of: count))")
+                + " (drain std.* before changing partition counts or upgrading)",
             schoolCode: SchoolCode.dimension(r.schoolCode), raw: r.encoded(), record: nil)
     }
 }

@@ -50,9 +50,11 @@ public final class EntityKeyFilters: @unchecked Sendable {
         for (type, slots) in byType {
             guard let count = partitionCounts[type] else { continue }
             let wanted = Set(slots.map(\.partition))
+            // After a key rotation a key no longer says its partition: rows keep it (std_partition).
+            let partition = KeyGenerations.partitionSQL(count: "$2")
             let r = try db.queryBinary("""
-                SELECT ((key_hash >> 32) & 4294967295) % $2 AS partition, entity_key FROM \(schema.name).entity_state
-                WHERE record_type = $1 AND ((key_hash >> 32) & 4294967295) % $2 = ANY($3::bigint[])
+                SELECT \(partition)::bigint AS partition, entity_key FROM \(schema.name).entity_state
+                WHERE record_type = $1 AND \(partition) = ANY($3::int[])
                 """, bind: Int16(type.wireCode), Int64(count), PGArray.integers(Array(wanted)))
             var fresh: [Int32: KeyFilter] = [:]
             var sizes: [Int32: Int] = [:]

@@ -10,7 +10,9 @@ import Topology
 /// The sink's exactly-once commit: one PostgreSQL transaction per batch, made of ordered
 /// steps, each owning its SQL:
 ///
-/// 1. the offset fence (``StoredOffsets/advance(_:schema:group:_:)``) — a zombie stops here;
+/// 1. the offset fence (``StoredOffsets/advance(_:schema:group:_:)``) — a zombie stops here —
+///    and the key-generation fence (``KeyGenerations/fence(_:schema:expected:)``) — a partition
+///    re-keyed since its key filter was loaded stops here;
 /// 2. ``QuarantineStep`` — units stored once per source position;
 /// 3. ``EntityStateStep`` — current state: the versions that win;
 /// 4. ``AggregateStep`` — retraction and addition of the changed versions;
@@ -30,6 +32,9 @@ public final class SinkCommitter {
     let schema: HubSchema
     let topology: Topology
     let bits: MonitorBits
+    /// The outer person-code keys, to bring records of an older generation up to their
+    /// partition's (``KeyGenerationAlignment``).
+    let keyring: PersonCodeKeyring
     private let state: EntityStateStep
     private let quarantine: QuarantineStep
     private let aggregates: AggregateStep
@@ -40,8 +45,11 @@ public final class SinkCommitter {
     private var prepared = false
 
     /// - Parameter atRest: seals quarantined units' raw bytes at rest (nil: stored as they are).
-    public init(db: PGConnection, schema: HubSchema, topology: Topology, bits: MonitorBits, atRest: AtRestKeyring? = nil) {
+    /// - Parameter keyring: the outer person-code keys (README, "Key rotation").
+    public init(db: PGConnection, schema: HubSchema, topology: Topology, bits: MonitorBits, atRest: AtRestKeyring? = nil,
+                keyring: PersonCodeKeyring = .empty) {
         self.db = db
+        self.keyring = keyring
         self.schema = schema
         self.topology = topology
         self.bits = bits
@@ -52,6 +60,15 @@ public final class SinkCommitter {
         replays = ReplayResolutionStep(schema: schema)
         claims = SchoolClaimsStep(schema: schema, topology: topology)
         quality = QualityResultsStep(schema: schema, topology: topology)
+    }
+
+    /// Moves the partitions of `required` to their newer key generation, one transaction each
+    /// (skipping any already there: `hubctl keys rekey` may have got there first). Run it
+    /// between commits; the caller then reloads offsets, filters and generations.
+    /// - Throws: ``HubCore/KeyringError`` when a key needed is not configured.
+    public func rekey(_ required: RekeyRequired) throws -> [KeyGenerations.RekeyOutcome] {
+        try required.slots.sorted { ($0.key.type.wireCode, $0.key.partition) < ($1.key.type.wireCode, $1.key.partition) }
+            .map { try KeyGenerations.rekey(db, schema: schema, slot: $0.key, to: $0.value, keyring: keyring) }
     }
 
     /// Session-local staging tables, emptied at every commit.
@@ -79,18 +96,23 @@ public final class SinkCommitter {
     /// one of its partitions now (nothing is applied), or a transient failure for the caller
     /// to retry; isolates the units of a deterministic failure. `beforeCommit` runs inside the
     /// transaction once every statement has run and before COMMIT (a test's crash point).
-    public func commit(group: String, _ batch: SinkBatch, filters: EntityKeyFilters,
+    /// `generations` is each owned partition's key generation as loaded with its filter;
+    /// throws ``RekeyRequired`` (nothing applied) for records of a newer generation.
+    public func commit(group: String, _ batch: SinkBatch, filters: EntityKeyFilters, generations: [KeySlot: Int] = [:],
                        beforeCommit: () -> Void = {}) throws -> SinkCommitSummary {
         try prepareSession()
+        let (batch, expected) = try KeyGenerationAlignment.align(batch, generations: generations, keyring: keyring)
         do {
             return try db.transaction { db in
                 try StoredOffsets.advance(db, schema: schema, group: group, batch.offsets)
+                try KeyGenerations.fence(db, schema: schema, expected: expected)
                 let summary = try apply(batch.records, partitions: batch.partitions, batch.quarantine, filters: filters)
                 beforeCommit()
                 return summary
             }
         } catch where FailureClass.of(error) == .deterministic {
-            return try commitIsolating(group: group, batch, filters: filters, failure: error, beforeCommit: beforeCommit)
+            return try commitIsolating(group: group, batch, filters: filters, expected: expected, failure: error,
+                                       beforeCommit: beforeCommit)
         }
     }
 
@@ -130,10 +152,11 @@ public final class SinkCommitter {
     /// alone. A poison standard record becomes a quarantine unit (reason, column, SQLSTATE;
     /// never the value), a poison quarantine unit is stored without the details that were
     /// refused; everything else commits with the offsets, once.
-    func commitIsolating(group: String, _ batch: SinkBatch, filters: EntityKeyFilters, failure: any Error,
+    func commitIsolating(group: String, _ batch: SinkBatch, filters: EntityKeyFilters, expected: [KeySlot: Int], failure: any Error,
                          beforeCommit: () -> Void) throws -> SinkCommitSummary {
         try db.transaction { db in
             try StoredOffsets.advance(db, schema: schema, group: group, batch.offsets)
+            try KeyGenerations.fence(db, schema: schema, expected: expected)
             var summary = SinkCommitSummary()
             let units = batch.records.indices.map(Unit.record) + batch.quarantine.indices.map(Unit.quarantine)
             let outcome = try PoisonIsolation.apply(

@@ -3,12 +3,15 @@ import HubStore
 import Postgres
 
 /// What the sink keeps per owned partition, loaded together on assignment: the stored
-/// offsets (the fence) and the key filters of the std partitions, read in one snapshot so a
-/// filter always holds every key stored up to the offsets consumption resumes from.
+/// offsets (the fence), the key filters of the std partitions and the key generation of their
+/// codes, read in one snapshot so a filter always holds every key stored up to the offsets
+/// consumption resumes from, under the generation the commits check (``KeyGenerations``).
 public final class SinkPartitionState: StoredOffsetStore, @unchecked Sendable {
     let db: PGConnection
     let schema: HubSchema
     public let filters = EntityKeyFilters()
+    /// The person-code key generation of each owned std partition's state, as loaded.
+    public private(set) var generations: [KeySlot: Int] = [:]
     /// The record type of each std topic, and each type's pinned partition count.
     let stdTopics: [String: RecordType]
     let partitionCounts: [RecordType: Int32]
@@ -26,19 +29,24 @@ public final class SinkPartitionState: StoredOffsetStore, @unchecked Sendable {
             let offsets = try StoredOffsets.load(db, schema: schema, group: group, partitions: partitions)
             let std = partitions.compactMap { p in stdTopics[p.topic].map { (type: $0, partition: p.partition) } }
             try filters.load(db, schema: schema, partitions: std, partitionCounts: partitionCounts)
+            let loaded = try KeyGenerations.load(db, schema: schema, slots: std.map { KeySlot(type: $0.type, partition: $0.partition) })
+            generations.merge(loaded) { $1 }
             return offsets
         }
     }
 
     public func forget(partitions: [(topic: String, partition: Int32)]) {
-        filters.remove(partitions: partitions.compactMap { p in stdTopics[p.topic].map { ($0, p.partition) } })
+        let std = partitions.compactMap { p in stdTopics[p.topic].map { (type: $0, partition: p.partition) } }
+        filters.remove(partitions: std)
+        for p in std { generations[KeySlot(type: p.type, partition: p.partition)] = nil }
     }
 
     public func reconnect() throws { try db.reset() }
 
     /// Pins each std topic's partition count on first start and refuses to run with another:
     /// an entity's versions must always meet in one partition (its key filter lives there).
-    public static func pin(_ db: PGConnection, schema: HubSchema, counts: [String: Int32]) throws {
+    /// Registers each partition's key generation (1 where new).
+    public static func pin(_ db: PGConnection, schema: HubSchema, counts: [String: Int32], types: [String: RecordType] = [:]) throws {
         try db.transaction { db in
             for (topic, count) in counts.sorted(by: { $0.key < $1.key }) {
                 try db.query("INSERT INTO \(schema.name).std_partitions (topic, partitions) VALUES ($1, $2) ON CONFLICT DO NOTHING",
@@ -46,6 +54,7 @@ public final class SinkPartitionState: StoredOffsetStore, @unchecked Sendable {
                 let pinned: Int32 = try db.query("SELECT partitions FROM \(schema.name).std_partitions WHERE topic = $1", bind: topic)
                     .rows.first.map { try $0.decode("partitions") } ?? count
                 guard pinned == count else { throw PartitionCountChanged(topic: topic, pinned: pinned, now: count) }
+                if let type = types[topic] { try KeyGenerations.register(db, schema: schema, type: type, partitions: count) }
             }
         }
     }

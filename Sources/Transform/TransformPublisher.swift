@@ -12,8 +12,9 @@ struct TransformOutput {
 /// Quarantine units go one message each, unchanged. Standard records go as
 /// ``StandardRecordBatch`` messages, one per (topic, partition) and batch, cut before
 /// ``StandardRecordBatch/maxRecordsPerMessage`` records or ``maxBytesPerMessage`` bytes. The partition is
-/// ``Digest32/partition(of:)`` of the entity key (its first four bytes modulo the count), so an
-/// entity's versions always meet in one sink partition, where its key filter lives. Partition counts come
+/// ``Digest32/partition(of:)`` of the entity key under key generation 1 (its first four bytes
+/// modulo the count), so an entity's versions always meet in one sink partition, where its key
+/// filter lives, whatever generation its codes are published under (``PersonCodeKeyring``). Partition counts come
 /// from metadata once per topic and are read again when the broker reports an unknown
 /// partition; the whole output is then sent again (duplicates are harmless downstream).
 struct TransformPublisher {
@@ -21,14 +22,16 @@ struct TransformPublisher {
 
     let producer: KafkaProducer
     let quarantineTopic: String
+    let keyring: PersonCodeKeyring
     let logger: Logger
     /// Per output topic, the stream's monitors in mask-bit order (named in each message).
     let monitorNames: [String: [String]]
     private var partitionCounts: [String: Int32] = [:]
 
-    init(producer: KafkaProducer, quarantineTopic: String, monitorNames: [String: [String]], logger: Logger) {
+    init(producer: KafkaProducer, quarantineTopic: String, keyring: PersonCodeKeyring, monitorNames: [String: [String]], logger: Logger) {
         self.producer = producer
         self.quarantineTopic = quarantineTopic
+        self.keyring = keyring
         self.monitorNames = monitorNames
         self.logger = logger
     }
@@ -61,8 +64,9 @@ struct TransformPublisher {
         var batches = [StandardRecordBatchBuilder](
             repeating: StandardRecordBatchBuilder(topic: first.position.topic, monitorNames: names, capacity: 0), count: Int(partitions))
         var firstKeys = [Digest32](repeating: first.key, count: Int(partitions))
-        for record in records {
-            let p = Int(record.key.partition(of: partitions))
+        for standardized in records {
+            let p = Int(standardized.key.partition(of: partitions))
+            let record = try keyring.publish(standardized, routedAmong: partitions)
             if batches[p].isEmpty { firstKeys[p] = record.key }
             let size = batches[p].append(record)
             if batches[p].count >= StandardRecordBatch.maxRecordsPerMessage || size > Self.maxBytesPerMessage {

@@ -30,7 +30,7 @@ struct TransformStage: AtLeastOnceStage {
     private let recordsOut: [String: Counter]
     private let quarantinedUnits: [QuarantineReason: Counter]
 
-    init(settings: WorkerSettings, topology: Topology, pseudonymizer: Pseudonymizer, registryFollower: RegistryFollower,
+    init(settings: WorkerSettings, topology: Topology, pseudonymizer: Pseudonymizer, keyring: PersonCodeKeyring, registryFollower: RegistryFollower,
          producer: KafkaProducer, logger: Logger) {
         self.settings = settings
         self.registryFollower = registryFollower
@@ -44,7 +44,7 @@ struct TransformStage: AtLeastOnceStage {
         self.standardizers = standardizers
         self.recordsOut = recordsOut
         publisher = TransformPublisher(
-            producer: producer, quarantineTopic: settings.quarantineTopic,
+            producer: producer, quarantineTopic: settings.quarantineTopic, keyring: keyring,
             monitorNames: Dictionary(topology.streams.map { (settings.topic($0.outputTopic), $0.monitors.map(\.name)) },
                                      uniquingKeysWith: { a, _ in a }),
             logger: logger)

@@ -12,10 +12,12 @@ struct TransformWorker: PollLoopWorker {
     static let pollChunk = 16
 
     let context: WorkerContext
-    let pseudonymizer: Pseudonymizer
+    /// The person-code keys: generation 1 standardises, the current generation is published.
+    let keyring: PersonCodeKeyring
 
     func run(stop: StopSignal) throws {
         let (settings, logger) = (context.settings, context.logger)
+        guard let base = keyring.base else { throw KeyringError.missing(generation: 1) }
         let registryFollower = try RegistryFollower(
             config: WorkerMain.kafkaConfig(settings, ["auto.offset.reset": "earliest"], logger: logger),
             topic: settings.registryTopic, logger: logger)
@@ -23,7 +25,7 @@ struct TransformWorker: PollLoopWorker {
         try registryFollower.catchUp()
         logger.info("registry loaded", metadata: ["schools": "\(registryFollower.registry.schoolCount)",
                                                   "messages": "\(registryFollower.registry.messageCount)"])
-        var stage = TransformStage(settings: settings, topology: context.topology, pseudonymizer: pseudonymizer,
+        var stage = TransformStage(settings: settings, topology: context.topology, pseudonymizer: base, keyring: keyring,
                                    registryFollower: registryFollower, producer: try WorkerMain.outputProducer(settings, logger: logger),
                                    logger: logger)
         // An ingested message carries up to a whole raw value's records (often hundreds): a

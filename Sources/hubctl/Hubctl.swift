@@ -12,5 +12,5 @@ struct Hubctl: AsyncParsableCommand {
         version: BuildInfo.versionLine,
         subcommands: [TopologyCommand.self, TopicsCommand.self, DatabaseCommand.self, SampleCommand.self,
                       PipelineCommand.self, ShowCommand.self, QuarantineCommand.self, ReconcileCommand.self, DagCommand.self,
-                      AccessCommand.self, APICommand.self, CatalogCommand.self, DataSpaceCommand.self, QualityCommand.self, MonitorCommand.self, ReportCommand.self, BenchCommand.self])
+                      AccessCommand.self, APICommand.self, CatalogCommand.self, DataSpaceCommand.self, QualityCommand.self, KeysCommand.self, MonitorCommand.self, ReportCommand.self, BenchCommand.self])
 }
