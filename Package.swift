@@ -134,7 +134,8 @@ let package = Package(
         .testTarget(name: "SinkCoreTests", dependencies: ["SinkCore", "HubStore", "HubCore", "Topology", "Postgres", "FailureIsolation",
                                                           "Standardization", "Aggregation", "TestSupport"],
                     linkerSettings: rdkafkaRpath),
-        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "HubCore", "Kafka", "Postgres", "Zstd"], linkerSettings: rdkafkaRpath),
+        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "HubCore", "Kafka", "Postgres", "Zstd",
+                                                           .product(name: "Crypto", package: "swift-crypto")], linkerSettings: rdkafkaRpath),
     ],
     swiftLanguageModes: [.v6]
 )
