@@ -128,58 +128,9 @@ public enum KeyGenerations {
                 throw KeyringError("re-keying \(slot) from generation \(from) to \(target) needs the keys of generations "
                                    + "\(from + 1)…\(target) (HUB_PERSON_CODE_KEY_FILES)")
             }
-            let rows = try db.queryBinary("""
-                SELECT entity_key, local_id FROM \(s).entity_state
-                WHERE record_type = $1 AND \(partitionSQL(count: "$3")) = $2
-                """, bind: type, slot.partition, Int64(partitions))
-            let keyColumn = try rows.column("entity_key")
-            let localColumn = try rows.column("local_id")
-            try db.execute("""
-                CREATE TEMP TABLE IF NOT EXISTS rekey_map (old_key bytea, old_hash bigint, new_key bytea, new_hash bigint,
-                                                           new_local bytea) ON COMMIT DROP
-                """)
-            try db.copyInBinary("COPY rekey_map FROM STDIN WITH (FORMAT binary)") { w in
-                for i in 0..<rows.rowCount {
-                    guard let bytes = rows.bytes(i, keyColumn), let old = Digest32(bytes: bytes) else {
-                        throw RekeyError("entity_state holds a key that is not 32 bytes (\(slot))")
-                    }
-                    let new = slot.type.hasPersonCode ? try keyring.chain(old, from: from, to: target) : old
-                    let local = try rows.bytes(i, localColumn).flatMap { Digest32(bytes: $0) }
-                        .map { try keyring.chain($0, from: from, to: target) }
-                    w.beginRow(fields: 5)
-                    w.bytes(old.bytes)
-                    w.int64(old.prefix64)
-                    w.bytes(new.bytes)
-                    w.int64(new.prefix64)
-                    if let local { w.bytes(local.bytes) } else { w.null() }
-                }
-            }
-            outcome.entities = try db.query("""
-                UPDATE \(s).entity_state e SET entity_key = m.new_key, key_hash = m.new_hash, local_id = m.new_local, std_partition = $2
-                FROM rekey_map m WHERE e.record_type = $1 AND e.key_hash = m.old_hash AND e.entity_key = m.old_key
-                """, bind: type, slot.partition).affectedRows
-            guard outcome.entities == rows.rowCount else {
-                throw RekeyError("re-keying \(slot): \(rows.rowCount) entities read but \(outcome.entities) rewritten")
-            }
-            if slot.type.hasPersonCode {
-                outcome.claims = try db.query("""
-                    UPDATE \(s).school_claims c SET entity_key = m.new_key
-                    FROM rekey_map m WHERE c.record_type = $1 AND c.entity_key = m.old_key
-                    """, bind: type).affectedRows
-                // Examples are person codes in hex (or source positions, which match no code).
-                outcome.qualityRows = try db.query("""
-                    UPDATE \(s).quality_results q SET examples = x.examples
-                    FROM (SELECT q2.monitor, q2.school_code, q2.day,
-                                 array_agg(coalesce(encode(m.new_key, 'hex'), e.x) ORDER BY e.i) AS examples,
-                                 bool_or(m.new_key IS NOT NULL) AS hit
-                          FROM \(s).quality_results q2
-                          CROSS JOIN LATERAL unnest(q2.examples) WITH ORDINALITY AS e(x, i)
-                          LEFT JOIN rekey_map m ON m.old_key = CASE WHEN e.x ~ '^[0-9a-f]{64}$' THEN decode(e.x, 'hex') END
-                          WHERE cardinality(q2.examples) > 0
-                          GROUP BY 1, 2, 3) x
-                    WHERE x.hit AND q.monitor = x.monitor AND q.school_code = x.school_code AND q.day = x.day
-                    """).affectedRows
-            }
+            outcome.entities = try moveEntities(db, schema: schema, slot: slot, partitions: partitions, from: from, to: target,
+                                                keyring: keyring)
+            if slot.type.hasPersonCode { (outcome.claims, outcome.qualityRows) = try moveReferences(db, schema: schema, type: type) }
             try db.query("""
                 UPDATE \(s).std_key_generations SET generation = $3, rekeyed_at = now(), rekeyed_entities = $4
                 WHERE record_type = $1 AND partition = $2
@@ -187,6 +138,72 @@ public enum KeyGenerations {
             outcome.seconds = (ContinuousClock.now - started) / .seconds(1)
             return outcome
         }
+    }
+
+    /// Rewrites the slot's `entity_state` rows (keys of students and teachers, held-number
+    /// pseudonyms of all) and leaves the old → new map in the temporary table `rekey_map`.
+    private static func moveEntities(_ db: PGConnection, schema: HubSchema, slot: KeySlot, partitions: Int32, from: Int, to target: Int,
+                                     keyring: PersonCodeKeyring) throws -> Int {
+        let s = schema.name
+        let type = Int16(slot.type.wireCode)
+        let rows = try db.queryBinary("""
+            SELECT entity_key, local_id FROM \(s).entity_state
+            WHERE record_type = $1 AND \(partitionSQL(count: "$3")) = $2
+            """, bind: type, slot.partition, Int64(partitions))
+        let keyColumn = try rows.column("entity_key")
+        let localColumn = try rows.column("local_id")
+        try db.execute("""
+            CREATE TEMP TABLE IF NOT EXISTS rekey_map (old_key bytea, old_hash bigint, new_key bytea, new_hash bigint,
+                                                       new_local bytea) ON COMMIT DROP
+            """)
+        try db.copyInBinary("COPY rekey_map FROM STDIN WITH (FORMAT binary)") { w in
+            for i in 0..<rows.rowCount {
+                guard let bytes = rows.bytes(i, keyColumn), let old = Digest32(bytes: bytes) else {
+                    throw RekeyError("entity_state holds a key that is not 32 bytes (\(slot))")
+                }
+                let new = slot.type.hasPersonCode ? try keyring.chain(old, from: from, to: target) : old
+                let local = try rows.bytes(i, localColumn).flatMap { Digest32(bytes: $0) }
+                    .map { try keyring.chain($0, from: from, to: target) }
+                w.beginRow(fields: 5)
+                w.bytes(old.bytes)
+                w.int64(old.prefix64)
+                w.bytes(new.bytes)
+                w.int64(new.prefix64)
+                if let local { w.bytes(local.bytes) } else { w.null() }
+            }
+        }
+        let moved = try db.query("""
+            UPDATE \(s).entity_state e SET entity_key = m.new_key, key_hash = m.new_hash, local_id = m.new_local, std_partition = $2
+            FROM rekey_map m WHERE e.record_type = $1 AND e.key_hash = m.old_hash AND e.entity_key = m.old_key
+            """, bind: type, slot.partition).affectedRows
+        guard moved == rows.rowCount else {
+            throw RekeyError("re-keying \(slot): \(rows.rowCount) entities read but \(moved) rewritten")
+        }
+        return moved
+    }
+
+    /// Rewrites the person codes `rekey_map` moved where they appear outside the state: the
+    /// claims log, and the examples of quality results (hex codes, or source positions, which
+    /// match no code). Returns the rows changed in each.
+    private static func moveReferences(_ db: PGConnection, schema: HubSchema, type: Int16) throws -> (claims: Int, quality: Int) {
+        let s = schema.name
+        let claims = try db.query("""
+            UPDATE \(s).school_claims c SET entity_key = m.new_key
+            FROM rekey_map m WHERE c.record_type = $1 AND c.entity_key = m.old_key
+            """, bind: type).affectedRows
+        let quality = try db.query("""
+            UPDATE \(s).quality_results q SET examples = x.examples
+            FROM (SELECT q2.monitor, q2.school_code, q2.day,
+                         array_agg(coalesce(encode(m.new_key, 'hex'), e.x) ORDER BY e.i) AS examples,
+                         bool_or(m.new_key IS NOT NULL) AS hit
+                  FROM \(s).quality_results q2
+                  CROSS JOIN LATERAL unnest(q2.examples) WITH ORDINALITY AS e(x, i)
+                  LEFT JOIN rekey_map m ON m.old_key = CASE WHEN e.x ~ '^[0-9a-f]{64}$' THEN decode(e.x, 'hex') END
+                  WHERE cardinality(q2.examples) > 0
+                  GROUP BY 1, 2, 3) x
+            WHERE x.hit AND q.monitor = x.monitor AND q.school_code = x.school_code AND q.day = x.day
+            """).affectedRows
+        return (claims, quality)
     }
 }
 
