@@ -24,6 +24,10 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "PostgreSQL connection string: also measure the sink's commit (in a throwaway schema).")
     var sinkDatabase: String?
     @Option(name: .long, help: "Records per sink transaction.") var sinkBatch: Int = 20_000
+    @Option(name: .long, help: "Run only the cases whose name contains this text (e.g. for a profile of one case).")
+    var only: String?
+    @Option(name: .long, help: "Run each case this many times (a profile then sees mostly the case, not the set-up).")
+    var rounds: Int = 1
 
     struct Figure: Codable {
         var name: String
@@ -41,12 +45,15 @@ struct BenchCommand: AsyncParsableCommand {
         guard let student = topo.stream(for: .student) else { throw ValidationError("no student stream") }
         var figures: [Figure] = []
         func measure(_ name: String, records n: Int, _ body: () throws -> Int) throws {
+            if let only, !name.contains(only) { return }
             let start = ContinuousClock.now
-            let checked = try body()
+            for _ in 0..<max(rounds, 1) {
+                let checked = try body()
+                guard checked == n else { throw ValidationError("\(name): \(checked) of \(n) records") }
+            }
             let d = ContinuousClock.now - start
             let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-            guard checked == n else { throw ValidationError("\(name): \(checked) of \(n) records") }
-            let f = Figure(name: name, records: n, seconds: seconds)
+            let f = Figure(name: name, records: n * max(rounds, 1), seconds: seconds)
             figures.append(f)
             print(name.padding(toLength: 44, withPad: " ", startingAt: 0)
                   + String(format: "%12.0f rec/s %9.2f µs/rec", f.recordsPerSecond, f.microsPerRecord))
