@@ -62,6 +62,27 @@ struct MonitorRuleTests {
         #expect(Self.check(rule, ["registry_no"], Self.view(present: [nil])) == nil)
     }
 
+    /// A fixed-form pattern is matched byte by byte on printable ASCII (and by `Regex`
+    /// otherwise): every verdict equals Swift `Regex`'s whole match, written out here.
+    @Test func patternVerdictsEqualRegex() throws {
+        let patterns = ["[GL][0-9]{3}", "[a-c]{2}x", "AB", "[0-9]{0}A", "[0-z]1", "[GL]\\d{3}", "G.{2}"]
+        let values = ["G123", "L999", "g123", "X123", "G12", "G1234", "G12a", "", " G123", "G123 ", "Ｇ123", "G12３",
+                      "G123\u{301}", "G1\r\n", "abx", "cax", "ABx", "AB", "ab", "A", "0A", ":1", "z1", "{1", "G\t2"]
+        for pattern in patterns {
+            let regex = try Regex(pattern)
+            let rule = PatternRule(field: "f", pattern: pattern)
+            for value in values {
+                let expected = (try? regex.wholeMatch(in: value)) != nil
+                #expect(Self.check(rule, ["f"], Self.view(present: [value])) == expected, "\(pattern) on \(value.debugDescription)")
+            }
+        }
+        // A few verdicts written out, so the test does not only trust Regex.
+        let registry = PatternRule(field: "f", pattern: "[GL][0-9]{3}")
+        #expect(["G123", "L000"].map { Self.check(registry, ["f"], Self.view(present: [$0])) } == [true, true])
+        #expect(["g123", "Ｇ123", "G123\u{301}", "G12"].map { Self.check(registry, ["f"], Self.view(present: [$0])) }
+                == [false, false, false, false])
+    }
+
     @Test func range() {
         let rule = RangeRule(field: "expected", min: 1, max: 70)
         #expect(Self.check(rule, Self.view(Self.record(.attendance) { $0.expected = 1 })) == true)

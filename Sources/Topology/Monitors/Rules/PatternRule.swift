@@ -36,16 +36,3 @@ public struct PatternRule: RecordRule {
         }
     }
 }
-
-/// A steward's regular expression, compiled once. Matching does not mutate the compiled
-/// program, so one instance is shared by concurrent batches.
-final class CompiledPattern: @unchecked Sendable {
-    private let regex: Regex<AnyRegexOutput>?
-
-    init(_ pattern: String) { regex = try? Regex(pattern) }
-
-    func matches(_ text: String) -> Bool {
-        guard let regex else { return false }
-        return (try? regex.wholeMatch(in: text)) != nil
-    }
-}
