@@ -47,6 +47,8 @@ let package = Package(
         .target(name: "FailureIsolation"),
         // The one CSV writer (exports, the sample generator; hub-api's CSV responses).
         .target(name: "CSVOutput"),
+        // Whole-or-nothing file writes (temporary file, then rename): exports and reports.
+        .target(name: "FileOutput"),
         .target(name: "Kafka", dependencies: ["CRdKafka", "FailureIsolation"]),
         .target(name: "Postgres", dependencies: ["CLibPQ", "FailureIsolation"]),
         .target(name: "Zstd", dependencies: ["CZstd"]),
@@ -60,7 +62,7 @@ let package = Package(
         .target(name: "Standardization", dependencies: ["HubCore", "HubCrypto", "Topology"]),
         .target(name: "Aggregation", dependencies: ["HubCore", "Topology"]),
         .target(name: "TopologyTesting", dependencies: ["Topology", "Decoding", "Standardization", "Aggregation", "Yams"]),
-        .target(name: "QualityReport", resources: [.copy("Resources")]),
+        .target(name: "QualityReport", dependencies: ["FileOutput"], resources: [.copy("Resources")]),
         .target(name: "HubStore", dependencies: ["HubCore", "Aggregation", "Postgres", "Topology", "QualityReport", .product(name: "Crypto", package: "swift-crypto")]),
         // Education business monitoring: scenario kinds and their evaluation; the operational
         // monitoring report (its page text and layout are resource files, zh-CN first).
@@ -82,7 +84,7 @@ let package = Package(
         .executableTarget(name: "Sink", dependencies: ["WorkerRuntime", "HubStore", "SinkCore"], linkerSettings: rdkafkaRpath),
         // Operator actions (quarantine replay, data-space and snapshot export) that the CLI and the
         // scheduler both run in-process; here rather than in HubStore because replay produces to Kafka.
-        .target(name: "Operations", dependencies: ["HubCore", "HubCrypto", "HubStore", "Kafka", "Postgres", "Topology", "CSVOutput", "Zstd"]),
+        .target(name: "Operations", dependencies: ["HubCore", "HubCrypto", "HubStore", "Kafka", "Postgres", "Topology", "CSVOutput", "FileOutput", "Zstd"]),
         .target(name: "SchedulerCore", dependencies: ["HubCore", "HubCrypto", "Operations", "CSVOutput", "Topology", "HubStore", "QualityReport", "Monitoring", "Postgres", "Kafka", "Zstd", .product(name: "Logging", package: "swift-log")]),
         .executableTarget(name: "Scheduler", dependencies: ["WorkerRuntime", "HubStore", "HubCrypto", "SchedulerCore"], linkerSettings: rdkafkaRpath),
         .executableTarget(name: "Archive", dependencies: ["WorkerRuntime", "HubStore", "Zstd", "Decoding", "Standardization", "HubCrypto"], linkerSettings: rdkafkaRpath),

@@ -7,11 +7,7 @@ import QualityReport
 public enum MonitoringReportRenderer {
     public static func html(_ r: MonitoringReport, text t: ReportText) -> String {
         let page = MonitoringPage(report: r, t: t)
-        return t.template
-            .replacingOccurrences(of: "{{lang}}", with: ReportFormat.html(t.text("html.lang")))
-            .replacingOccurrences(of: "{{title}}", with: ReportFormat.html(page.title))
-            .replacingOccurrences(of: "{{style}}", with: t.style)
-            .replacingOccurrences(of: "{{body}}", with: page.body())
+        return t.files.page(title: page.title, body: page.body())
     }
 
     /// Pretty-printed JSON with sorted keys.
@@ -24,12 +20,8 @@ public enum MonitoringReportRenderer {
     /// Writes `monitoring-<level>-<region>-<period>.html` and `.json` into `directory`; returns
     /// the two paths, HTML first.
     public static func write(_ r: MonitoringReport, text: ReportText, directory: String) throws -> [String] {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let suffix = text.language == .chinese ? "" : "." + text.language.rawValue
-        let base = (directory as NSString).appendingPathComponent("monitoring-\(r.level)-\(r.region)-\(r.period)\(suffix)")
-        let files = [(base + ".html", html(r, text: text)), (base + ".json", try json(r))]
-        for (path, content) in files { try Data(content.utf8).write(to: URL(fileURLWithPath: path), options: .atomic) }
-        return files.map(\.0)
+        try ReportFiles.write([(".html", html(r, text: text)), (".json", try json(r))],
+                              base: "monitoring-\(r.level)-\(r.region)-\(r.period)" + text.language.fileSuffix, directory: directory)
     }
 
     /// A value as the report prints it in `unit`: percentages, ratios and per-hundred figures

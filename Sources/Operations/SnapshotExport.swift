@@ -1,4 +1,5 @@
 import CSVOutput
+import FileOutput
 import Foundation
 import Postgres
 import Topology
@@ -6,8 +7,8 @@ import Zstd
 
 /// Every published aggregate table as CSV with a header (RFC 4180 through the shared
 /// ``CSVWriter``; a byte-order mark for Excel on request), zstd-compressed, one file per
-/// table: `DIR/<table>/<table>_<stamp>.csv.zst`. Written to a temporary name and renamed, so a
-/// consumer never sees half a file and a retry replaces it.
+/// table: `DIR/<table>/<table>_<stamp>.csv.zst`. Written whole or not at all (``AtomicFile``), so
+/// a consumer never sees half a file and a retry replaces it.
 public struct SnapshotExport: Sendable {
     public var directory: String
     /// The file name's stamp (the scheduler uses the interval start, `YYYYMMDDTHHMM`).
@@ -48,11 +49,11 @@ public struct SnapshotExport: Sendable {
         let tableDirectory = directory + "/" + table
         try FileManager.default.createDirectory(atPath: tableDirectory, withIntermediateDirectories: true)
         let path = "\(tableDirectory)/\(table)_\(stamp).csv.zst"
-        let temporary = path + ".tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(Zstd.compress(csv.bytes))) else {
-            throw OperationError("cannot write \(temporary)")
+        do {
+            try AtomicFile.write(Data(Zstd.compress(csv.bytes)), to: path)
+        } catch {
+            throw OperationError(error.description)
         }
-        guard rename(temporary, path) == 0 else { throw OperationError("cannot rename \(temporary) to \(path): errno \(errno)") }
         return File(path: path, rows: r.rowCount)
     }
 }

@@ -1,4 +1,4 @@
-/// Builds the self-contained HTML page from the template and style sheet of ``QualityReportText``:
+/// Builds the self-contained HTML page in the layout of ``ReportTextFiles/page(title:body:)``:
 /// one document with inline CSS and SVG, no script and no external resource. Every report text
 /// goes through ``ReportFormat/html(_:)``.
 enum HTMLReport {
@@ -6,11 +6,7 @@ enum HTMLReport {
         let c = ReportContent(r: r, t: t)
         let sections = ReportSection.allCases.filter { $0.isShown(in: r) }.map { section($0, c) }
         let body = ([header(c)] + sections).joined(separator: "\n")
-        return t.template
-            .replacingOccurrences(of: "{{lang}}", with: esc(t.text("html.lang")))
-            .replacingOccurrences(of: "{{title}}", with: esc(c.title))
-            .replacingOccurrences(of: "{{style}}", with: t.style)
-            .replacingOccurrences(of: "{{body}}", with: body)
+        return t.files.page(title: c.title, body: body)
     }
 
     private static func header(_ c: ReportContent) -> String {

@@ -16,4 +16,7 @@ public enum ReportLanguage: String, Sendable, CaseIterable {
     }
 
     public var isEnglish: Bool { self == .english }
+
+    /// What a report's file name carries for this language: nothing for the default, else `.<code>`.
+    public var fileSuffix: String { self == .default ? "" : "." + rawValue }
 }
