@@ -8,7 +8,7 @@ import Topology
 /// activity the sink records, and the uniqueness monitors, recomputed over the whole current
 /// state (``UniquenessEvaluation``). Re-evaluating replaces results (idempotent); an alert is
 /// raised once per breach.
-public struct QualityEvaluation {
+public struct QualityEvaluation: HubTablesReader {
     public struct Summary: Sendable {
         public var monitors = 0
         public var days = 0
@@ -17,15 +17,9 @@ public struct QualityEvaluation {
         public var alerts: [QualityAlert] = []
     }
 
-    let db: PGConnection
-    let schema: HubSchema
-    let topology: Topology
+    public let tables: HubTables
 
-    public init(db: PGConnection, schema: HubSchema, topology: Topology) {
-        self.db = db
-        self.schema = schema
-        self.topology = topology
-    }
+    public init(tables: HubTables) { self.tables = tables }
 
     /// The monitors one evaluation covers.
     public enum Scope: String, Sendable, CaseIterable {

@@ -4,16 +4,10 @@ import QualityReport
 import Topology
 
 /// Reads the quality tables for one region and period into a `QualityReport`.
-public struct QualityReportBuilder {
-    let db: PGConnection
-    let schema: HubSchema
-    let topology: Topology
+public struct QualityReportBuilder: HubTablesReader {
+    public let tables: HubTables
 
-    public init(db: PGConnection, schema: HubSchema, topology: Topology) {
-        self.db = db
-        self.schema = schema
-        self.topology = topology
-    }
+    public init(tables: HubTables) { self.tables = tables }
 
     /// One result row: a monitor on a school's day, with the school's county.
     struct Row {

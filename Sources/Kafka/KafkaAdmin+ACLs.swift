@@ -25,8 +25,6 @@ extension KafkaAdmin {
     public static func createACLs(config: KafkaConfig, _ acls: [KafkaACL], timeout: Duration) throws {
         guard !acls.isEmpty else { return }
         let client = try KafkaClient(kind: .producer, config: config, defaults: [:])
-        let handle = client.handle
-        let timeoutMs = timeout.clampedMilliseconds
         var errorText = [CChar](repeating: 0, count: 512)
 
         var bindings: [OpaquePointer?] = []
@@ -49,21 +47,15 @@ extension KafkaAdmin {
             bindings.append(binding)
         }
 
-        let options = rd_kafka_AdminOptions_new(handle, RD_KAFKA_ADMIN_OP_CREATEACLS)
-        defer { rd_kafka_AdminOptions_destroy(options) }
-        rd_kafka_AdminOptions_set_request_timeout(options, timeoutMs, &errorText, errorText.count)
+        try request(client, RD_KAFKA_ADMIN_OP_CREATEACLS, timeout: timeout, operationTimeout: false, context: "creating ACLs") { options, queue in
+            rd_kafka_CreateAcls(client.handle, &bindings, bindings.count, options, queue)
+        } read: { event in
+            try checkCreatedACLs(event)
+        }
+    }
 
-        let queue = rd_kafka_queue_new(handle)
-        defer { rd_kafka_queue_destroy(queue) }
-        rd_kafka_CreateAcls(handle, &bindings, bindings.count, options, queue)
-        guard let event = rd_kafka_queue_poll(queue, timeoutMs) else {
-            throw KafkaError(RD_KAFKA_RESP_ERR__TIMED_OUT, context: "creating ACLs")
-        }
-        defer { rd_kafka_event_destroy(event) }
-        let eventError = rd_kafka_event_error(event)
-        if eventError != RD_KAFKA_RESP_ERR_NO_ERROR {
-            throw KafkaError(eventError, context: "creating ACLs", detail: String(cString: rd_kafka_event_error_string(event)))
-        }
+    /// Throws the first rule the broker did not add.
+    private static func checkCreatedACLs(_ event: OpaquePointer) throws {
         var count = 0
         guard let result = rd_kafka_event_CreateAcls_result(event),
               let results = rd_kafka_CreateAcls_result_acls(result, &count) else { return }
@@ -87,29 +79,19 @@ extension KafkaAdmin {
         -> [TopicPartitionOffset] {
         guard !offsets.isEmpty else { return [] }
         let client = try KafkaClient(kind: .producer, config: config, defaults: [:])
-        let handle = client.handle
-        let timeoutMs = timeout.clampedMilliseconds
-        var errorText = [CChar](repeating: 0, count: 512)
         let list = NativePartitionList(offsets)
-        var request: OpaquePointer? = rd_kafka_DeleteRecords_new(list.pointer)
-        defer { rd_kafka_DeleteRecords_destroy(request) }
-
-        let options = rd_kafka_AdminOptions_new(handle, RD_KAFKA_ADMIN_OP_DELETERECORDS)
-        defer { rd_kafka_AdminOptions_destroy(options) }
-        rd_kafka_AdminOptions_set_request_timeout(options, timeoutMs, &errorText, errorText.count)
-        rd_kafka_AdminOptions_set_operation_timeout(options, timeoutMs, &errorText, errorText.count)
-
-        let queue = rd_kafka_queue_new(handle)
-        defer { rd_kafka_queue_destroy(queue) }
-        rd_kafka_DeleteRecords(handle, &request, 1, options, queue)
-        guard let event = rd_kafka_queue_poll(queue, timeoutMs) else {
-            throw KafkaError(RD_KAFKA_RESP_ERR__TIMED_OUT, context: "deleting records")
+        var deletion: OpaquePointer? = rd_kafka_DeleteRecords_new(list.pointer)
+        defer { rd_kafka_DeleteRecords_destroy(deletion) }
+        return try request(client, RD_KAFKA_ADMIN_OP_DELETERECORDS, timeout: timeout, operationTimeout: true,
+                                context: "deleting records") { options, queue in
+            rd_kafka_DeleteRecords(client.handle, &deletion, 1, options, queue)
+        } read: { event in
+            try deletedRecords(event)
         }
-        defer { rd_kafka_event_destroy(event) }
-        let eventError = rd_kafka_event_error(event)
-        if eventError != RD_KAFKA_RESP_ERR_NO_ERROR {
-            throw KafkaError(eventError, context: "deleting records", detail: String(cString: rd_kafka_event_error_string(event)))
-        }
+    }
+
+    /// The new log start offsets the broker reports, or its first partition error.
+    private static func deletedRecords(_ event: OpaquePointer) throws -> [TopicPartitionOffset] {
         guard let result = rd_kafka_event_DeleteRecords_result(event),
               let done = rd_kafka_DeleteRecords_result_offsets(result) else { return [] }
         var out: [TopicPartitionOffset] = []

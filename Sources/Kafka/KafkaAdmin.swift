@@ -16,8 +16,6 @@ public enum KafkaAdmin {
                                     timeout: Duration) throws {
         guard !topics.isEmpty else { return }
         let client = try KafkaClient(kind: .producer, config: config, defaults: [:])
-        let handle = client.handle
-        let timeoutMs = timeout.clampedMilliseconds
         var errorText = [CChar](repeating: 0, count: 512)
 
         var newTopics: [OpaquePointer?] = []
@@ -35,22 +33,16 @@ public enum KafkaAdmin {
             }
         }
 
-        let options = rd_kafka_AdminOptions_new(handle, RD_KAFKA_ADMIN_OP_CREATETOPICS)
-        defer { rd_kafka_AdminOptions_destroy(options) }
-        rd_kafka_AdminOptions_set_request_timeout(options, timeoutMs, &errorText, errorText.count)
-        rd_kafka_AdminOptions_set_operation_timeout(options, timeoutMs, &errorText, errorText.count)
+        let context = "creating topics \(topics.map(\.name))"
+        try request(client, RD_KAFKA_ADMIN_OP_CREATETOPICS, timeout: timeout, operationTimeout: true, context: context) { options, queue in
+            rd_kafka_CreateTopics(client.handle, &newTopics, newTopics.count, options, queue)
+        } read: { event in
+            try checkCreatedTopics(event)
+        }
+    }
 
-        let queue = rd_kafka_queue_new(handle)
-        defer { rd_kafka_queue_destroy(queue) }
-        rd_kafka_CreateTopics(handle, &newTopics, newTopics.count, options, queue)
-        guard let event = rd_kafka_queue_poll(queue, timeoutMs) else {
-            throw KafkaError(RD_KAFKA_RESP_ERR__TIMED_OUT, context: "creating topics \(topics.map(\.name))")
-        }
-        defer { rd_kafka_event_destroy(event) }
-        let eventError = rd_kafka_event_error(event)
-        if eventError != RD_KAFKA_RESP_ERR_NO_ERROR {
-            throw KafkaError(eventError, context: "creating topics \(topics.map(\.name))", detail: String(cString: rd_kafka_event_error_string(event)))
-        }
+    /// Throws the first topic the broker did not create, unless it already existed.
+    private static func checkCreatedTopics(_ event: OpaquePointer) throws {
         var count = 0
         guard let result = rd_kafka_event_CreateTopics_result(event),
               let results = rd_kafka_CreateTopics_result_topics(result, &count) else { return }

@@ -9,16 +9,10 @@ import QualityReport
 /// scenario the region's row, its previous period's row and up to six periods of trend, the
 /// regions one level down and the region's schools in warning, with names from `regions` and
 /// `schools` (a code without a name stays a code).
-public struct MonitoringReportBuilder {
-    let db: PGConnection
-    let schema: HubSchema
-    let topology: Topology
+public struct MonitoringReportBuilder: HubTablesReader {
+    public let tables: HubTables
 
-    public init(db: PGConnection, schema: HubSchema, topology: Topology) {
-        self.db = db
-        self.schema = schema
-        self.topology = topology
-    }
+    public init(tables: HubTables) { self.tables = tables }
 
     /// One stored result.
     struct Result {

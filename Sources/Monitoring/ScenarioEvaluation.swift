@@ -15,16 +15,10 @@ import Topology
 /// 3. write, in one transaction: upsert the rows (a row whose figures did not change keeps its
 ///    `evaluated_at`), delete the period's rows of regions no longer present, and put a warning
 ///    into the alert outbox the first time a (scenario, level, region, period) breaches.
-public struct ScenarioEvaluation {
-    let db: PGConnection
-    let schema: HubSchema
-    let topology: Topology
+public struct ScenarioEvaluation: HubTablesReader {
+    public let tables: HubTables
 
-    public init(db: PGConnection, schema: HubSchema, topology: Topology) {
-        self.db = db
-        self.schema = schema
-        self.topology = topology
-    }
+    public init(tables: HubTables) { self.tables = tables }
 
     /// What one evaluation did.
     public struct Summary: Sendable {

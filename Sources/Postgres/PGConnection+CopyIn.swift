@@ -71,3 +71,14 @@ extension PGConnection {
         }
     }
 }
+
+/// Sends a COPY writer's buffered bytes (text or binary format alike); the error when libpq
+/// could not queue them.
+func putCopyData(_ buffer: [UInt8], on connection: OpaquePointer) -> PGError? {
+    let sent = buffer.withUnsafeBufferPointer { bytes in
+        bytes.withMemoryRebound(to: CChar.self) { chars in
+            PQputCopyData(connection, chars.baseAddress, Int32(chars.count))
+        }
+    }
+    return sent == 1 ? nil : PGError(connection: connection, context: "COPY data could not be sent")
+}

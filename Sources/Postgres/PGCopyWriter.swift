@@ -141,14 +141,7 @@ public struct PGCopyWriter {
     mutating func flush() {
         defer { buffer.removeAll(keepingCapacity: true) }
         guard failure == nil, !buffer.isEmpty else { return }
-        let sent = buffer.withUnsafeBufferPointer { bytes in
-            bytes.withMemoryRebound(to: CChar.self) { chars in
-                PQputCopyData(connection, chars.baseAddress, Int32(chars.count))
-            }
-        }
-        if sent != 1 {
-            failure = PGError(connection: connection, context: "COPY data could not be sent")
-        }
+        failure = putCopyData(buffer, on: connection)
     }
 
     private mutating func startField() {

@@ -33,6 +33,13 @@ struct DagCommand: AsyncParsableCommand {
         return SchedulerStore(db: db, schema: ctx.settings.schema)
     }
 
+    /// `dag pause` and `dag unpause`: sets the flag and says whether it changed.
+    static func setPaused(_ common: CommonOptions, _ name: String, _ paused: Bool, changed: String, unchanged: String) throws {
+        let ctx = try Context(common)
+        let definition = try dag(ctx, name)
+        say(try writeStore(ctx).setPaused(definition.name, paused) ? "\(changed) \(definition.name)" : "\(definition.name) \(unchanged)")
+    }
+
     static func dag(_ ctx: Context, _ name: String) throws -> DAGDefinition {
         guard let dag = ctx.topology.dag(name) else {
             throw ValidationError("no DAG \"\(name)\"; defined: \(ctx.topology.dags.map(\.name).joined(separator: ", "))")
@@ -258,10 +265,7 @@ struct DagCommand: AsyncParsableCommand {
         @Argument var name: String
 
         func run() async throws {
-            let ctx = try Context(common)
-            let dag = try DagCommand.dag(ctx, name)
-            let changed = try DagCommand.writeStore(ctx).setPaused(dag.name, true)
-            say(changed ? "paused \(dag.name)" : "\(dag.name) was already paused")
+            try DagCommand.setPaused(common, name, true, changed: "paused", unchanged: "was already paused")
         }
     }
 
@@ -272,10 +276,7 @@ struct DagCommand: AsyncParsableCommand {
         @Argument var name: String
 
         func run() async throws {
-            let ctx = try Context(common)
-            let dag = try DagCommand.dag(ctx, name)
-            let changed = try DagCommand.writeStore(ctx).setPaused(dag.name, false)
-            say(changed ? "unpaused \(dag.name)" : "\(dag.name) was not paused")
+            try DagCommand.setPaused(common, name, false, changed: "unpaused", unchanged: "was not paused")
         }
     }
 

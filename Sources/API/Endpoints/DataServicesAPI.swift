@@ -33,6 +33,7 @@ struct DataServicesAPI: APIProtocol {
         accepted.contains("text/csv") && !accepted.contains("application/json")
     }
 
+    /// `bom=true` or `1`: CSV starts with a byte-order mark (for Excel).
     static func bom(_ text: String?) throws -> Bool {
         switch text {
         case nil, "false", "0": return false
@@ -42,8 +43,8 @@ struct DataServicesAPI: APIProtocol {
     }
 
     /// A CSV body with an export id that the audit traces to the client.
-    func csvBody(header: [String], rows: [[String?]], bom: Bool, scope: RequestScope) -> HTTPBody {
-        var w = CSVWriter(byteOrderMark: bom)
+    func csvBody(header: [String], rows: [[String?]], format: ResponseFormat, scope: RequestScope) -> HTTPBody {
+        var w = CSVWriter(byteOrderMark: format.bom)
         w.writeRecord(header)
         for r in rows { w.writeRecord(r) }
         _ = scope.newExportId()
@@ -51,6 +52,20 @@ struct DataServicesAPI: APIProtocol {
     }
 
     func regionName(_ names: NameDirectory, _ code: String) -> String? { names.name(of: code) }
+
+    /// A page's `meta`: its row count, the cursor of the next page and the suppression applied.
+    func meta(rows: Int, nextCursor: String?, suppressedCells: Int, scope: RequestScope) -> Components.Schemas.Meta {
+        .init(rows: rows, nextCursor: nextCursor, suppression: suppressionMeta(scope.client, suppressedCells: suppressedCells))
+    }
+
+    /// One page of a published aggregate table as the request's client may see it, with the
+    /// region names; the audit counts its rows.
+    func publishedPage(_ table: AggregateTable, _ f: RequestFilters, scope: RequestScope) async throws -> (PublishedPage, NameDirectory) {
+        let page = try await reader.page(table, f, client: scope.client)
+        let names = await service.names()
+        scope.returned(rows: page.rows.count)
+        return (page, names)
+    }
 
     // MARK: operations
 
@@ -69,27 +84,23 @@ struct DataServicesAPI: APIProtocol {
         let q = input.query
         let f = try RequestFilters(level: q.level, region: q.region, grade: q.grade, gender: q.gender, limit: q.limit, cursor: q.cursor,
                                    cursorFields: AggregateTable.enrollment.cursorFields)
-        let csv = try Self.wantsCSV(format: q.format, acceptsCSV: Self.onlyCSV(input.headers.accept.map(\.contentType.rawValue)))
-        let bom = try Self.bom(q.bom)
-        let page = try await reader.page(.enrollment, f, client: scope.client)
-        let names = await service.names()
-        scope.returned(rows: page.rows.count)
-        if csv {
+        let format = try ResponseFormat(format: q.format, bom: q.bom, accept: input.headers.accept.map(\.contentType.rawValue))
+        let (page, names) = try await publishedPage(.enrollment, f, scope: scope)
+        if format.csv {
             let rows = page.rows.map { r -> [String?] in
                 [r.level, r.region, names.name(of: r.region), r.dimensions[0], r.dimensions[1], r.measures[0].map(String.init),
                  r.suppressed ? "true" : "false"]
             }
             return .ok(.init(body: .csv(csvBody(header: ["level", "region", "region_name", "grade", "gender", "students", "suppressed"],
-                                                rows: rows, bom: bom, scope: scope))))
+                                                rows: rows, format: format, scope: scope))))
         }
         let rows = page.rows.map { r in
             Components.Schemas.EnrollmentRow(level: r.level, region: r.region, regionName: names.name(of: r.region),
                                              grade: Int(r.dimensions[0]) ?? 0, gender: Int(r.dimensions[1]) ?? 0,
                                              students: r.measures[0], suppressed: r.suppressed)
         }
-        return .ok(.init(body: .json(.init(meta: .init(rows: rows.count, nextCursor: page.nextCursor,
-                                                       suppression: suppressionMeta(scope.client, suppressedCells: page.suppressedCells)),
-                                           rows: rows))))
+        return .ok(.init(body: .json(.init(meta: meta(rows: rows.count, nextCursor: page.nextCursor, suppressedCells: page.suppressedCells,
+                                                      scope: scope), rows: rows))))
     }
 
     func getTeachers(_ input: Operations.GetTeachers.Input) async throws -> Operations.GetTeachers.Output {
@@ -97,25 +108,21 @@ struct DataServicesAPI: APIProtocol {
         let q = input.query
         let f = try RequestFilters(level: q.level, region: q.region, limit: q.limit, cursor: q.cursor,
                                    cursorFields: AggregateTable.teachers.cursorFields)
-        let csv = try Self.wantsCSV(format: q.format, acceptsCSV: Self.onlyCSV(input.headers.accept.map(\.contentType.rawValue)))
-        let bom = try Self.bom(q.bom)
-        let page = try await reader.page(.teachers, f, client: scope.client)
-        let names = await service.names()
-        scope.returned(rows: page.rows.count)
-        if csv {
+        let format = try ResponseFormat(format: q.format, bom: q.bom, accept: input.headers.accept.map(\.contentType.rawValue))
+        let (page, names) = try await publishedPage(.teachers, f, scope: scope)
+        if format.csv {
             let rows = page.rows.map { r -> [String?] in
                 [r.level, r.region, names.name(of: r.region), r.measures[0].map(String.init), r.suppressed ? "true" : "false"]
             }
             return .ok(.init(body: .csv(csvBody(header: ["level", "region", "region_name", "teachers", "suppressed"],
-                                                rows: rows, bom: bom, scope: scope))))
+                                                rows: rows, format: format, scope: scope))))
         }
         let rows = page.rows.map { r in
             Components.Schemas.TeacherRow(level: r.level, region: r.region, regionName: names.name(of: r.region),
                                           teachers: r.measures[0], suppressed: r.suppressed)
         }
-        return .ok(.init(body: .json(.init(meta: .init(rows: rows.count, nextCursor: page.nextCursor,
-                                                       suppression: suppressionMeta(scope.client, suppressedCells: page.suppressedCells)),
-                                           rows: rows))))
+        return .ok(.init(body: .json(.init(meta: meta(rows: rows.count, nextCursor: page.nextCursor, suppressedCells: page.suppressedCells,
+                                                      scope: scope), rows: rows))))
     }
 
     func getAttendance(_ input: Operations.GetAttendance.Input) async throws -> Operations.GetAttendance.Output {
@@ -123,41 +130,36 @@ struct DataServicesAPI: APIProtocol {
         let q = input.query
         let f = try RequestFilters(level: q.level, region: q.region, from: q.from, to: q.to, limit: q.limit, cursor: q.cursor,
                                    cursorFields: AggregateTable.attendance.cursorFields)
-        let csv = try Self.wantsCSV(format: q.format, acceptsCSV: Self.onlyCSV(input.headers.accept.map(\.contentType.rawValue)))
-        let bom = try Self.bom(q.bom)
-        let page = try await reader.page(.attendance, f, client: scope.client)
-        let names = await service.names()
-        scope.returned(rows: page.rows.count)
-        if csv {
+        let format = try ResponseFormat(format: q.format, bom: q.bom, accept: input.headers.accept.map(\.contentType.rawValue))
+        let (page, names) = try await publishedPage(.attendance, f, scope: scope)
+        if format.csv {
             let rows = page.rows.map { r -> [String?] in
                 [r.level, r.region, names.name(of: r.region), r.dimensions[0], r.measures[0].map(String.init),
                  r.measures[1].map(String.init), r.suppressed ? "true" : "false"]
             }
             return .ok(.init(body: .csv(csvBody(header: ["level", "region", "region_name", "day", "expected", "present", "suppressed"],
-                                                rows: rows, bom: bom, scope: scope))))
+                                                rows: rows, format: format, scope: scope))))
         }
         let rows = page.rows.map { r in
             Components.Schemas.AttendanceRow(level: r.level, region: r.region, regionName: names.name(of: r.region),
                                              day: r.dimensions[0], expected: r.measures[0], present: r.measures[1],
                                              suppressed: r.suppressed)
         }
-        return .ok(.init(body: .json(.init(meta: .init(rows: rows.count, nextCursor: page.nextCursor,
-                                                       suppression: suppressionMeta(scope.client, suppressedCells: page.suppressedCells)),
-                                           rows: rows))))
+        return .ok(.init(body: .json(.init(meta: meta(rows: rows.count, nextCursor: page.nextCursor, suppressedCells: page.suppressedCells,
+                                                      scope: scope), rows: rows))))
     }
 
     func listRegions(_ input: Operations.ListRegions.Input) async throws -> Operations.ListRegions.Output {
         let scope = try RequestScope.required()
         let q = input.query
         let f = try RequestFilters(level: q.level, region: q.parent)
-        let csv = try Self.wantsCSV(format: q.format, acceptsCSV: Self.onlyCSV(input.headers.accept.map(\.contentType.rawValue)))
-        let bom = try Self.bom(q.bom)
+        let format = try ResponseFormat(format: q.format, bom: q.bom, accept: input.headers.accept.map(\.contentType.rawValue))
         let regions = try await RegionList(service: service).visible(client: scope.client, level: f.level, parent: f.region)
         scope.returned(rows: regions.count)
-        if csv {
+        if format.csv {
             return .ok(.init(body: .csv(csvBody(header: ["code", "level", "parent", "name_zh", "name_en"],
                                                 rows: regions.map { [$0.code, $0.level, $0.parent, $0.nameZh, $0.nameEn] },
-                                                bom: bom, scope: scope))))
+                                                format: format, scope: scope))))
         }
         let rows = regions.map {
             Components.Schemas.Region(code: $0.code, level: $0.level, parent: $0.parent, nameZh: $0.nameZh, nameEn: $0.nameEn)
@@ -190,20 +192,19 @@ struct DataServicesAPI: APIProtocol {
         let q = input.query
         let f = try RequestFilters(level: q.level, region: q.region, from: q.from, to: q.to, dimension: q.dimension, limit: q.limit,
                                    cursor: q.cursor, cursorFields: 4)
-        let csv = try Self.wantsCSV(format: q.format, acceptsCSV: Self.onlyCSV(input.headers.accept.map(\.contentType.rawValue)))
-        let bom = try Self.bom(q.bom)
+        let format = try ResponseFormat(format: q.format, bom: q.bom, accept: input.headers.accept.map(\.contentType.rawValue))
         let (rows, next) = try await QualityReader(service: service).scores(client: scope.client, filters: f)
         let names = await service.names()
         scope.returned(rows: rows.count)
-        if csv {
+        if format.csv {
             return .ok(.init(body: .csv(csvBody(
                 header: ["level", "region", "region_name", "day", "dimension", "score", "checked", "failed", "monitors"],
                 rows: rows.map { [$0.level, $0.region, names.name(of: $0.region), $0.day, $0.dimension, String($0.score),
                                   String($0.checked), String($0.failed), String($0.monitors)] },
-                bom: bom, scope: scope))))
+                format: format, scope: scope))))
         }
         return .ok(.init(body: .json(.init(
-            meta: .init(rows: rows.count, nextCursor: next, suppression: suppressionMeta(scope.client, suppressedCells: 0)),
+            meta: meta(rows: rows.count, nextCursor: next, suppressedCells: 0, scope: scope),
             rows: rows.map {
                 .init(level: $0.level, region: $0.region, regionName: names.name(of: $0.region), day: $0.day, dimension: $0.dimension,
                       score: $0.score, checked: $0.checked, failed: $0.failed, monitors: $0.monitors)
@@ -233,19 +234,29 @@ struct DataServicesAPI: APIProtocol {
         if let school = f.region, RegionLevel.of(school) != .school {
             throw FilterError("school", "school must be a 10-digit school code; got \"\(school)\"")
         }
-        let csv = try Self.wantsCSV(format: q.format, acceptsCSV: Self.onlyCSV(input.headers.accept.map(\.contentType.rawValue)))
-        let bom = try Self.bom(q.bom)
+        let format = try ResponseFormat(format: q.format, bom: q.bom, accept: input.headers.accept.map(\.contentType.rawValue))
         let (rows, next) = try await RecordReader(service: service).page(client: scope.client, recordType: input.path.recordType, filters: f)
         scope.returned(rows: rows.count)
-        if csv {
+        if format.csv {
             return .ok(.init(body: .csv(csvBody(
                 header: ["record_type", "key", "school", "county", "gender", "grade", "status", "day", "class_name", "expected", "present", "updated_at"],
                 rows: rows.map { r in [r.recordType, r.key, r.school, r.county, r.gender.map(String.init), r.grade.map(String.init),
                                        r.status.map(String.init), r.day, r.className, r.expected.map(String.init), r.present.map(String.init), r.updatedAt] },
-                bom: bom, scope: scope))))
+                format: format, scope: scope))))
         }
-        return .ok(.init(body: .json(.init(meta: .init(rows: rows.count, nextCursor: next,
-                                                       suppression: suppressionMeta(scope.client, suppressedCells: 0)),
-                                           rows: rows))))
+        return .ok(.init(body: .json(.init(meta: meta(rows: rows.count, nextCursor: next, suppressedCells: 0, scope: scope), rows: rows))))
+    }
+}
+
+/// How a request asked to be answered: JSON, or CSV (``DataServicesAPI/wantsCSV(format:acceptsCSV:)``)
+/// with or without a byte-order mark.
+struct ResponseFormat {
+    var csv: Bool
+    var bom: Bool
+
+    /// Reads `format`, `bom` and the Accept header's media types; a bad value is a 400 naming the parameter.
+    init(format: String?, bom: String?, accept: [String]) throws {
+        csv = try DataServicesAPI.wantsCSV(format: format, acceptsCSV: DataServicesAPI.onlyCSV(accept))
+        self.bom = try DataServicesAPI.bom(bom)
     }
 }
