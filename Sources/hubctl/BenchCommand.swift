@@ -62,6 +62,7 @@ struct BenchCommand: AsyncParsableCommand {
         try benchStandardisation(student, measure: measure)
         try benchCrypto(measure: measure)
         try benchWireFormat(measure: measure)
+        try benchIngestedMessages(measure: measure)
         if let conninfo = sinkDatabase {
             try benchSinkCommit(conninfo: conninfo, topology: topo, measure: measure)
         }
@@ -168,6 +169,44 @@ struct BenchCommand: AsyncParsableCommand {
                 for _ in 0..<units where try ring.seal(line).count + ring.seal(line).count > 2 * line.count { n += 1 }
                 return n
             }
+        }
+    }
+
+    /// What the ingest and transform workers do per record besides decoding and standardising:
+    /// ingest encodes an ingested message (500 records, as split from one raw value), transform
+    /// decodes it, and packs standard records into a std batch message.
+    func benchIngestedMessages(measure: Measure) throws {
+        let perMessage = 500
+        let text = (0..<perMessage).map(Self.stdStudent).joined(separator: "\n")
+        guard case .records(let rs) = MessageDecoding.decode(value: Array(text.utf8), headers: Self.contentType("application/x-ndjson")) else {
+            throw ValidationError("bench records do not decode")
+        }
+        let records = rs.compactMap { if case .record(let r) = $0 { return r } else { return nil } }
+        let source = SourcePosition(topic: "raw.student", partition: 0, offset: 7, row: 0)
+        let message = IngestedMessage(source: source, timestampMs: 1_788_228_000_000, records: records)
+        let messages = max(records.count > 0 ? self.records / records.count : 0, 1)
+        let n = messages * records.count
+        let encoded = message.encodedParts(target: 4 << 20, limit: 8 << 20).parts
+        try measure("ingested message encode (500 per message)", n) {
+            (0..<messages).reduce(0) { sum, _ in sum + (message.encodedParts(target: 4 << 20, limit: 8 << 20).parts.isEmpty ? 0 : records.count) }
+        }
+        try measure("ingested message decode (500 per message)", n) {
+            var done = 0
+            for _ in 0..<messages {
+                for value in encoded { done += try IngestedMessage(decoding: value).records.count }
+            }
+            return done
+        }
+        let std = StandardRecord(type: .student, key: Digest32(w0: 1, w1: 2, w2: 3, w3: 4), schoolCode: "3133000001", countyCode: "330106",
+                                 updatedAtMicros: 1, position: source, gender: 1, grade: 11, status: 1)
+        try measure("std batch append + encode (500 per message)", n) {
+            var done = 0
+            for _ in 0..<messages {
+                var builder = StandardRecordBatchBuilder(topic: "raw.student", monitorNames: ["a", "b", "c"])
+                for _ in 0..<records.count { _ = builder.append(std) }
+                done += builder.encoded().isEmpty ? 0 : builder.count
+            }
+            return done
         }
     }
 
