@@ -5,17 +5,44 @@ public enum IdNumber {
 
     /// The canonical form (upper-case check character) when `text` is valid: 17 digits, a
     /// check character matching the GB 11643 checksum, and an embedded birth date that is a
-    /// real date. Nil otherwise.
+    /// real date. Nil otherwise. Reads the text in place: no copy unless the check character
+    /// is a lower-case `x`.
     public static func canonical(_ text: String) -> String? {
-        var bytes = Array(text.utf8)
-        guard bytes.count == 18, let check = checkCharacter(bytes[0..<17]) else { return nil }
-        if bytes[17] == UInt8(ascii: "x") { bytes[17] = UInt8(ascii: "X") }
-        guard bytes[17] == check else { return nil }
-        func number(_ range: Range<Int>) -> Int { range.reduce(0) { $0 * 10 + Int(bytes[$1] - 0x30) } }
-        guard CalendarDate(year: number(6..<10), month: number(10..<12), day: number(12..<14)) != nil else {
-            return nil
+        guard let scan = Scan(text), scan.count == 18 else { return nil }
+        let check = scan.last == UInt8(ascii: "x") ? UInt8(ascii: "X") : scan.last
+        guard check == checkCharacters[scan.sum % 11], scan.birthDate != nil else { return nil }
+        return check == scan.last ? text : String(decoding: text.utf8.prefix(17), as: UTF8.self) + "X"
+    }
+
+    /// The first 17 bytes of an ID number read as digits (checksum and birth date), and its
+    /// length and last byte; nil when one of the first 17 is not a digit or it is too long.
+    private struct Scan {
+        var sum = 0
+        var count = 0
+        var last: UInt8 = 0
+        var year = 0
+        var month = 0
+        var day = 0
+
+        init?(_ text: String) {
+            for b in text.utf8 {
+                guard count < 18 else { return nil }
+                count += 1
+                last = b
+                guard count < 18 else { continue }
+                guard b >= 0x30, b <= 0x39 else { return nil }
+                let digit = Int(b - 0x30)
+                sum += digit * weights[count - 1]
+                switch count {
+                case 7...10: year = year * 10 + digit
+                case 11...12: month = month * 10 + digit
+                case 13...14: day = day * 10 + digit
+                default: break
+                }
+            }
         }
-        return String(decoding: bytes, as: UTF8.self)
+
+        var birthDate: CalendarDate? { CalendarDate(year: year, month: month, day: day) }
     }
 
     /// `first17` (17 digits) completed with its GB 11643 check character; nil when it is not
@@ -38,9 +65,7 @@ public enum IdNumber {
 
     /// The birth date embedded in a canonical ID number.
     public static func birthDate(ofCanonical id: String) -> CalendarDate? {
-        let bytes = Array(id.utf8)
-        guard bytes.count == 18 else { return nil }
-        func number(_ range: Range<Int>) -> Int { range.reduce(0) { $0 * 10 + Int(bytes[$1] &- 0x30) } }
-        return CalendarDate(year: number(6..<10), month: number(10..<12), day: number(12..<14))
+        guard let scan = Scan(id), scan.count == 18 else { return nil }
+        return scan.birthDate
     }
 }
