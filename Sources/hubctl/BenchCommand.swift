@@ -225,34 +225,25 @@ struct BenchCommand: AsyncParsableCommand {
     /// The sink's commit: `records` new students in transactions of `sinkBatch`, then a newer
     /// version of each (every one a replacement: retraction and addition), then another newer
     /// version with one poison record (a NUL in its class) in the middle of every transaction:
-    /// the cost of isolating it by bisection.
+    /// the cost of isolating it by bisection. The records are built before the clock starts
+    /// and carry quality masks as Transform sets them (every student monitor checked, one in
+    /// ten failing one); each case also prints the server's CPU per record (the session's
+    /// backend, from /proc).
     func benchSinkCommit(conninfo: String, topology: Topology, measure: Measure) throws {
         let db = try PGConnection(conninfo: conninfo)
         let schema = HubSchema(name: "bench_sink_\(getpid())")
         try schema.migrate(db, topology: topology)
         defer { _ = try? db.execute("DROP SCHEMA \(schema.name) CASCADE; DROP SCHEMA \(schema.privateName) CASCADE") }
-        let committer = SinkCommitter(db: db, schema: schema, topology: topology, bits: try MonitorBits.load(db, schema: schema))
+        let bits = try MonitorBits.load(db, schema: schema)
+        let committer = SinkCommitter(db: db, schema: schema, topology: topology, bits: bits)
         let topic = "bench.std.student"
         let partitions = SinkPartitionState(db: db, schema: schema, stdTopics: [topic: .student], partitionCounts: [.student: 1])
         _ = try partitions.loadOffsets(group: "bench", partitions: [(topic, 0)])
-        let pseudonymizer = Pseudonymizer(secret: Array("bench-secret".utf8))
+        let backend = try ServerCPU(db)
         var next: Int64 = 0
-        func commitAll(version: Int64, poisoned: Bool = false) throws -> Int {
+        func commitAll(_ batches: [SinkBatch]) throws -> Int {
             var changed = 0
-            for start in stride(from: 0, to: records, by: sinkBatch) {
-                var batch = SinkBatch()
-                let end = min(start + sinkBatch, records)
-                let poison = poisoned ? (start + end) / 2 : -1
-                for n in start..<end {
-                    let className: String? = n == poison ? "1\u{0}班" : nil
-                    batch.append(StandardRecord(
-                        type: .student, key: try pseudonymizer.personCode(canonicalId: "bench-\(n)"), schoolCode: Self.school(n),
-                        countyCode: "330106", updatedAtMicros: 1_788_228_000_000_000 + version,
-                        position: SourcePosition(topic: topic, partition: 0, offset: next, row: 0),
-                        gender: Int16(1 + n % 2), grade: Int16(11 + n % 6), status: 1, className: className,
-                        birthDay: 17_900 + Int32(n % 365), localIdCode: try pseudonymizer.pseudonym(domain: "registry_no", "G\(n)")),
-                        partition: 0)
-                }
+            for var batch in batches {
                 batch.offsets = [OffsetAdvance(topic: topic, partition: 0, expected: next, next: next + 1)]
                 next += 1
                 let summary = try committer.commit(group: "bench", batch, filters: partitions.filters)
@@ -260,10 +251,39 @@ struct BenchCommand: AsyncParsableCommand {
             }
             return changed
         }
-        try measure("sink commit, new (\(sinkBatch)/transaction)", records) { try commitAll(version: 1) }
-        try measure("sink commit, replaced (\(sinkBatch)/transaction)", records) { try commitAll(version: 2) }
-        try measure("sink commit, one poison (\(sinkBatch)/transaction)", records) {
-            try commitAll(version: 3, poisoned: true)
+        let checked = (bits.names[.student] ?? []).enumerated().reduce(UInt64(0)) { $1.element.isEmpty ? $0 : $0 | 1 << UInt64($1.offset) }
+        for (name, version, poisoned) in [("new", Int64(1), false), ("replaced", 2, false), ("one poison", 3, true)] {
+            let batches = try sinkBatches(topic: topic, version: version, poisoned: poisoned, checked: checked)
+            let before = backend.seconds()
+            try measure("sink commit, \(name) (\(sinkBatch)/transaction)", records) { try commitAll(batches) }
+            if let before, let after = backend.seconds() {
+                print("  PostgreSQL backend CPU".padding(toLength: 44, withPad: " ", startingAt: 0)
+                      + String(format: "%28.2f µs/rec", (after - before) * 1e6 / Double(records)))
+            }
+        }
+    }
+
+    /// The students of one sink case, in transactions of `sinkBatch` (offsets set at commit).
+    func sinkBatches(topic: String, version: Int64, poisoned: Bool, checked: UInt64) throws -> [SinkBatch] {
+        let pseudonymizer = Pseudonymizer(secret: Array("bench-secret".utf8))
+        return try stride(from: 0, to: records, by: sinkBatch).map { start in
+            var batch = SinkBatch()
+            let end = min(start + sinkBatch, records)
+            let poison = poisoned ? (start + end) / 2 : -1
+            for n in start..<end {
+                let className: String? = n == poison ? "1\u{0}班" : nil
+                var r = StandardRecord(
+                    type: .student, key: try pseudonymizer.personCode(canonicalId: "bench-\(n)"), schoolCode: Self.school(n),
+                    countyCode: "330106", updatedAtMicros: 1_788_228_000_000_000 + version,
+                    position: SourcePosition(topic: topic, partition: 0, offset: Int64(start / sinkBatch), row: Int32(n - start)),
+                    gender: Int16(1 + n % 2), grade: Int16(11 + n % 6), status: 1, className: className,
+                    birthDay: 17_900 + Int32(n % 365), localIdCode: try pseudonymizer.pseudonym(domain: "registry_no", "G\(n)"),
+                    sourceTimestampMs: 1_788_228_000_000)
+                r.qualityChecked = checked
+                r.qualityFailed = n % 10 == 0 ? checked & (0 &- checked) : 0
+                batch.append(r, partition: 0)
+            }
+            return batch
         }
     }
 
@@ -299,5 +319,26 @@ struct BenchCommand: AsyncParsableCommand {
         let (y, m, d) = birth(n)
         return "{\"学校代码\":\"\(school(n))\",\"学籍号\":\"G\(id(n))\",\"姓名\":\"学生\",\"性别\":\"男\",\"出生日期\":\"\(y)/\(Int(m)!)/\(Int(d)!)\","
             + "\"身份证号\":\"\(id(n))\",\"年级\":\"一年级\",\"班级\":\"1班\",\"学籍状态\":\"在读\",\"更新时间\":\"2026-9-1 8:00:00\"}"
+    }
+}
+
+/// The CPU time of this connection's PostgreSQL backend (same machine: `/proc/<pid>/stat`,
+/// utime and stime); nil where it cannot be read.
+struct ServerCPU {
+    let pid: Int
+
+    init(_ db: PGConnection) throws {
+        pid = try db.query("SELECT pg_backend_pid() AS pid").rows.first.map { try $0.decode("pid") } ?? 0
+    }
+
+    func seconds() -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = text.lastIndex(of: ")") else {
+            return nil
+        }
+        // After the name: field 3 (state) first, so utime (14) and stime (15) are at 11 and 12.
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]), ticks > 0 else { return nil }
+        return (user + system) / ticks
     }
 }
