@@ -92,6 +92,23 @@ public struct PGBinaryCopyWriter {
         buffer.append(contentsOf: bytes)
     }
 
+    /// A `bytea` (or `text`) field of an array's bytes: the same as the generic form, which
+    /// callers in other modules would otherwise run unspecialised.
+    public mutating func bytes(_ bytes: [UInt8]) {
+        append32(UInt32(truncatingIfNeeded: bytes.count))
+        buffer.append(contentsOf: bytes)
+    }
+
+    /// A 32-byte `bytea` field given as four big-endian words (a digest), without building
+    /// an array of its bytes.
+    public mutating func bytes(words w0: UInt64, _ w1: UInt64, _ w2: UInt64, _ w3: UInt64) {
+        append32(32)
+        append64(w0)
+        append64(w1)
+        append64(w2)
+        append64(w3)
+    }
+
     /// A `text` field, or NULL. The caller guarantees no NUL character (PostgreSQL refuses
     /// it; the standardiser quarantines such values before they get here).
     public mutating func text(_ value: String?) {

@@ -20,12 +20,14 @@ public struct PGBinaryResult: Sendable {
         rowCount = rows
         columnNames = (0..<columns).map { String(cString: PQfname(result, Int32($0))) }
         var storage: [UInt8] = []
-        var cells: [(Int32, Int32)] = []
+        // Labelled like the stored property: an array of unlabelled tuples is converted to it
+        // element by element through a dynamic cast (measured: 6 % of the sink's commit).
+        var cells: [(start: Int32, length: Int32)] = []
         cells.reserveCapacity(rows * columns)
         for row in 0..<Int32(rows) {
             for column in 0..<Int32(columns) {
                 if PQgetisnull(result, row, column) != 0 {
-                    cells.append((0, -1))
+                    cells.append((start: 0, length: -1))
                     continue
                 }
                 let length = Int(PQgetlength(result, row, column))
@@ -35,7 +37,7 @@ public struct PGBinaryResult: Sendable {
                         storage.append(contentsOf: UnsafeBufferPointer(start: $0, count: length))
                     }
                 }
-                cells.append((start, Int32(truncatingIfNeeded: length)))
+                cells.append((start: start, length: Int32(truncatingIfNeeded: length)))
             }
         }
         self.storage = storage

@@ -50,6 +50,12 @@ public struct StateChanges: Sendable {
         changed.map { (entities[$0].old, records[entities[$0].best]) }
     }
 
+    /// Calls `body` with (version before, version after) of every changed entity, in batch
+    /// order, without building the pairs (each a copy of two records).
+    func forEachReplacement(_ body: (StandardRecord?, StandardRecord) throws -> Void) rethrows {
+        for e in changed { try body(entities[e].old, records[entities[e].best]) }
+    }
+
     /// Entities created (no stored version before).
     public var created: Int { changed.reduce(0) { $0 + (entities[$1].old == nil ? 1 : 0) } }
 

@@ -31,7 +31,7 @@ struct AggregateStep {
     /// Returns the number of aggregate rows changed.
     func apply(_ db: PGConnection, _ changes: StateChanges) throws -> Int {
         var deltas = AggregateDeltas(definitions: definitions)
-        for (old, new) in changes.replacements { try deltas.replace(old, with: new) }
+        try changes.forEachReplacement { try deltas.replace($0, with: $1) }
         let rows = deltas.nonZero
         guard !rows.isEmpty else { return 0 }
         var byTable: [String: [(key: AggregateRowKey, deltas: [Int64])]] = [:]

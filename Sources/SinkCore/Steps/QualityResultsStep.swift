@@ -21,10 +21,11 @@ struct QualityResultsStep {
     /// The batch's quality changes: arrivals, replacements and newly quarantined units.
     func deltas(_ changes: StateChanges, quarantined: [QuarantineUnit], bits: MonitorBits) -> QualityDeltas {
         var quality = QualityDeltas(monitorNames: bits.names)
-        for r in changes.records {
-            quality.arrived(r.type, school: r.schoolCode, day: r.qualityDay, arrivalMs: r.sourceTimestampMs)
+        let records = changes.records
+        for i in records.indices {
+            quality.arrived(records[i].type, school: records[i].schoolCode, day: records[i].qualityDay, arrivalMs: records[i].sourceTimestampMs)
         }
-        for (old, new) in changes.replacements { quality.replace(old, with: new) }
+        changes.forEachReplacement { quality.replace($0, with: $1) }
         for u in quarantined {
             guard let type = u.recordType, let stream = topology.stream(for: type) else { continue }
             let day = MessageTime.beijingDay(u.timestampMs)

@@ -8,8 +8,9 @@ struct ReplayResolutionStep {
     let schema: HubSchema
 
     func apply(_ db: PGConnection, _ records: [StandardRecord]) throws {
+        // By index: iterating the records would copy each one (~270 bytes) to read one flag.
+        guard records.indices.contains(where: { records[$0].replayed }) else { return }
         let replayed = records.filter(\.replayed)
-        guard !replayed.isEmpty else { return }
         try db.query("""
             UPDATE \(schema.name).quarantine q SET resolved_at = coalesce(q.resolved_at, now())
             FROM unnest($1::text[], $2::int[], $3::bigint[], $4::int[]) AS p(topic, partition, "offset", "row")

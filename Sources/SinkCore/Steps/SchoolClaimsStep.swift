@@ -30,8 +30,9 @@ struct SchoolClaimsStep {
     func apply(_ db: PGConnection, _ changes: StateChanges) throws -> Int {
         guard !types.isEmpty else { return 0 }
         var claims: [StandardRecord] = []
-        for (i, r) in changes.records.enumerated() where types.contains(r.type) && r.schoolCode != changes.finalSchool(ofRecord: i) {
-            claims.append(r)
+        for i in changes.records.indices
+        where types.contains(changes.records[i].type) && changes.records[i].schoolCode != changes.finalSchool(ofRecord: i) {
+            claims.append(changes.records[i])
         }
         for e in changes.changed {
             let entity = changes.entities[e]
@@ -43,7 +44,7 @@ struct SchoolClaimsStep {
             for c in claims {
                 w.beginRow(fields: Int16(Self.columns.count))
                 w.int16(Int16(c.type.wireCode))
-                w.bytes(c.key.bytes)
+                w.digest(c.key)
                 w.text(c.schoolCode)
                 w.int16(c.status)
                 w.int64(c.updatedAtMicros)

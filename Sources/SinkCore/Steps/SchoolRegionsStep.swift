@@ -10,8 +10,9 @@ struct SchoolRegionsStep {
 
     func apply(_ db: PGConnection, _ records: [StandardRecord]) throws {
         var latest: [String: (county: String, updated: Int64)] = [:]
-        for r in records where latest[r.schoolCode].map({ $0.updated < r.updatedAtMicros }) ?? true {
-            latest[r.schoolCode] = (r.countyCode, r.updatedAtMicros)
+        for i in records.indices {
+            let (school, updated) = (records[i].schoolCode, records[i].updatedAtMicros)
+            if latest[school].map({ $0.updated < updated }) ?? true { latest[school] = (records[i].countyCode, updated) }
         }
         guard !latest.isEmpty else { return }
         let schools = latest.keys.sorted()
