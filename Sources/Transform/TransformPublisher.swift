@@ -7,7 +7,8 @@ struct TransformOutput {
     var quarantine: [(key: [UInt8], value: [UInt8])] = []
 }
 
-/// Produces a poll batch's output and waits until the broker has it.
+/// Sends a poll batch's output (``send(_:)``) and waits until the broker has it
+/// (``awaitDelivery(of:)``, called once the next batch is standardised, so the two overlap).
 ///
 /// Quarantine units go one message each, unchanged. Standard records go as
 /// ``StandardRecordBatch`` messages, one per (topic, partition) and batch, cut before
@@ -36,20 +37,35 @@ struct TransformPublisher {
         self.logger = logger
     }
 
-    mutating func publish(_ output: TransformOutput) throws {
+    /// Waits until the broker has `output`, which ``send(_:)`` enqueued (and nothing after it).
+    mutating func awaitDelivery(of output: TransformOutput) throws {
         do {
-            try send(output)
             try producer.flush(timeout: .seconds(60))
         } catch let error as KafkaError where error.isUnknownTopicOrPartition {
-            logger.warning("unknown topic or partition; reading partition counts again and re-sending the batch",
-                           metadata: ["error": "\(error)"])
-            partitionCounts.removeAll()
+            forgetPartitionCounts(after: error)
             try send(output)
             try producer.flush(timeout: .seconds(60))
         }
     }
 
-    private mutating func send(_ output: TransformOutput) throws {
+    /// Enqueues `output` (an unknown partition found while enqueueing reads the counts again
+    /// and enqueues the whole output again).
+    mutating func send(_ output: TransformOutput) throws {
+        do {
+            try enqueue(output)
+        } catch let error as KafkaError where error.isUnknownTopicOrPartition {
+            forgetPartitionCounts(after: error)
+            try enqueue(output)
+        }
+    }
+
+    private mutating func forgetPartitionCounts(after error: KafkaError) {
+        logger.warning("unknown topic or partition; reading partition counts again and re-sending the batch",
+                       metadata: ["error": "\(error)"])
+        partitionCounts.removeAll()
+    }
+
+    private mutating func enqueue(_ output: TransformOutput) throws {
         for unit in output.quarantine {
             try producer.send(topic: quarantineTopic, key: unit.key, value: unit.value)
         }

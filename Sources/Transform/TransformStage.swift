@@ -62,8 +62,12 @@ struct TransformStage: AtLeastOnceStage {
         return batch.records
     }
 
+    mutating func send(_ batch: Batch, messages: Int) throws {
+        try publisher.send(batch.output)
+    }
+
     mutating func publish(_ batch: Batch, messages: Int) throws {
-        try publisher.publish(batch.output)
+        try publisher.awaitDelivery(of: batch.output)
         TestKillPoint.transformAfterProduce.reach(detail: "\(messages) messages, \(batch.records) records")
     }
 

@@ -40,10 +40,10 @@ public final class BatchConsumer {
         logger.info("\(metrics.stage) started", metadata: ["topics": "\(topics)", "group": "\(settings.group)"])
     }
 
-    /// A batch's first messages, waiting up to the batch wait; nil when none came.
-    func pollFirst() throws -> [KafkaMessage]? {
+    /// A batch's first messages, waiting up to the batch wait (or not at all); nil when none came.
+    func pollFirst(waiting: Bool = true) throws -> [KafkaMessage]? {
         health.progressed()
-        let messages = try consumer.poll(maxMessages: budget.firstChunk, timeout: wait)
+        let messages = try consumer.poll(maxMessages: budget.firstChunk, timeout: waiting ? wait : .zero)
         lag.update(consumer)
         return messages.isEmpty ? nil : messages
     }

@@ -30,7 +30,14 @@ public protocol AtLeastOnceStage: BatchStage {
     /// reference topic).
     mutating func prepare() throws
 
-    /// Sends the batch's output and waits until the broker has it.
+    /// Enqueues the batch's output without waiting for the broker. The consumer calls it
+    /// after the previous batch is committed and polls the next batch meanwhile, so the
+    /// stage's work on the next batch overlaps the broker's acknowledgement of this one.
+    /// Default: nothing (a stage that sends in ``BatchStage/add(_:to:)`` or in ``publish(_:messages:)``).
+    mutating func send(_ batch: Batch, messages: Int) throws
+
+    /// Sends whatever of the batch's output is not sent yet and waits until the broker has
+    /// all of it (everything sent so far).
     mutating func publish(_ batch: Batch, messages: Int) throws
 
     /// The batch's offsets are committed: count what it did.
@@ -39,6 +46,7 @@ public protocol AtLeastOnceStage: BatchStage {
 
 extension AtLeastOnceStage {
     public mutating func prepare() throws {}
+    public mutating func send(_ batch: Batch, messages: Int) throws {}
 }
 
 /// A stage whose offsets live in PostgreSQL beside its results (sink, archive): exactly once.
