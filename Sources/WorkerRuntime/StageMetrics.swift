@@ -16,6 +16,7 @@ import Metrics
 /// | `hub_batch_messages` | histogram | stage |
 /// | `hub_batch_duration_seconds` | histogram | stage |
 /// | `hub_batch_retries_total` | counter | stage |
+/// | `hub_stage_wait_seconds` | histogram | stage, on (input, reference, delivery, commit) |
 /// | `hub_last_commit_timestamp_seconds` | gauge | stage |
 public struct StageMetrics: Sendable {
     public let stage: String
@@ -29,6 +30,17 @@ public struct StageMetrics: Sendable {
     public let batchRetries: Counter
     /// When the stage last committed a batch (Unix seconds): how fresh its output is.
     public let lastCommit: Gauge
+    /// Time the polling thread spent blocked, by what it waited on.
+    public let waits: [Wait: Timer]
+
+    /// What a stage's polling thread waits on: the broker's next messages (`input`), catching
+    /// up with reference data before a batch (`reference`: transform's school registry), the
+    /// broker's acknowledgement of the stage's output (`delivery`), the commit of a batch's
+    /// offsets — to the group, or for exactly-once stages the whole PostgreSQL transaction
+    /// (`commit`). Busy time is what is left.
+    public enum Wait: String, CaseIterable, Sendable {
+        case input, reference, delivery, commit
+    }
 
     public init(stage: String) {
         self.stage = stage
@@ -38,6 +50,11 @@ public struct StageMetrics: Sendable {
         batchDuration = Timer(label: "hub_batch_duration_seconds", dimensions: dimensions)
         batchRetries = Counter(label: "hub_batch_retries_total", dimensions: dimensions)
         lastCommit = Gauge(label: "hub_last_commit_timestamp_seconds", dimensions: dimensions)
+        var waits: [Wait: Timer] = [:]
+        for wait in Wait.allCases {
+            waits[wait] = Timer(label: "hub_stage_wait_seconds", dimensions: [("stage", stage), ("on", wait.rawValue)])
+        }
+        self.waits = waits
     }
 
     /// Records inside the consumed messages (a message carries many).

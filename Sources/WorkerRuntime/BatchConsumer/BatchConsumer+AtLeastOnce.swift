@@ -32,7 +32,7 @@ extension BatchConsumer {
                     continue
                 }
                 let started = ContinuousClock.now
-                try stage.prepare()
+                try blocked(on: .reference) { try stage.prepare() }
                 var batch = stage.makeBatch()
                 let filled = try fill(first, &stage, into: &batch)
                 if let previous = sent.take() { try complete(previous, &stage) }
@@ -62,8 +62,8 @@ extension BatchConsumer {
 
     /// Waits until the broker has `sent`'s output, then commits its offsets.
     private func complete<Stage: AtLeastOnceStage>(_ sent: SentBatch<Stage.Batch>, _ stage: inout Stage) throws {
-        try stage.publish(sent.batch, messages: sent.filled.messages)
-        try consumer.commit(sent.filled.offsets(in: Set(try consumer.assignment())))
+        try blocked(on: .delivery) { try stage.publish(sent.batch, messages: sent.filled.messages) }
+        try blocked(on: .commit) { try consumer.commit(sent.filled.offsets(in: Set(try consumer.assignment()))) }
         stage.committed(sent.batch)
         metrics.committed(messages: sent.filled.messages, since: sent.started)
     }

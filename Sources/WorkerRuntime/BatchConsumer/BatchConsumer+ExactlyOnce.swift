@@ -29,7 +29,7 @@ extension BatchConsumer {
             if offsets.isEmpty { continue }
             let started = ContinuousClock.now
             do {
-                try stage.commit(batch, offsets: offsets, messages: filled.messages)
+                try blocked(on: .commit) { try stage.commit(batch, offsets: offsets, messages: filled.messages) }
                 metrics.committed(messages: filled.messages, since: started)
                 for o in offsets { positions.set(TopicPartition(topic: o.topic, partition: o.partition), o.next) }
                 health.set("database", true)

@@ -19,6 +19,10 @@ public final class BatchConsumer {
     let logger: Logger
     let health: HealthState
     private let lag: ConsumerLagReporter
+    /// Since the loop started, and how long of it the polling thread waited, by cause (logged
+    /// when the loop stops, so a run shows where its time went).
+    private let started = ContinuousClock.now
+    private var waited: [StageMetrics.Wait: Duration] = [:]
 
     /// Joins `settings.group` for `topics`, starting at the earliest offset where the group
     /// has none; `listener` learns of every rebalance (for exactly-once stages, the
@@ -43,7 +47,7 @@ public final class BatchConsumer {
     /// A batch's first messages, waiting up to the batch wait (or not at all); nil when none came.
     func pollFirst(waiting: Bool = true) throws -> [KafkaMessage]? {
         health.progressed()
-        let messages = try consumer.poll(maxMessages: budget.firstChunk, timeout: waiting ? wait : .zero)
+        let messages = try blocked(on: .input) { try consumer.poll(maxMessages: budget.firstChunk, timeout: waiting ? wait : .zero) }
         lag.update(consumer)
         return messages.isEmpty ? nil : messages
     }
@@ -80,9 +84,29 @@ public final class BatchConsumer {
         return filled
     }
 
+    /// Runs `body`, counting its time as waiting on `cause`.
+    func blocked<T>(on cause: StageMetrics.Wait, _ body: () throws -> T) rethrows -> T {
+        let start = ContinuousClock.now
+        defer {
+            let d = ContinuousClock.now - start
+            waited[cause, default: .zero] += d
+            metrics.waits[cause]?.record(d)
+        }
+        return try body()
+    }
+
     /// Leaves the group (the loop has ended).
     func close() {
         consumer.close()
-        logger.info("\(metrics.stage) stopped")
+        var metadata: Logger.Metadata = ["run_s": "\(Self.seconds(ContinuousClock.now - started))"]
+        for cause in StageMetrics.Wait.allCases {
+            metadata["waited_\(cause.rawValue)_s"] = "\(Self.seconds(waited[cause] ?? .zero))"
+        }
+        logger.info("\(metrics.stage) stopped", metadata: metadata)
+    }
+
+    private static func seconds(_ d: Duration) -> String {
+        let ms = d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
+        return "\(ms / 1000).\(String(ms % 1000 + 1000).dropFirst())"
     }
 }
