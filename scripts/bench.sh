@@ -2,6 +2,7 @@
 # Macro benchmark (issue 8): the whole pipeline, release build, on this machine.
 #
 #   scripts/bench.sh [--students N] [--instances STAGE=K ...] [--latency-rate R] [--skip-latency]
+#                    [--skip-micro] [--kafka-property K=V ...]
 #
 # 1. Throughput: pre-loads a generated sample (default 1,000,000 students plus teachers and
 #    attendance, three dialects, JSON/ndjson/CSV, UTF-8/GBK/GB18030, some zstd, ~10 % updates,
@@ -24,14 +25,18 @@ source scripts/env.sh
 students=1000000
 latency_rate=20000
 skip_latency=0
+skip_micro=0
 instances=()
+kafka_properties=()
 while (($#)); do
   case "$1" in
     --students) students="$2"; shift 2 ;;
     --instances) instances+=("$2"); shift 2 ;;
     --latency-rate) latency_rate="$2"; shift 2 ;;
     --skip-latency) skip_latency=1; shift ;;
-    *) echo "usage: scripts/bench.sh [--students N] [--instances STAGE=K] [--latency-rate R] [--skip-latency]" >&2; exit 2 ;;
+    --skip-micro) skip_micro=1; shift ;;
+    --kafka-property) kafka_properties+=("$2"); shift 2 ;;
+    *) echo "usage: scripts/bench.sh [--students N] [--instances STAGE=K] [--latency-rate R] [--skip-latency] [--skip-micro] [--kafka-property K=V]" >&2; exit 2 ;;
   esac
 done
 count_for() { local s; for s in "${instances[@]:-}"; do [[ ${s%%=*} == "$1" ]] && { echo "${s#*=}"; return; }; done; echo 1; }
@@ -67,6 +72,7 @@ bash scripts/services.sh start "$work/services" >/dev/null
 source "$work/services/services.env"
 export HUB_KAFKA_BROKERS="$KAFKA_BOOTSTRAP" HUB_TOPOLOGY_DIR="$PWD/Topologies" HUB_HTTP_PORT=0
 export HUB_KAFKA_PROPERTIES="session.timeout.ms=6000,heartbeat.interval.ms=500"
+for property in "${kafka_properties[@]:-}"; do [[ -n $property ]] && HUB_KAFKA_PROPERTIES+=",$property"; done
 export HUB_PERSON_CODE_KEY="benchmark-person-code-secret-0123"
 clk=$(getconf CLK_TCK)
 
@@ -105,6 +111,41 @@ for p in os.listdir("/proc"):
 print(round(total / clk, 1))
 PY
 }
+# Per-second CPU of each stage, PostgreSQL (postmaster and backends) and the broker, as % of
+# one core, until killed: shows whether a run was CPU-bound and which process waited.
+cpu_timeline() { exec python3 - "$clk" "$@" <<'PY'
+import os, sys, time
+clk, groups = int(sys.argv[1]), {}
+for arg in sys.argv[2:]:
+    name, pid = arg.split(":"); groups.setdefault(name, []).append(int(pid))
+names = list(dict.fromkeys(["ingest", "transform", "sink", "postgres", "broker"] + list(groups)))
+def ticks():
+    out = {}
+    for p in os.listdir("/proc"):
+        if not p.isdigit(): continue
+        try:
+            st = open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()
+        except OSError: continue
+        for name, roots in groups.items():
+            if int(p) in roots or (name == "postgres" and int(st[1]) in roots):
+                out[int(p)] = (name, int(st[11]) + int(st[12]))
+    return out
+def steal():  # time the hypervisor gave this machine's CPUs to others
+    with open("/proc/stat") as f: return int(f.readline().split()[8])
+prev, prev_steal, t0 = ticks(), steal(), time.time()
+print("s     " + " ".join(f"{n:>9}" for n in names) + "      total    steal", flush=True)
+while True:
+    time.sleep(1)
+    cur, used, stolen = ticks(), {}, steal()
+    for p, (name, t) in cur.items():
+        used[name] = used.get(name, 0) + t - prev.get(p, (name, t))[1]
+    prev = cur
+    pct = [100 * used.get(n, 0) / clk for n in names]
+    print(f"{time.time() - t0:5.0f} " + " ".join(f"{x:8.0f}%" for x in pct) + f" {sum(pct):9.0f}%"
+          + f" {100 * (stolen - prev_steal) / clk:7.0f}%", flush=True)
+    prev_steal = stolen
+PY
+}
 pg() { psql -qtA -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$1" -c "$2"; }
 
 # Calibration: the same CPU-bound work and the same COPY every run.
@@ -136,7 +177,10 @@ echo "[bench] $produced" >&2
 echo "[bench] running the workers" >&2
 broker_cpu_before=$(service_cpu "$BROKER_PID")
 start_pipeline "tp." bench_throughput
+cpu_timeline "${stage_pids[@]}" "postgres:$(head -1 "$PG_DATA/postmaster.pid")" "broker:$BROKER_PID" > "$work/cpu-timeline.txt" &
+timeline_pid=$!; pids+=("$timeline_pid")
 wait_caught_up "tp."
+kill "$timeline_pid" 2>/dev/null || true
 first=$(grep -h "partitions assigned" "$work"/tp.ingest-*.log | head -1 | cut -d' ' -f1)
 last=$(pg bench_throughput "SELECT to_char(greatest((SELECT max(stored_at) FROM hub.current_state), (SELECT max(quarantined_at) FROM hub.quarantine)) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')")
 elapsed=$(python3 -c "import datetime as d;f=lambda s:d.datetime.fromisoformat(s.replace('Z','+00:00'));print(round((f('$last')-f('$first')).total_seconds(),3))")
@@ -162,6 +206,9 @@ pg bench_throughput "SELECT round(total_exec_time::numeric / 1000, 1) AS s, call
   ORDER BY total_exec_time DESC LIMIT 15" > "$work/pg-statements.txt" 2>/dev/null || true
 for entry in "${stage_pids[@]}"; do kill -TERM "${entry#*:}" 2>/dev/null || true; done
 sleep 2
+# Where each stage's polling thread waited (logged when it stops; the input wait includes the
+# time before the first and after the last batch).
+grep -h " stopped " "$work"/tp.*.log | sed -e 's/^[^ ]* [A-Z]* //' > "$work/waits.txt" || true
 
 # Latency: produce → visible, at 50 % of the measured throughput and at the fixed rate.
 latency_at() {  # prefix database rate → "p50 p99"
@@ -186,9 +233,11 @@ fi
 mkdir -p bench-results
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 out="bench-results/$stamp.json"
-echo "[bench] micro benchmarks (hot paths, single-threaded; sink commit against this PostgreSQL)" >&2
-"$bin/hubctl" bench --records 100000 --sink-database "host=127.0.0.1 port=$PG_PORT user=postgres dbname=postgres" \
-  --json "bench-results/$stamp-micro.json" > "$work/micro.txt"
+if ((skip_micro == 0)); then
+  echo "[bench] micro benchmarks (hot paths, single-threaded; sink commit against this PostgreSQL)" >&2
+  "$bin/hubctl" bench --records 100000 --sink-database "host=127.0.0.1 port=$PG_PORT user=postgres dbname=postgres" \
+    --json "bench-results/$stamp-micro.json" > "$work/micro.txt"
+fi
 us() { python3 -c "print(round($1 * 1e6 / $valid, 1))"; }
 cat > "$out" <<JSON
 {"students": $students, "valid_records": $valid, "preload_seconds": $(python3 -c "print(round($load_end - $load_start, 1))"),
@@ -214,7 +263,11 @@ printf '%-34s %s\n' "valid records" "$valid" "elapsed (first consume → last co
   "latency p50 / p99 at $half_rate rec/s (50 %)" "$half_p50 / $half_p99 ms" \
   "peak RSS MiB ingest / transform / sink" "${rss[ingest]} / ${rss[transform]} / ${rss[sink]}" \
   "latency p50 / p99 at $latency_rate rec/s" "$p50 / $p99 ms"
-echo; echo "Micro benchmarks (bench-results/$stamp-micro.json):"; cat "$work/micro.txt"
+echo; echo "CPU per second, % of one core (the throughput run):"; cat "$work/cpu-timeline.txt"
+echo; echo "Where each stage's polling thread waited (s):"; cat "$work/waits.txt"
+if [[ -s $work/micro.txt ]]; then
+  echo; echo "Micro benchmarks (bench-results/$stamp-micro.json):"; cat "$work/micro.txt"
+fi
 if [[ -s $work/pg-statements.txt ]]; then
   echo; echo "PostgreSQL statements by total time (s | calls | rows | statement):"; cat "$work/pg-statements.txt"
 fi
