@@ -132,8 +132,11 @@ public enum WorkerMain {
     /// the `broker` readiness check up to date (false while no broker is reachable).
     public static func kafkaConfig(_ settings: WorkerSettings, _ defaults: [String: String], logger: Logger,
                                    health: HealthState? = nil) -> KafkaConfig {
-        // A bounded prefetch queue: with a slow database the sink holds this much at most.
-        var config = settings.kafkaConfig(["queued.max.messages.kbytes": "16384"].merging(defaults) { $1 })
+        // A bounded prefetch queue: with a slow database the sink holds this much at most. It
+        // is twice what one fetch of the input usually brings, so the next fetch is already in
+        // flight while the stage works through the last one: with 16 MiB, transform waited on
+        // its input for a third of a run whose input was all there (docs/throughput.md).
+        var config = settings.kafkaConfig(["queued.max.messages.kbytes": "32768"].merging(defaults) { $1 })
         let kafkaLogger = Logger(label: "\(settings.stage).kafka")
         config.logHandler = { message in
             // Shared settings carry consumer-only properties that producers ignore; not news.
