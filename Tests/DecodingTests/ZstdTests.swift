@@ -50,6 +50,34 @@ struct ZstdTests {
         }
     }
 
+    @Test("decoders are reused: one left mid-frame by a failure decodes the next value from its start")
+    func reusedAfterFailure() throws {
+        let frame = Zstd.compress(sample, level: 3, includeContentSize: false)
+        let bomb = Zstd.compress([UInt8](repeating: 0, count: 4 << 20), level: 3, includeContentSize: false)
+        for _ in 0..<6 {
+            #expect(Self.isMalformed { try Zstd.decompress(Array(frame.prefix(frame.count / 2)), maxOutput: 1 << 20) })
+            #expect(throws: ZstdError.outputTooLarge) { try Zstd.decompress(bomb, maxOutput: 1 << 16) }
+            #expect(try Zstd.decompress(frame, maxOutput: sample.count) == sample)
+        }
+    }
+
+    @Test("decompressing from several threads at once gives every caller its own value")
+    func concurrent() async throws {
+        let values = (0..<8).map { i in Array(String(repeating: "record \(i);", count: 500 + 37 * i).utf8) }
+        let results = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for round in 0..<64 {
+                let value = values[round % values.count]
+                group.addTask {
+                    let frame = Zstd.compress(value, level: 1, includeContentSize: round % 2 == 0)
+                    return try Zstd.decompress(frame, maxOutput: value.count) == value
+                }
+            }
+            return try await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(results.count == 64)
+        #expect(results.allSatisfy { $0 })
+    }
+
     @Test("empty input is malformed")
     func emptyInput() {
         #expect(throws: ZstdError.self) { try Zstd.decompress([], maxOutput: 10) }
