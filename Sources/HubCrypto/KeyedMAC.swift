@@ -8,14 +8,20 @@ import CLibCrypto
 /// Swift allocation. The keyed states are only read after init, so one instance may be shared
 /// between threads. Every libcrypto failure is thrown (``CryptoError`` `.libraryFailure`).
 ///
-/// SHA-256 also keeps the keyed states as libcrypto's plain `SHA256_CTX` structs, copied on
-/// the stack per MAC: no context allocation and no provider dispatch (about a quarter of the
-/// cost of the `EVP` path; the person code is on the transform's per-record path).
+/// SHA-256 keeps the keyed states as libcrypto's plain `SHA256_CTX` structs instead, copied
+/// on the stack per MAC: no context allocation and no provider dispatch (about a quarter of
+/// the cost of the `EVP` path; the person code is on the transform's per-record path). The
+/// pads are derived once, and only the states the algorithm uses are built.
 public final class KeyedMAC: @unchecked Sendable {
     public let algorithm: DigestAlgorithm
-    private let inner: DigestContext
-    private let outer: DigestContext
-    private let sha256: (inner: SHA256_CTX, outer: SHA256_CTX)?
+    private let keyed: KeyedStates
+
+    /// The hash states having absorbed the key block XOR ipad (`inner`) and XOR opad (`outer`):
+    /// libcrypto's plain structs for SHA-256, `EVP` contexts otherwise (SM3).
+    private enum KeyedStates {
+        case sha256(inner: SHA256_CTX, outer: SHA256_CTX)
+        case evp(inner: DigestContext, outer: DigestContext)
+    }
 
     /// - Throws: ``CryptoError`` `.invalidKey` for an empty key, `.algorithmUnavailable` when
     ///   libcrypto lacks the hash, `.libraryFailure`.
@@ -27,24 +33,21 @@ public final class KeyedMAC: @unchecked Sendable {
         self.algorithm = algorithm
         var block = key.count > DigestAlgorithm.blockSize ? try algorithm.hash(key) : key
         block += [UInt8](repeating: 0, count: DigestAlgorithm.blockSize - block.count)
-        let inner = try DigestContext(fresh: algorithm)
-        let outer = try DigestContext(fresh: algorithm)
-        try DigestContext.check(block.map { $0 ^ 0x36 }.withUnsafeBytes { inner.update($0) }, "update")
-        try DigestContext.check(block.map { $0 ^ 0x5c }.withUnsafeBytes { outer.update($0) }, "update")
-        self.inner = inner
-        self.outer = outer
-        self.sha256 = algorithm == .sha256 ? try Self.sha256States(block) : nil
-    }
-
-    /// The SHA-256 states having absorbed the key block XOR ipad and XOR opad.
-    private static func sha256States(_ block: [UInt8]) throws(CryptoError) -> (inner: SHA256_CTX, outer: SHA256_CTX) {
-        var inner = SHA256_CTX()
-        var outer = SHA256_CTX()
         let ipad = block.map { $0 ^ 0x36 }
         let opad = block.map { $0 ^ 0x5c }
-        try DigestContext.check(SHA256_Init(&inner) == 1 && SHA256_Init(&outer) == 1, "init")
-        try DigestContext.check(SHA256_Update(&inner, ipad, ipad.count) == 1 && SHA256_Update(&outer, opad, opad.count) == 1, "update")
-        return (inner, outer)
+        if algorithm == .sha256 {
+            var inner = SHA256_CTX()
+            var outer = SHA256_CTX()
+            try DigestContext.check(SHA256_Init(&inner) == 1 && SHA256_Init(&outer) == 1, "init")
+            try DigestContext.check(SHA256_Update(&inner, ipad, ipad.count) == 1 && SHA256_Update(&outer, opad, opad.count) == 1, "update")
+            keyed = .sha256(inner: inner, outer: outer)
+        } else {
+            let inner = try DigestContext(fresh: algorithm)
+            let outer = try DigestContext(fresh: algorithm)
+            try DigestContext.check(ipad.withUnsafeBytes { inner.update($0) }, "update")
+            try DigestContext.check(opad.withUnsafeBytes { outer.update($0) }, "update")
+            keyed = .evp(inner: inner, outer: outer)
+        }
     }
 
     /// Writes the 32-byte MAC of `message` into `out` (at least 32 bytes).
@@ -59,19 +62,23 @@ public final class KeyedMAC: @unchecked Sendable {
         guard out.count >= DigestAlgorithm.outputSize, let digest = out.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
             throw CryptoError(.invalidKey, "a MAC needs \(DigestAlgorithm.outputSize) bytes of output")
         }
-        if let sha256 {
+        let inner: DigestContext, outer: DigestContext
+        switch keyed {
+        case .sha256(let keyedInner, let keyedOuter):
             // The inner digest goes to `out`, is absorbed by the outer hash, then overwritten by it.
-            var ctx = sha256.inner
+            var ctx = keyedInner
             guard prefix.isEmpty || SHA256_Update(&ctx, prefix.baseAddress, prefix.count) == 1,
                   message.isEmpty || SHA256_Update(&ctx, message.baseAddress, message.count) == 1,
                   SHA256_Final(digest, &ctx) == 1 else {
                 throw CryptoError(.libraryFailure, "libcrypto HMAC-SHA256 failed")
             }
-            ctx = sha256.outer
+            ctx = keyedOuter
             guard SHA256_Update(&ctx, digest, DigestAlgorithm.outputSize) == 1, SHA256_Final(digest, &ctx) == 1 else {
                 throw CryptoError(.libraryFailure, "libcrypto HMAC-SHA256 failed")
             }
             return
+        case .evp(let keyedInner, let keyedOuter):
+            (inner, outer) = (keyedInner, keyedOuter)
         }
         guard let ctx = EVP_MD_CTX_new() else { throw CryptoError(.libraryFailure, "libcrypto could not allocate a digest context") }
         defer { EVP_MD_CTX_free(ctx) }
