@@ -38,12 +38,14 @@ struct TransformPublisher {
     }
 
     /// Waits until the broker has `output`, which ``send(_:)`` enqueued (and nothing after it).
+    /// A delivery that failed for an unknown partition re-reads the counts and enqueues the
+    /// output once more (one retry, like ``send(_:)``'s; a second failure fails the batch).
     mutating func awaitDelivery(of output: TransformOutput) throws {
         do {
             try producer.flush(timeout: .seconds(60))
         } catch let error as KafkaError where error.isUnknownTopicOrPartition {
             forgetPartitionCounts(after: error)
-            try send(output)
+            try enqueue(output)
             try producer.flush(timeout: .seconds(60))
         }
     }
