@@ -58,6 +58,8 @@ cleanup() {
   done
   wait 2>/dev/null || true
   bash scripts/services.sh stop "$work/services" >/dev/null 2>&1 || true
+  # The database of a 1M-student run takes 1–2 GB: keep the logs and results, not the data.
+  rm -rf "$work/services/pg/data" "$work/calibration.tsv"
 }
 trap cleanup EXIT INT TERM
 mkdir -p "$work/services" && chmod 755 "$work/services"
