@@ -2,7 +2,7 @@
 # Macro benchmark (issue 8): the whole pipeline, release build, on this machine.
 #
 #   scripts/bench.sh [--students N] [--instances STAGE=K ...] [--latency-rate R] [--skip-latency]
-#                    [--skip-micro] [--kafka-property K=V ...]
+#                    [--skip-micro] [--kafka-property K=V ...] [--isolate-sink]
 #
 # 1. Throughput: pre-loads a generated sample (default 1,000,000 students plus teachers and
 #    attendance, three dialects, JSON/ndjson/CSV, UTF-8/GBK/GB18030, some zstd, ~10 % updates,
@@ -26,6 +26,7 @@ students=1000000
 latency_rate=20000
 skip_latency=0
 skip_micro=0
+isolate_sink=0
 instances=()
 kafka_properties=()
 while (($#)); do
@@ -35,8 +36,9 @@ while (($#)); do
     --latency-rate) latency_rate="$2"; shift 2 ;;
     --skip-latency) skip_latency=1; shift ;;
     --skip-micro) skip_micro=1; shift ;;
+    --isolate-sink) isolate_sink=1; shift ;;
     --kafka-property) kafka_properties+=("$2"); shift 2 ;;
-    *) echo "usage: scripts/bench.sh [--students N] [--instances STAGE=K] [--latency-rate R] [--skip-latency] [--skip-micro] [--kafka-property K=V]" >&2; exit 2 ;;
+    *) echo "usage: scripts/bench.sh [--students N] [--instances STAGE=K] [--latency-rate R] [--skip-latency] [--skip-micro] [--kafka-property K=V] [--isolate-sink]" >&2; exit 2 ;;
   esac
 done
 count_for() { local s; for s in "${instances[@]:-}"; do [[ ${s%%=*} == "$1" ]] && { echo "${s#*=}"; return; }; done; echo 1; }
@@ -78,17 +80,23 @@ for property in "${kafka_properties[@]:-}"; do [[ -n $property ]] && HUB_KAFKA_P
 export HUB_PERSON_CODE_KEY="benchmark-person-code-secret-0123"
 clk=$(getconf CLK_TCK)
 
-# Starts a pipeline on topic prefix $1 and database $2; PIDs in stage_pids.
+# Starts a pipeline on topic prefix $1 and database $2: the stages $3… (default all three);
+# PIDs in stage_pids.
 start_pipeline() {
-  export HUB_TOPIC_PREFIX="$1" HUB_DATABASE="host=127.0.0.1 port=$PG_PORT user=postgres dbname=$2"
-  psql -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -c "CREATE DATABASE $2" >/dev/null
+  local prefix=$1 database=$2; shift 2
+  export HUB_TOPIC_PREFIX="$prefix" HUB_DATABASE="host=127.0.0.1 port=$PG_PORT user=postgres dbname=$database"
+  psql -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -c "CREATE DATABASE $database" >/dev/null
   "$bin/hubctl" topics create --partitions 4 >/dev/null
   "$bin/hubctl" db migrate >/dev/null
   stage_pids=()
-  local stage k
-  for stage in ingest transform sink; do
-    for k in $(seq "$(count_for $stage)"); do
-      HUB_GROUP="${1}hub-$stage" "$bin/hub-$stage" > "$work/$1$stage-$k.log" 2>&1 &
+  if (($#)); then start_stages "$prefix" "$@"; else start_stages "$prefix" ingest transform sink; fi
+}
+# Starts --instances of each stage $2… on topic prefix $1 (its variables already exported).
+start_stages() {
+  local prefix=$1 stage k; shift
+  for stage in "$@"; do
+    for k in $(seq "$(count_for "$stage")"); do
+      HUB_GROUP="${prefix}hub-$stage" "$bin/hub-$stage" > "$work/$prefix$stage-$k.log" 2>&1 &
       pids+=($!); stage_pids+=("$stage:$!")
     done
   done
@@ -176,18 +184,29 @@ load_end=$(date +%s.%N)
 valid=$(sed -n 's/.*(\([0-9]*\) valid).*/\1/p' <<<"$produced")
 echo "[bench] $produced" >&2
 
+measured=ingest
+if ((isolate_sink)); then
+  # The sink alone: ingest and transform fill the standard-zone topics first, then the sink
+  # instances start on the whole sample (how a sink scales: --instances sink=2).
+  echo "[bench] filling the standard-zone topics (ingest and transform only)" >&2
+  start_pipeline "tp." bench_throughput ingest transform
+  groups=(--ingest-group tp.hub-ingest --transform-group tp.hub-transform --sink-group tp.hub-sink)
+  until [[ $("$bin/hubctl" pipeline lag "${groups[@]}" 2>/dev/null) =~ ^ingest\ 0\ +transform\ 0\ +sink\ [1-9] ]]; do sleep 1; done
+  measured=sink
+fi
 echo "[bench] running the workers" >&2
 broker_cpu_before=$(service_cpu "$BROKER_PID")
-start_pipeline "tp." bench_throughput
+pg_cpu_before=$(service_cpu "$(head -1 "$PG_DATA/postmaster.pid")")
+if ((isolate_sink)); then start_stages "tp." sink; else start_pipeline "tp." bench_throughput; fi
 cpu_timeline "${stage_pids[@]}" "postgres:$(head -1 "$PG_DATA/postmaster.pid")" "broker:$BROKER_PID" > "$work/cpu-timeline.txt" &
 timeline_pid=$!; pids+=("$timeline_pid")
 wait_caught_up "tp."
 kill "$timeline_pid" 2>/dev/null || true
-first=$(grep -h "partitions assigned" "$work"/tp.ingest-*.log | head -1 | cut -d' ' -f1)
+first=$(grep -h "partitions assigned" "$work"/tp.$measured-*.log | sort | head -1 | cut -d' ' -f1)
 last=$(pg bench_throughput "SELECT to_char(greatest((SELECT max(stored_at) FROM hub.current_state), (SELECT max(quarantined_at) FROM hub.quarantine)) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')")
 elapsed=$(python3 -c "import datetime as d;f=lambda s:d.datetime.fromisoformat(s.replace('Z','+00:00'));print(round((f('$last')-f('$first')).total_seconds(),3))")
 declare -A cpu rss
-pg_cpu=$(service_cpu "$(head -1 "$PG_DATA/postmaster.pid")")
+pg_cpu=$(python3 -c "print(round($(service_cpu "$(head -1 "$PG_DATA/postmaster.pid")") - $pg_cpu_before, 1))")
 broker_cpu=$(python3 -c "print(round($(service_cpu "$BROKER_PID") - $broker_cpu_before, 1))")
 for entry in "${stage_pids[@]}"; do
   stage=${entry%%:*}; pid=${entry#*:}
@@ -244,6 +263,7 @@ us() { python3 -c "print(round($1 * 1e6 / $valid, 1))"; }
 cat > "$out" <<JSON
 {"students": $students, "valid_records": $valid, "preload_seconds": $(python3 -c "print(round($load_end - $load_start, 1))"),
  "elapsed_seconds": $elapsed, "throughput_records_per_second": $throughput, "exact": $exact,
+ "isolated": $( ((isolate_sink)) && echo '"sink"' || echo null ),
  "instances": {"ingest": $(count_for ingest), "transform": $(count_for transform), "sink": $(count_for sink)},
  "cpu_seconds": {"ingest": ${cpu[ingest]}, "transform": ${cpu[transform]}, "sink": ${cpu[sink]},
                  "postgres": $pg_cpu, "broker": $broker_cpu},
@@ -255,6 +275,7 @@ cat > "$out" <<JSON
  "latency_rate": $latency_rate, "latency_p50_ms": $p50, "latency_p99_ms": $p99}
 JSON
 printf '\n%-34s %s\n' "metric" "value"
+printf '%-34s %s\n' "stages measured" "$( ((isolate_sink)) && echo "the sink alone ($(count_for sink) instances; ingest and transform ran first)" || echo "the whole pipeline" )"
 printf '%-34s %s\n' "valid records" "$valid" "elapsed (first consume → last commit)" "$elapsed s" \
   "throughput" "$throughput records/s" "exact aggregates" "$exact" \
   "CPU s ingest / transform / sink" "${cpu[ingest]} / ${cpu[transform]} / ${cpu[sink]}" \
