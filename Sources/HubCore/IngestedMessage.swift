@@ -1,7 +1,8 @@
 /// What Ingest hands to Transform for one raw Kafka message: its position and timestamp, and
 /// the records it split the value into (records that could not even be parsed went to the
-/// quarantine instead). Travels on the internal `hub.ingested` topic, one message per raw
-/// message, so Transform works on batches and keeps each record's source position.
+/// quarantine instead). Travels on the internal `hub.ingested` topic, usually with the other
+/// raw messages of its partition and batch in an ``IngestedBundle``, so Transform works on
+/// batches and keeps each record's source position.
 public struct IngestedMessage: Sendable, Hashable {
     /// Topic, partition and offset of the raw message (row 0).
     public var source: SourcePosition
@@ -151,5 +152,44 @@ extension RawRecord {
             fields.append(RawField(name: name, value: value))
         }
         self.init(row: row, fields: fields, text: text)
+    }
+}
+
+/// Several encoded ``IngestedMessage``s in one `hub.ingested` message, so that a partition's
+/// small raw messages (a dozen records each is common) cost the producer, the broker and the
+/// transform one message per few hundred kilobytes rather than one each. Version 2: a count,
+/// then each message's encoding (version 1) as a length-prefixed byte string; nothing after.
+/// A version-1 value is one message on its own, as before; transform reads both.
+public enum IngestedBundle {
+    static let version: UInt8 = 2
+
+    /// The bytes a bundle adds around its messages, at most: the version and the count.
+    public static let framingBytes = 11
+
+    /// What `message` adds to a bundle, at most: its length prefix and its bytes.
+    public static func size(of message: [UInt8]) -> Int { message.count + 10 }
+
+    /// One value holding `messages` (each an ``IngestedMessage/encoded()`` part), in order.
+    public static func encode(_ messages: [[UInt8]]) -> [UInt8] {
+        var w = BinaryWriter(capacity: framingBytes + messages.reduce(0) { $0 + size(of: $1) })
+        w.byte(version)
+        w.unsigned(UInt64(messages.count))
+        for m in messages { w.bytes(m) }
+        return w.bytes
+    }
+
+    /// The ingested messages a `hub.ingested` value holds: one (version 1) or a bundle's
+    /// (version 2), in order. Throws ``WireFormatError`` for anything else, a bundle inside a
+    /// bundle and bytes after a bundle's last message included.
+    public static func messages(decoding bytes: [UInt8]) throws -> [IngestedMessage] {
+        guard bytes.first == version else { return [try IngestedMessage(decoding: bytes)] }
+        var r = BinaryReader(bytes)
+        _ = try r.byte()
+        let n = try r.length()
+        var messages: [IngestedMessage] = []
+        messages.reserveCapacity(n)
+        for _ in 0..<n { messages.append(try IngestedMessage(decoding: try r.byteString())) }
+        guard r.isAtEnd else { throw WireFormatError("bytes after the last message of an ingested bundle") }
+        return messages
     }
 }

@@ -11,6 +11,10 @@ import WorkerRuntime
 /// Ingest's stage logic: decode each raw message, produce its records and quarantine units,
 /// and wait for the broker to acknowledge them before the batch's offsets are committed.
 ///
+/// A raw partition's ingested messages are bundled (``IngestedBundle``) up to
+/// ``bundleBytes``: a bundle is sent when the next message would not fit, the rest when the
+/// batch is sent (``send(_:messages:)``), so the raw partition's order holds on `hub.ingested`.
+///
 /// Nothing a raw message holds can stop the loop: an ingested form larger than an internal
 /// message may be is split over several `hub.ingested` messages (every record keeps its
 /// row), a record too large on its own is quarantined `too_large`, and a quarantine unit is
@@ -19,6 +23,8 @@ struct IngestStage: AtLeastOnceStage {
     /// The size an ingested message is packed to before another one is started; a record
     /// larger than this travels alone, up to the internal message limit.
     static let ingestedPartBytes = 4 << 20
+    /// The size ingested messages are bundled to; a larger message travels alone.
+    static let bundleBytes = 256 << 10
     /// The longest raw message key passed on as the `hub.ingested` key (for partitioning); a
     /// longer one is cut — the same key is always cut the same way, so its order holds.
     static let maxKeyBytes = 1024
@@ -28,6 +34,16 @@ struct IngestStage: AtLeastOnceStage {
         var produced = 0
         var quarantined: [QuarantineReason: Int] = [:]
         var isolated: [QuarantineUnit] = []
+        /// Per raw partition, the ingested messages not sent yet.
+        var bundles: [TopicPartition: Bundle] = [:]
+    }
+
+    /// Encoded ingested messages of one raw partition, to go as one `hub.ingested` message.
+    struct Bundle {
+        /// The key of the first raw message (the bundle's partition on `hub.ingested`).
+        var key: [UInt8]?
+        var messages: [[UInt8]] = []
+        var bytes = IngestedBundle.framingBytes
     }
 
     let settings: WorkerSettings
@@ -41,6 +57,7 @@ struct IngestStage: AtLeastOnceStage {
     private let poison: PoisonReporter
     private let valueLimit: Int
     private let partTarget: Int
+    private let bundleTarget: Int
 
     init(settings: WorkerSettings, topology: Topology, limits: DecodingLimits, producer: KafkaProducer, logger: Logger) {
         self.settings = settings
@@ -55,6 +72,7 @@ struct IngestStage: AtLeastOnceStage {
         poison = PoisonReporter(stage: "ingest", logger: logger)
         valueLimit = settings.maxInternalValueBytes
         partTarget = min(valueLimit, Self.ingestedPartBytes)
+        bundleTarget = min(partTarget, Self.bundleBytes)
     }
 
     /// The raw topics, in order.
@@ -65,6 +83,10 @@ struct IngestStage: AtLeastOnceStage {
     func add(_ messages: [KafkaMessage], to batch: inout Batch) throws -> Int {
         for message in messages { try ingest(message, into: &batch) }
         return 0
+    }
+
+    func send(_ batch: Batch, messages: Int) throws {
+        for bundle in batch.bundles.values { try send(bundle) }
     }
 
     func publish(_ batch: Batch, messages: Int) throws {
@@ -114,9 +136,7 @@ struct IngestStage: AtLeastOnceStage {
             let ingested = IngestedMessage(source: source, timestampMs: timestamp, records: good)
             let (parts, oversized) = ingested.encodedParts(target: partTarget, limit: valueLimit)
             let key = message.key.map { Array($0.prefix(Self.maxKeyBytes)) }
-            for part in parts {
-                try producer.send(topic: settings.ingestedTopic, key: key, value: part)
-            }
+            for part in parts { try bundle(part, key: key, from: message.topicPartition, in: &batch) }
             batch.produced += good.count - oversized.count
             for (record, bytes) in oversized {
                 let detail = "record of \(record.text.count) bytes encodes to \(bytes) bytes, over the internal message "
@@ -124,5 +144,29 @@ struct IngestStage: AtLeastOnceStage {
                 batch.isolated.append(try quarantine(.tooLarge, row: record.row, detail: detail, raw: record.text))
             }
         }
+    }
+
+    /// Adds an encoded ingested message to its raw partition's bundle, sending the bundle
+    /// first when the message would not fit; a message larger than a bundle goes alone.
+    private func bundle(_ part: [UInt8], key: [UInt8]?, from source: TopicPartition, in batch: inout Batch) throws {
+        var pending = batch.bundles.removeValue(forKey: source) ?? Bundle(key: key)
+        if pending.bytes + IngestedBundle.size(of: part) > bundleTarget {
+            try send(pending)
+            pending = Bundle(key: key)
+        }
+        if IngestedBundle.size(of: part) + IngestedBundle.framingBytes > bundleTarget {
+            try producer.send(topic: settings.ingestedTopic, key: key, value: part)
+        } else {
+            pending.messages.append(part)
+            pending.bytes += IngestedBundle.size(of: part)
+        }
+        batch.bundles[source] = pending
+    }
+
+    /// Sends a bundle: one message as it is, several as an ``IngestedBundle``.
+    private func send(_ bundle: Bundle) throws {
+        guard let first = bundle.messages.first else { return }
+        let value = bundle.messages.count == 1 ? first : IngestedBundle.encode(bundle.messages)
+        try producer.send(topic: settings.ingestedTopic, key: bundle.key, value: value)
     }
 }

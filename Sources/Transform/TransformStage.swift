@@ -77,13 +77,19 @@ struct TransformStage: AtLeastOnceStage {
         recordsIn.increment(by: batch.records)
     }
 
-    /// Standardises the records of one ingested message into the batch's output.
+    /// Standardises the records of the ingested messages one `hub.ingested` message holds (one,
+    /// or an ingest bundle's) into the batch's output.
     private func standardize(_ message: KafkaMessage, into batch: inout Batch) throws(CryptoError) {
-        guard let value = message.value, let ingested = try? IngestedMessage(decoding: value) else {
+        guard let value = message.value, let ingested = try? IngestedBundle.messages(decoding: value) else {
             logger.error("unreadable internal message skipped", metadata: [
                 "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)"])
             return
         }
+        for one in ingested { try standardize(one, into: &batch) }
+    }
+
+    /// Standardises the records of one ingested message into the batch's output.
+    private func standardize(_ ingested: IngestedMessage, into batch: inout Batch) throws(CryptoError) {
         guard let standardizer = standardizers[ingested.source.topic] else {
             logger.error("no stream for source topic; message skipped", metadata: ["source": "\(ingested.source.topic)"])
             return

@@ -42,6 +42,32 @@ struct WireFormatTests {
         #expect(try IngestedMessage(decoding: empty.encoded()) == empty)
     }
 
+    @Test("an ingested bundle holds its messages in order; a version-1 value is one message")
+    func bundle() throws {
+        let messages = (0..<5).map { i in
+            IngestedMessage(source: SourcePosition(topic: "raw.student", partition: 3, offset: Int64(100 + i), row: 0),
+                            timestampMs: 1_700_000_000_000 + Int64(i), registryAsOfMs: i == 2 ? 7 : nil,
+                            records: (0..<i).map { RawRecord(row: Int32($0), fields: allValues, text: Array("row \($0)".utf8)) })
+        }
+        let bundle = IngestedBundle.encode(messages.map { $0.encoded() })
+        #expect(try IngestedBundle.messages(decoding: bundle) == messages)
+        #expect(bundle.count <= IngestedBundle.framingBytes + messages.reduce(0) { $0 + IngestedBundle.size(of: $1.encoded()) })
+        #expect(try IngestedBundle.messages(decoding: messages[3].encoded()) == [messages[3]])
+        #expect(try IngestedBundle.messages(decoding: IngestedBundle.encode([])) == [])
+        expectEveryPrefixThrows(bundle) { try IngestedBundle.messages(decoding: $0) }
+    }
+
+    @Test("an ingested bundle inside a bundle, or bytes after its last message, are refused")
+    func bundleRefusals() throws {
+        let one = IngestedMessage(source: position, timestampMs: 1, records: [RawRecord(row: 1, fields: [], text: [1])]).encoded()
+        let inner = IngestedBundle.encode([one, one])
+        #expect(throws: WireFormatError.self) { try IngestedBundle.messages(decoding: IngestedBundle.encode([inner])) }
+        #expect(throws: WireFormatError.self) { try IngestedBundle.messages(decoding: inner + [0]) }
+        // A count larger than the bytes could hold, and a message length past the end.
+        #expect(throws: WireFormatError.self) { try IngestedBundle.messages(decoding: [2, 0xFF, 0xFF, 0x03]) }
+        #expect(throws: WireFormatError.self) { try IngestedBundle.messages(decoding: [2, 1, 200, 1]) }
+    }
+
     @Test("QuarantineUnit round-trips with every optional set and unset")
     func quarantine() throws {
         let record = RawRecord(row: 42, fields: allValues, text: Array("row text".utf8))

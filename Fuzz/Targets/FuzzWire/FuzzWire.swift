@@ -14,6 +14,11 @@ func fuzzWire(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
         if let message = try? IngestedMessage(decoding: bytes) {
             fuzzCheck((try? IngestedMessage(decoding: message.encoded())) == message, "ingested message does not round-trip")
         }
+        // What transform reads: one message or an ingest bundle of them.
+        if let messages = try? IngestedBundle.messages(decoding: bytes) {
+            let again = try? IngestedBundle.messages(decoding: IngestedBundle.encode(messages.map { $0.encoded() }))
+            fuzzCheck(again == messages, "ingested bundle does not round-trip")
+        }
     case 1:
         if let record = try? StandardRecord(decoding: bytes) {
             fuzzCheck((try? StandardRecord(decoding: record.encoded())) == record, "standard record does not round-trip")
