@@ -42,17 +42,18 @@ public struct IngestedMessage: Sendable, Hashable {
     /// registry instant; records whole, in order, each keeping its row), so that no message
     /// is longer than `limit` bytes: records are packed while a message stays within `target`,
     /// and a record that alone exceeds `target` travels alone. Almost every raw message gives
-    /// one message. A record whose own message would exceed `limit` is returned in
-    /// `oversized` with that size, for the caller to quarantine.
-    public func encodedParts(target: Int, limit: Int) -> (parts: [[UInt8]], oversized: [(record: RawRecord, bytes: Int)]) {
+    /// one message. `records` counts each part's records. A record whose own message would
+    /// exceed `limit` is returned in `oversized` with that size, for the caller to quarantine.
+    public func encodedParts(target: Int, limit: Int) -> (parts: [[UInt8]], records: [Int], oversized: [(record: RawRecord, bytes: Int)]) {
         var header = BinaryWriter(capacity: 64 + source.topic.utf8.count)
         encodeHeader(into: &header)
         // An upper bound of the whole encoding, without encoding: most messages stop here.
         var bound = header.bytes.count + 10
         for r in records { bound += r.encodedSizeBound }
-        if bound <= min(target, limit) { return ([encoded()], []) }
+        if bound <= min(target, limit) { return ([encoded()], [records.count], []) }
 
         var parts: [[UInt8]] = []
+        var counts: [Int] = []
         var oversized: [(record: RawRecord, bytes: Int)] = []
         var body: [UInt8] = []
         var count = 0
@@ -63,6 +64,7 @@ public struct IngestedMessage: Sendable, Hashable {
             w.unsigned(UInt64(count))
             w.append(body)
             parts.append(w.bytes)
+            counts.append(count)
             body.removeAll(keepingCapacity: true)
             count = 0
         }
@@ -80,7 +82,7 @@ public struct IngestedMessage: Sendable, Hashable {
             count += 1
         }
         close()
-        return (parts, oversized)
+        return (parts, counts, oversized)
     }
 
     public init(decoding bytes: [UInt8]) throws {

@@ -43,7 +43,16 @@ struct IngestStage: AtLeastOnceStage {
         /// The key of the first raw message (the bundle's partition on `hub.ingested`).
         var key: [UInt8]?
         var messages: [[UInt8]] = []
+        var records = 0
         var bytes = IngestedBundle.framingBytes
+    }
+
+    /// What was sent and is not committed yet, over batches: while batch N awaits its
+    /// acknowledgement, batch N+1 may have sent full bundles and quarantine units already. A
+    /// crash before N's commit sends all of it again, which is what the kill point reports.
+    final class Unacknowledged {
+        var records = 0
+        var quarantined = 0
     }
 
     let settings: WorkerSettings
@@ -58,6 +67,7 @@ struct IngestStage: AtLeastOnceStage {
     private let valueLimit: Int
     private let partTarget: Int
     private let bundleTarget: Int
+    private let unacknowledged = Unacknowledged()
 
     init(settings: WorkerSettings, topology: Topology, limits: DecodingLimits, producer: KafkaProducer, logger: Logger) {
         self.settings = settings
@@ -92,10 +102,12 @@ struct IngestStage: AtLeastOnceStage {
     func publish(_ batch: Batch, messages: Int) throws {
         try producer.flush(timeout: .seconds(60))
         TestKillPoint.ingestAfterProduce.reach(
-            detail: "\(messages) messages, \(batch.produced) records, \(batch.quarantined.values.reduce(0, +)) quarantined")
+            detail: "\(messages) messages, \(unacknowledged.records) records, \(unacknowledged.quarantined) quarantined")
     }
 
     func committed(_ batch: Batch) {
+        unacknowledged.records -= batch.produced
+        unacknowledged.quarantined -= batch.quarantined.values.reduce(0, +)
         for unit in batch.isolated { poison.isolated(unit) }
         for (reason, n) in batch.quarantined { quarantinedUnits[reason]?.increment(by: n) }
         recordsOut.increment(by: batch.produced)
@@ -115,6 +127,7 @@ struct IngestStage: AtLeastOnceStage {
                 .fitted(to: valueLimit)
             try producer.send(topic: settings.quarantineTopic, key: unit.key, value: unit.encoded())
             batch.quarantined[reason, default: 0] += 1
+            unacknowledged.quarantined += 1
             logger.debug("quarantined", metadata: ["reason": "\(reason.rawValue)", "topic": "\(message.topic)",
                                                    "partition": "\(message.partition)", "offset": "\(message.offset)", "row": "\(row)"])
             return unit
@@ -134,9 +147,11 @@ struct IngestStage: AtLeastOnceStage {
             }
             guard !good.isEmpty else { return }
             let ingested = IngestedMessage(source: source, timestampMs: timestamp, records: good)
-            let (parts, oversized) = ingested.encodedParts(target: partTarget, limit: valueLimit)
+            let (parts, counts, oversized) = ingested.encodedParts(target: partTarget, limit: valueLimit)
             let key = message.key.map { Array($0.prefix(Self.maxKeyBytes)) }
-            for part in parts { try bundle(part, key: key, from: message.topicPartition, in: &batch) }
+            for (part, records) in zip(parts, counts) {
+                try bundle(part, records: records, key: key, from: message.topicPartition, in: &batch)
+            }
             batch.produced += good.count - oversized.count
             for (record, bytes) in oversized {
                 let detail = "record of \(record.text.count) bytes encodes to \(bytes) bytes, over the internal message "
@@ -148,16 +163,17 @@ struct IngestStage: AtLeastOnceStage {
 
     /// Adds an encoded ingested message to its raw partition's bundle, sending the bundle
     /// first when the message would not fit; a message larger than a bundle goes alone.
-    private func bundle(_ part: [UInt8], key: [UInt8]?, from source: TopicPartition, in batch: inout Batch) throws {
+    private func bundle(_ part: [UInt8], records: Int, key: [UInt8]?, from source: TopicPartition, in batch: inout Batch) throws {
         var pending = batch.bundles.removeValue(forKey: source) ?? Bundle(key: key)
         if pending.bytes + IngestedBundle.size(of: part) > bundleTarget {
             try send(pending)
             pending = Bundle(key: key)
         }
         if IngestedBundle.size(of: part) + IngestedBundle.framingBytes > bundleTarget {
-            try producer.send(topic: settings.ingestedTopic, key: key, value: part)
+            try send(Bundle(key: key, messages: [part], records: records))
         } else {
             pending.messages.append(part)
+            pending.records += records
             pending.bytes += IngestedBundle.size(of: part)
         }
         batch.bundles[source] = pending
@@ -168,5 +184,6 @@ struct IngestStage: AtLeastOnceStage {
         guard let first = bundle.messages.first else { return }
         let value = bundle.messages.count == 1 ? first : IngestedBundle.encode(bundle.messages)
         try producer.send(topic: settings.ingestedTopic, key: bundle.key, value: value)
+        unacknowledged.records += bundle.records
     }
 }

@@ -91,7 +91,7 @@ struct HostileInputGuardTests {
     func smallForm() throws {
         let m = IngestedMessage(source: SourcePosition(topic: "raw.student", partition: 1, offset: 9, row: 0), timestampMs: 5,
                                 records: (1...10).map { record($0, bytes: 100) })
-        let (parts, oversized) = m.encodedParts(target: 4 << 20, limit: 20 << 20)
+        let (parts, _, oversized) = m.encodedParts(target: 4 << 20, limit: 20 << 20)
         #expect(parts == [m.encoded()])
         #expect(oversized.isEmpty)
     }
@@ -101,8 +101,9 @@ struct HostileInputGuardTests {
         let source = SourcePosition(topic: "raw.student", partition: 2, offset: 77, row: 0)
         let records = (1...40).map { record($0, bytes: 50_000) }
         let m = IngestedMessage(source: source, timestampMs: 1_700_000_000_000, records: records)
-        let (parts, oversized) = m.encodedParts(target: 300_000, limit: 1_000_000)
+        let (parts, counts, oversized) = m.encodedParts(target: 300_000, limit: 1_000_000)
         #expect(oversized.isEmpty)
+        #expect(counts == Array(repeating: 2, count: 20))
         // Each record encodes to a little over 100,000 bytes: two fit under 300,000.
         #expect(parts.count == 20)
         var rows: [Int32] = []
@@ -120,7 +121,8 @@ struct HostileInputGuardTests {
     func oversizedRecords() throws {
         let m = IngestedMessage(source: SourcePosition(topic: "raw.student", partition: 0, offset: 1, row: 0), timestampMs: 1,
                                 records: [record(1, bytes: 10), record(2, bytes: 200_000), record(3, bytes: 600_000), record(4, bytes: 10)])
-        let (parts, oversized) = m.encodedParts(target: 100_000, limit: 1_000_000)
+        let (parts, counts, oversized) = m.encodedParts(target: 100_000, limit: 1_000_000)
+        #expect(counts == [1, 1, 1])
         #expect(oversized.map(\.record.row) == [3])
         #expect(oversized.first.map { $0.bytes > 1_000_000 } == true)
         let rows = try parts.map { try IngestedMessage(decoding: $0).records.map(\.row) }
