@@ -2,7 +2,7 @@
 # Macro benchmark (issue 8): the whole pipeline, release build, on this machine.
 #
 #   scripts/bench.sh [--students N] [--instances STAGE=K ...] [--latency-rate R] [--skip-latency]
-#                    [--skip-micro] [--kafka-property K=V ...] [--isolate-sink]
+#                    [--skip-micro] [--kafka-property K=V ...] [--isolate-sink] [--bin DIR]
 #
 # 1. Throughput: pre-loads a generated sample (default 1,000,000 students plus teachers and
 #    attendance, three dialects, JSON/ndjson/CSV, UTF-8/GBK/GB18030, some zstd, ~10 % updates,
@@ -27,6 +27,7 @@ latency_rate=20000
 skip_latency=0
 skip_micro=0
 isolate_sink=0
+bin=""
 instances=()
 kafka_properties=()
 while (($#)); do
@@ -37,16 +38,19 @@ while (($#)); do
     --skip-latency) skip_latency=1; shift ;;
     --skip-micro) skip_micro=1; shift ;;
     --isolate-sink) isolate_sink=1; shift ;;
+    --bin) bin="$2"; shift 2 ;;
     --kafka-property) kafka_properties+=("$2"); shift 2 ;;
-    *) echo "usage: scripts/bench.sh [--students N] [--instances STAGE=K] [--latency-rate R] [--skip-latency] [--skip-micro] [--kafka-property K=V] [--isolate-sink]" >&2; exit 2 ;;
+    *) echo "usage: scripts/bench.sh [--students N] [--instances STAGE=K] [--latency-rate R] [--skip-latency] [--skip-micro] [--kafka-property K=V] [--isolate-sink] [--bin DIR]" >&2; exit 2 ;;
   esac
 done
 count_for() { local s; for s in "${instances[@]:-}"; do [[ ${s%%=*} == "$1" ]] && { echo "${s#*=}"; return; }; done; echo 1; }
 
 bash scripts/setup.sh
-echo "[bench] release build" >&2
-swift build -c release 2>&1 | grep -E "error|warning: |Build complete" || true
-bin="$(swift build -c release --show-bin-path)"
+if [[ -z $bin ]]; then
+  echo "[bench] release build" >&2
+  swift build -c release 2>&1 | grep -E "error|warning: |Build complete" || true
+  bin="$(swift build -c release --show-bin-path)"
+fi  # --bin DIR: binaries built elsewhere (A/B runs of two builds in one hour)
 
 work="$(mktemp -d /tmp/eduhub-bench.XXXXXX)"; chmod 755 "$work"
 pids=()
