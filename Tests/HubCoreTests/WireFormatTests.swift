@@ -44,14 +44,19 @@ struct WireFormatTests {
 
     @Test("an ingested bundle holds its messages in order; a version-1 value is one message")
     func bundle() throws {
-        let messages = (0..<5).map { i in
-            IngestedMessage(source: SourcePosition(topic: "raw.student", partition: 3, offset: Int64(100 + i), row: 0),
-                            timestampMs: 1_700_000_000_000 + Int64(i), registryAsOfMs: i == 2 ? 7 : nil,
-                            records: (0..<i).map { RawRecord(row: Int32($0), fields: allValues, text: Array("row \($0)".utf8)) })
+        var messages: [IngestedMessage] = []
+        for i in 0..<5 {
+            var records: [RawRecord] = []
+            for row in 0..<i { records.append(RawRecord(row: Int32(row), fields: allValues, text: Array("row \(row)".utf8))) }
+            let source = SourcePosition(topic: "raw.student", partition: 3, offset: Int64(100 + i), row: 0)
+            let asOf: Int64? = i == 2 ? 7 : nil
+            messages.append(IngestedMessage(source: source, timestampMs: 1_700_000_000_000 + Int64(i), registryAsOfMs: asOf, records: records))
         }
         let bundle = IngestedBundle.encode(messages.map { $0.encoded() })
         #expect(try IngestedBundle.messages(decoding: bundle) == messages)
-        #expect(bundle.count <= IngestedBundle.framingBytes + messages.reduce(0) { $0 + IngestedBundle.size(of: $1.encoded()) })
+        var bound = IngestedBundle.framingBytes
+        for m in messages { bound += IngestedBundle.size(of: m.encoded()) }
+        #expect(bundle.count <= bound)
         #expect(try IngestedBundle.messages(decoding: messages[3].encoded()) == [messages[3]])
         #expect(try IngestedBundle.messages(decoding: IngestedBundle.encode([])) == [])
         expectEveryPrefixThrows(bundle) { try IngestedBundle.messages(decoding: $0) }
