@@ -18,8 +18,9 @@ services_dir="$(mktemp -d /tmp/hub-test-services.XXXXXX)"
 cleanup() {
   local status=$?
   scripts/services.sh stop "$services_dir" || true
-  # Keep the service logs of a failed run; a clean run leaves nothing behind.
-  ((status == 0)) && rm -rf "$services_dir"
+  # Keep the service logs of a failed run (not its database, 1-2 GB after a full suite); a
+  # clean run leaves nothing behind.
+  if ((status == 0)); then rm -rf "$services_dir"; else rm -rf "$services_dir/pg/data"; fi
   exit "$status"
 }
 trap cleanup EXIT
