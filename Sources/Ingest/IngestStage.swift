@@ -11,9 +11,12 @@ import WorkerRuntime
 /// Ingest's stage logic: decode each raw message, produce its records and quarantine units,
 /// and wait for the broker to acknowledge them before the batch's offsets are committed.
 ///
-/// A raw partition's ingested messages are bundled (``IngestedBundle``) up to
+/// A raw partition's ingested messages are bundled (``IngestedBundle``, in their order) up to
 /// ``bundleBytes``: a bundle is sent when the next message would not fit, the rest when the
-/// batch is sent (``send(_:messages:)``), so the raw partition's order holds on `hub.ingested`.
+/// batch is sent (``send(_:messages:)``). A bundle goes to the partition of its first raw
+/// message's key, so two bundles of one raw partition may take different `hub.ingested`
+/// partitions: arrival order decides nothing downstream (the sink orders versions by updated
+/// at, then raw partition, offset and row; SPEC §4).
 ///
 /// Nothing a raw message holds can stop the loop: an ingested form larger than an internal
 /// message may be is split over several `hub.ingested` messages (every record keeps its
@@ -25,8 +28,8 @@ struct IngestStage: AtLeastOnceStage {
     static let ingestedPartBytes = 4 << 20
     /// The size ingested messages are bundled to; a larger message travels alone.
     static let bundleBytes = 256 << 10
-    /// The longest raw message key passed on as the `hub.ingested` key (for partitioning); a
-    /// longer one is cut — the same key is always cut the same way, so its order holds.
+    /// The longest raw message key passed on as a `hub.ingested` key (it partitions a bundle);
+    /// a longer one is cut, the same way every time.
     static let maxKeyBytes = 1024
 
     /// What one batch sent.
