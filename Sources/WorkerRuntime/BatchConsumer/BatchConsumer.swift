@@ -106,7 +106,6 @@ public final class BatchConsumer {
     }
 
     private static func seconds(_ d: Duration) -> String {
-        let ms = d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
-        return "\(ms / 1000).\(String(ms % 1000 + 1000).dropFirst())"
+        String(format: "%.3f", Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
     }
 }
