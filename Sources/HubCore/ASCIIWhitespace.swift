@@ -10,6 +10,10 @@ extension String {
     /// way; other Unicode spaces are kept). Returns `self` when there is nothing to trim.
     public func trimmingASCIIWhitespace() -> String {
         let u = utf8
+        // Most values have nothing to trim: their first and last bytes settle it.
+        if let head = u.first, let tail = u.last, !ASCIIWhitespace.contains(head), !ASCIIWhitespace.contains(tail) {
+            return self
+        }
         guard let first = u.firstIndex(where: { !ASCIIWhitespace.contains($0) }),
               let last = u.lastIndex(where: { !ASCIIWhitespace.contains($0) }) else { return "" }
         if first == u.startIndex && last == u.index(before: u.endIndex) { return self }

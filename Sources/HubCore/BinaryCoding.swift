@@ -119,6 +119,23 @@ public struct BinaryReader {
         return String(decoding: buffer[index..<index + n], as: UTF8.self)
     }
 
+    /// The next string; `candidate` itself (nothing built) when the bytes are its UTF-8.
+    public mutating func string(like candidate: String) throws -> String {
+        let n = try length()
+        guard n <= buffer.count - index else { throw WireFormatError("truncated message") }
+        defer { index += n }
+        let start = index
+        let same = candidate.utf8.count == n && candidate.utf8.withContiguousStorageIfAvailable { utf8 in
+            var i = start
+            for b in utf8 {
+                guard buffer[i] == b else { return false }
+                i += 1
+            }
+            return true
+        } == true
+        return same ? candidate : String(decoding: buffer[start..<start + n], as: UTF8.self)
+    }
+
     public mutating func optionalString() throws -> String? {
         try byte() == 0 ? nil : try string()
     }

@@ -97,7 +97,7 @@ public struct IngestedMessage: Sendable, Hashable {
         let n = try r.length()
         records = []
         records.reserveCapacity(n)
-        for _ in 0..<n { records.append(try RawRecord(from: &r)) }
+        for _ in 0..<n { records.append(try RawRecord(from: &r, namesLike: records.last?.fields ?? [])) }
     }
 }
 
@@ -132,14 +132,17 @@ extension RawRecord {
         }
     }
 
-    public init(from r: inout BinaryReader) throws {
+    /// Decodes a record. `previous` is the record before it in the message: records of one
+    /// message usually repeat its field names, and a name equal to the one at the same place
+    /// there is taken from it rather than built again.
+    public init(from r: inout BinaryReader, namesLike previous: [RawField] = []) throws {
         let row = try r.int32()
         let text = try r.byteString()
         let n = try r.length()
         var fields: [RawField] = []
         fields.reserveCapacity(min(n, 256))
-        for _ in 0..<n {
-            let name = try r.string()
+        for i in 0..<n {
+            let name = i < previous.count ? try r.string(like: previous[i].name) : try r.string()
             let value: RawValue
             switch try r.byte() {
             case 0: value = .null

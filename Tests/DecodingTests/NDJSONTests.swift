@@ -53,6 +53,30 @@ struct NDJSONTests {
         #expect(records[7].rawRecord?["a"] == .integer("7"))
     }
 
+    @Test("names repeated from the line before are read as written; a repeat within a line is still a duplicate")
+    func namesOfTheLineBefore() {
+        let text = """
+            {"a":1,"b":"x"}
+            {"a":2,"b":"y"}
+            {"a":3,"a":4}
+            {"a":5,"b":6,"a":7}
+            {"ab":8,"b":9}
+            {"a":10}
+            {"\\u0061":11,"b":12}
+            {"a":13,"\\u0062":14,"b":15}
+            {"b":16,"a":17}
+            {"a":18,"b":19,"c":20}
+            """
+        let records = decode(text)
+        #expect(records.map { $0.malformedRow != nil } == [false, false, true, true, false, false, false, true, false, false])
+        #expect(records.compactMap(\.rawRecord).map { $0.fields.map(\.name) } == [
+            ["a", "b"], ["a", "b"], ["ab", "b"], ["a"], ["a", "b"], ["b", "a"], ["a", "b", "c"],
+        ])
+        #expect(records.compactMap(\.rawRecord).map { $0["a"] } == [
+            .integer("1"), .integer("2"), nil, .integer("10"), .integer("11"), .integer("17"), .integer("18"),
+        ])
+    }
+
     @Test("a malformed line keeps its raw text without the line break, and no content in the detail")
     func malformedText() {
         let records = decode("{\"id\":\"110101199003074411\" oops}\r\n")

@@ -42,6 +42,22 @@ struct WireFormatTests {
         #expect(try IngestedMessage(decoding: empty.encoded()) == empty)
     }
 
+    @Test("records that repeat, reorder, extend or shorten the names of the record before decode exactly")
+    func repeatedNames() throws {
+        func record(_ row: Int32, _ names: [String]) -> RawRecord {
+            RawRecord(row: row, fields: names.enumerated().map { RawField(name: $1, value: .integer("\($0)")) }, text: [])
+        }
+        let records = [
+            record(1, ["XXBSM", "XM", "NJDM"]), record(2, ["XXBSM", "XM", "NJDM"]), record(3, ["XXBSM", "NJDM", "XM"]),
+            record(4, ["XXBSM", "NJDM", "XM", "BJ"]), record(5, ["XXBSM"]), record(6, ["XXBS", "XM"]), record(7, ["XXBSMM"]),
+            record(8, []), record(9, ["学校代码", "XM"]), record(10, ["学校代码", "XM"]),
+        ]
+        let m = IngestedMessage(source: SourcePosition(topic: "raw.student", partition: 5, offset: 7, row: 0), timestampMs: 1, records: records)
+        let decoded = try IngestedMessage(decoding: m.encoded())
+        #expect(decoded.records.map { $0.fields.map(\.name) } == records.map { $0.fields.map(\.name) })
+        #expect(decoded == m)
+    }
+
     @Test("an ingested bundle holds its messages in order; a version-1 value is one message")
     func bundle() throws {
         var messages: [IngestedMessage] = []

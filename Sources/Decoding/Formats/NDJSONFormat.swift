@@ -12,12 +12,18 @@ enum NDJSONFormat: RecordFormat {
         var records: [DecodedRecord] = []
         var lineNumber: Int32 = 0
         var lineStart = 0
+        // The last good line's field names, when written without escapes: lines usually
+        // repeat them, and the reader then takes them from here.
+        var names: [String] = []
         while lineStart < text.count {
             lineNumber &+= 1
             // The reader stops at the line feed, so a good line is scanned only once.
             var reader = JSONRecordReader(text, range: lineStart..<text.count, lineMode: true)
             do {
-                let object = try reader.readSoleObject()
+                let object = try reader.readSoleObject(namesLike: names)
+                if object.reusedNames != names.count || object.fields.count != names.count {
+                    names = object.namesEscapeFree ? object.fields.map(\.name) : []
+                }
                 records.append(.record(RawRecord(row: lineNumber, fields: object.fields, text: Array(text[object.text]))))
                 lineStart = object.end + 1
             } catch {

@@ -21,6 +21,12 @@ struct JSONRecordReader {
         var fields: [RawField]
         var text: Range<Int>
         var end: Int
+        /// How many leading field names were taken from ``readSoleObject(namesLike:)``'s
+        /// `previous`.
+        var reusedNames: Int
+        /// Whether every field name was written without an escape, so that the names can be
+        /// matched byte for byte in the next record.
+        var namesEscapeFree: Bool
     }
 
     private let bytes: [UInt8]
@@ -29,6 +35,10 @@ struct JSONRecordReader {
     /// In line mode a line feed is not whitespace but the end of the text.
     private let endsAtLineFeed: Bool
     private var position: Int
+    /// Cleared when a field name of the record object needed unescaping.
+    private var namesEscapeFree = true
+    /// Whether the last string read had no escape (its text is its bytes as written).
+    private var lastStringEscapeFree = true
 
     /// A reader of `bytes[range]`. In line mode (for ndjson) the text ends at the first line
     /// feed, so that a record never spans lines.
@@ -41,7 +51,13 @@ struct JSONRecordReader {
     }
 
     /// Reads exactly one object, with optional whitespace around it, up to the end of the text.
-    mutating func readSoleObject() throws(JSONSyntaxError) -> Object {
+    ///
+    /// - Parameter previous: the field names of the record before, all written without escapes
+    ///   (the lines of an ndjson value usually repeat them). A name whose bytes are the name at
+    ///   the same place there is taken from it instead of being built again, and while the
+    ///   names so far all match, they cannot repeat one another (the previous record's names
+    ///   are distinct), so they need no duplicate check.
+    mutating func readSoleObject(namesLike previous: [String] = []) throws(JSONSyntaxError) -> Object {
         skipWhitespace()
         guard position < end else { throw .unexpectedEnd }
         guard bytes[position] == .openBrace else {
@@ -51,34 +67,47 @@ struct JSONRecordReader {
             throw .notAnObject
         }
         let objectStart = position
-        let fields = try readRecordObject()
+        let (fields, reused) = try readRecordObject(namesLike: previous)
         let objectEnd = position
         skipWhitespace()
         guard position == end || (endsAtLineFeed && bytes[position] == .lineFeed) else {
             throw .trailingContent(offset: position - start)
         }
-        return Object(fields: fields, text: objectStart..<objectEnd, end: position)
+        return Object(fields: fields, text: objectStart..<objectEnd, end: position, reusedNames: reused,
+                      namesEscapeFree: namesEscapeFree)
     }
 
     // MARK: The record object
 
-    private mutating func readRecordObject() throws(JSONSyntaxError) -> [RawField] {
+    /// The record's fields, and how many leading names came from `previous`.
+    private mutating func readRecordObject(namesLike previous: [String]) throws(JSONSyntaxError) -> ([RawField], Int) {
         position += 1
         var fields: [RawField] = []
         skipWhitespace()
         if try peek() == .closeBrace {
             position += 1
-            return fields
+            return (fields, 0)
         }
-        fields.reserveCapacity(12)
+        fields.reserveCapacity(max(previous.count, 12))
         var names: Set<String> = []
+        var reused = 0
         while true {
             let nameOffset = position
             guard try peek() == .quote else { throw .unexpectedByte(offset: position - start) }
-            let name = try readString()
+            let name: String
+            let isReused = reused == fields.count && reused < previous.count && skipName(previous[reused])
+            if isReused {
+                name = previous[reused]
+                reused += 1
+            } else {
+                name = try readString()
+                if !lastStringEscapeFree { namesEscapeFree = false }
+            }
             try expectColon()
             let value = try readFieldValue()
-            if fields.count < Self.linearDuplicateScanLimit {
+            if isReused {
+                // Distinct from the names before it: they are the previous record's, in order.
+            } else if fields.count < Self.linearDuplicateScanLimit {
                 // Comparing lengths first is cheap and settles most pairs.
                 let length = name.utf8.count
                 if fields.contains(where: { $0.name.utf8.count == length && $0.name == name }) {
@@ -89,8 +118,27 @@ struct JSONRecordReader {
                 guard names.insert(name).inserted else { throw .duplicateFieldName(offset: nameOffset - start) }
             }
             fields.append(RawField(name: name, value: value))
-            guard try nextMember(closing: .closeBrace) else { return fields }
+            guard try nextMember(closing: .closeBrace) else { return (fields, reused) }
         }
+    }
+
+    /// Whether the string token at `position` is exactly `name` (which holds no quote,
+    /// backslash or control character, having been read without escapes); if so, moves past it.
+    private mutating func skipName(_ name: String) -> Bool {
+        let first = position + 1
+        let matched: Bool? = name.utf8.withContiguousStorageIfAvailable { utf8 in
+            let close = first + utf8.count
+            guard close < end, bytes[close] == .quote else { return false }
+            var i = first
+            for b in utf8 {
+                guard bytes[i] == b else { return false }
+                i += 1
+            }
+            return true
+        }
+        guard matched == true else { return false }
+        position = first + name.utf8.count + 1
+        return true
     }
 
     private mutating func readFieldValue() throws(JSONSyntaxError) -> RawValue {
@@ -280,7 +328,8 @@ struct JSONRecordReader {
 
     // MARK: Strings
 
-    /// Reads a string token (positioned at its opening quote) and returns its unescaped value.
+    /// Reads a string token (positioned at its opening quote) and returns its unescaped value;
+    /// sets ``lastStringEscapeFree``.
     private mutating func readString() throws(JSONSyntaxError) -> String {
         let contentStart = position + 1
         var index = contentStart
@@ -289,11 +338,13 @@ struct JSONRecordReader {
             let byte = bytes[index]
             if byte == .quote {
                 position = index + 1
+                lastStringEscapeFree = true
                 return String(decoding: bytes[contentStart..<index], as: UTF8.self)
             }
             if byte == .backslash || byte < 0x20 { break }
             index += 1
         }
+        lastStringEscapeFree = false
         var unescaped = Array(bytes[contentStart..<index])
         position = index
         try readEscapedRemainder(into: &unescaped)
