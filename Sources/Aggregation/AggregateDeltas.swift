@@ -47,7 +47,9 @@ public struct AggregateDeltas: Sendable {
 
     /// Adds (`sign` 1) or retracts (-1) a record's contribution; all or nothing.
     public mutating func add(_ record: StandardRecord, sign: Int64) throws(AggregateOverflow) {
-        // Most records feed one definition: compute every update first, then store them.
+        // Compute every update first, then store them. Most records feed one definition, so
+        // the first update waits in a variable and only further ones take an array.
+        var first: (SchoolKey, Measures)?
         var updates: [(SchoolKey, Measures)] = []
         for def in compiled where def.recordType == record.type {
             guard def.passes(record), let groups = def.groups(record) else { continue }
@@ -65,11 +67,11 @@ public struct AggregateDeltas: Sendable {
                                 groups: groups)
             if var existing = schools[key] {
                 guard existing.add(m, count: def.measures.count) else { throw AggregateOverflow(table: def.table) }
-                updates.append((key, existing))
-            } else {
-                updates.append((key, m))
+                m = existing
             }
+            if first == nil { first = (key, m) } else { updates.append((key, m)) }
         }
+        if let (k, m) = first { schools[k] = m }
         for (k, m) in updates { schools[k] = m }
     }
 

@@ -61,8 +61,9 @@ public struct StateChanges: Sendable {
 
     /// The school of the version in effect after the batch for the entity of record `i`.
     func finalSchool(ofRecord i: Int) -> String {
-        let e = entities[Int(entityOfRecord[i])]
-        if e.changed { return records[e.best].schoolCode }
-        return e.old?.schoolCode ?? records[e.best].schoolCode
+        // In place: an entity holds its stored version, and this runs for every record.
+        let e = Int(entityOfRecord[i])
+        if !entities[e].changed, let school = entities[e].old?.schoolCode { return school }
+        return records[entities[e].best].schoolCode
     }
 }

@@ -47,15 +47,17 @@ struct EntityStateStep {
         try probe(db, &changes, index: index, filters: filters)
 
         var replacedLocations: [String] = []
+        // Entities are read in place: one holds its stored version (~270 bytes), and copying
+        // each showed as memmove in the profile.
         for e in changes.entities.indices {
-            let entity = changes.entities[e]
-            if let old = entity.old, !(old.version < records[entity.best].version) {
-                if old.version == records[entity.best].version { changes.copies += 1 } else { changes.staleEntities += 1 }
+            let version = records[changes.entities[e].best].version
+            if let stored = changes.entities[e].old?.version, !(stored < version) {
+                if stored == version { changes.copies += 1 } else { changes.staleEntities += 1 }
                 continue
             }
             changes.entities[e].changed = true
             changes.changed.append(e)
-            if let location = entity.oldLocation { replacedLocations.append(location) }
+            if let location = changes.entities[e].oldLocation { replacedLocations.append(location) }
         }
         if !replacedLocations.isEmpty {
             try db.query("DELETE FROM \(schema.name).entity_state WHERE ctid = ANY($1::tid[])",
@@ -63,8 +65,7 @@ struct EntityStateStep {
         }
         try insert(db, changes, storedAtMicros: storedAtMicros)
         for e in changes.changed where changes.entities[e].old == nil {
-            let entity = changes.entities[e]
-            filters.insert(entity.id.type, partition: entity.partition, entity.id.key)
+            filters.insert(changes.entities[e].id.type, partition: changes.entities[e].partition, changes.entities[e].id.key)
         }
         return changes
     }

@@ -35,8 +35,8 @@ struct SchoolClaimsStep {
             claims.append(changes.records[i])
         }
         for e in changes.changed {
-            let entity = changes.entities[e]
-            guard let old = entity.old, types.contains(old.type), old.schoolCode != changes.records[entity.best].schoolCode else { continue }
+            guard let type = changes.entities[e].old?.type, types.contains(type),
+                  let old = changes.entities[e].old, old.schoolCode != changes.records[changes.entities[e].best].schoolCode else { continue }
             claims.append(old)
         }
         guard !claims.isEmpty else { return 0 }

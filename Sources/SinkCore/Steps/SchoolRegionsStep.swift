@@ -9,11 +9,23 @@ struct SchoolRegionsStep {
     let schema: HubSchema
 
     func apply(_ db: PGConnection, _ records: [StandardRecord]) throws {
+        // Per school, the county of its newest record (the first of equals). A batch holds runs
+        // of one school's records, so a run is settled before it meets the dictionary.
         var latest: [String: (county: String, updated: Int64)] = [:]
-        for i in records.indices {
-            let (school, updated) = (records[i].schoolCode, records[i].updatedAtMicros)
-            if latest[school].map({ $0.updated < updated }) ?? true { latest[school] = (records[i].countyCode, updated) }
+        var run: (school: String, county: String, updated: Int64)?
+        func settle(_ r: (school: String, county: String, updated: Int64)) {
+            if latest[r.school].map({ $0.updated < r.updated }) ?? true { latest[r.school] = (r.county, r.updated) }
         }
+        for i in records.indices {
+            let updated = records[i].updatedAtMicros
+            if let current = run, current.school == records[i].schoolCode {
+                if current.updated < updated { run = (current.school, records[i].countyCode, updated) }
+            } else {
+                if let current = run { settle(current) }
+                run = (records[i].schoolCode, records[i].countyCode, updated)
+            }
+        }
+        if let current = run { settle(current) }
         guard !latest.isEmpty else { return }
         let schools = latest.keys.sorted()
         try db.query("""
