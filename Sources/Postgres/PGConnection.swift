@@ -25,11 +25,15 @@ public final class PGConnection: @unchecked Sendable {
     public init(conninfo: String, pinnedSearchPath: Bool = false) throws {
         // Later keywords win, so the caller's conninfo (expanded from "dbname") can override
         // these defaults — but not a pinned search path, which comes after it.
-        var keywords = ["client_encoding", "connect_timeout", "dbname"]
-        var values = ["UTF8", "10", conninfo]
+        // Dates as text are ISO (`2026-09-01`) whatever the server, database or role default:
+        // reports and pages read `day::text`, and a `SQL, DMY` default would reorder and
+        // reshape them.
+        let dateStyle = "-c datestyle=ISO,YMD"
+        var keywords = ["client_encoding", "connect_timeout", "options", "dbname"]
+        var values = ["UTF8", "10", dateStyle, conninfo]
         if pinnedSearchPath {
             keywords.append("options")
-            values.append("-c search_path=pg_catalog,pg_temp")
+            values.append("\(dateStyle) -c search_path=pg_catalog,pg_temp")
         }
         let connection = try withCStringPointers(keywords + [nil]) { keywordPointers in
             try withCStringPointers(values + [nil]) { valuePointers in

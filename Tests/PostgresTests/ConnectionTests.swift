@@ -41,6 +41,25 @@ struct ConnectionTests {
         #expect(try connection.query("SELECT 1").int(0, 0) == 1)
     }
 
+    @Test("dates read as text are ISO whatever the database's DateStyle, with a pinned search path or without")
+    func isoDatesWhateverTheDefault() throws {
+        let conninfo = try TestServices.createDatabase(prefix: "pgtests")
+        let first = try PGConnection(conninfo: conninfo)
+        let database = try #require(first.query("SELECT current_database()").value(0, 0))
+        try first.execute("ALTER DATABASE \"\(database)\" SET datestyle = 'SQL, DMY'")
+        for pinned in [false, true] {
+            let connection = try PGConnection(conninfo: conninfo, pinnedSearchPath: pinned)
+            #expect(try connection.query("SELECT (date '2026-09-01')::text").value(0, 0) == "2026-09-01")
+            #expect(try connection.query("SELECT current_setting('datestyle')").value(0, 0) == "ISO, YMD")
+            if pinned {
+                #expect(try connection.query("SELECT replace(current_setting('search_path'), ' ', '')").value(0, 0) == "pg_catalog,pg_temp")
+            }
+        }
+        // A session that asks for another style in its own conninfo gets it.
+        let told = try PGConnection(conninfo: conninfo + " options='-c datestyle=SQL,DMY'")
+        #expect(try told.query("SELECT (date '2026-09-01')::text").value(0, 0) == "01/09/2026")
+    }
+
     @Test("a connection can be moved to another thread")
     func movesAcrossThreads() async throws {
         let connection = try connectToFreshDatabase()
