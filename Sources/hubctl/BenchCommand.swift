@@ -252,16 +252,27 @@ struct BenchCommand: AsyncParsableCommand {
             return changed
         }
         let checked = (bits.names[.student] ?? []).enumerated().reduce(UInt64(0)) { $1.element.isEmpty ? $0 : $0 | 1 << UInt64($1.offset) }
-        for (label, version, poisoned) in [("new", Int64(1), false), ("replaced", 2, false), ("one poison", 3, true)] {
+        let roundCount = max(rounds, 1)
+        for (label, step, poisoned) in [("new", 0, false), ("replaced", 1, false), ("one poison", 2, true)] {
             let name = "sink commit, \(label) (\(sinkBatch)/transaction)"
-            // Each case builds on the state the previous ones left, so all of them run.
-            let batches = try sinkBatches(topic: topic, version: version, poisoned: poisoned, checked: checked)
+            // Every round does the same work: "new" brings new keys each round, the others a
+            // newer version of the first `records` keys (2, 3, … after "new"'s version 1).
+            let prepared = try (0..<roundCount).map { round in
+                try sinkBatches(topic: topic, firstKey: step == 0 ? round * records : 0,
+                                version: step == 0 ? 1 : Int64(2 + (step - 1) * roundCount + round),
+                                poisoned: poisoned, checked: checked)
+            }
             let before = backend.seconds()
+            // Each case builds on the state the previous ones left, so all of them run.
             if let only, !name.contains(only) {
-                _ = try commitAll(batches)
+                for batches in prepared { _ = try commitAll(batches) }
                 continue
             }
-            try measure(name, records) { try commitAll(batches) }
+            var round = 0
+            try measure(name, records) {
+                defer { round += 1 }
+                return try commitAll(prepared[min(round, prepared.count - 1)])
+            }
             if let before, let after = backend.seconds() {
                 print("  PostgreSQL backend CPU".padding(toLength: 44, withPad: " ", startingAt: 0)
                       + String(format: "%28.2f µs/rec", (after - before) * 1e6 / Double(records * max(rounds, 1))))
