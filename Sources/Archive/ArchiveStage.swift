@@ -78,12 +78,13 @@ struct ArchiveStage: ExactlyOnceStage {
     func reconnect() throws { try store.reconnect() }
 
     /// A raw message as the raw zone keeps it: compressed first (ciphertext does not
-    /// compress), then sealed when a key is set.
-    private func row(_ m: KafkaMessage) throws(CryptoError) -> RawZoneMessage {
+    /// compress), then sealed when a key is set. Both fail only for want of memory or a
+    /// broken libcrypto: transient, so the batch is retried.
+    private func row(_ m: KafkaMessage) throws -> RawZoneMessage {
         let headers = m.headers.map { (name: $0.name, value: $0.value) }
         var stored: [UInt8]?
         if let value = m.value {
-            let compressed = Zstd.compress(value, level: zstdLevel)
+            let compressed = try Zstd.compress(value, level: zstdLevel)
             stored = try keyring?.seal(compressed) ?? compressed
         }
         return RawZoneMessage(

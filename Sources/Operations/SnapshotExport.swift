@@ -49,8 +49,14 @@ public struct SnapshotExport: Sendable {
         let tableDirectory = directory + "/" + table
         try FileManager.default.createDirectory(atPath: tableDirectory, withIntermediateDirectories: true)
         let path = "\(tableDirectory)/\(table)_\(stamp).csv.zst"
+        let compressed: [UInt8]
         do {
-            try AtomicFile.write(Data(Zstd.compress(csv.bytes)), to: path)
+            compressed = try Zstd.compress(csv.bytes)
+        } catch {
+            throw OperationError("\(table): zstd compression failed: \(error)")
+        }
+        do {
+            try AtomicFile.write(Data(compressed), to: path)
         } catch {
             throw OperationError(error.description)
         }

@@ -84,7 +84,7 @@ struct BenchCommand: AsyncParsableCommand {
         let csv = stride(from: 0, to: records, by: perValue).map { start in
             Array((csvHeader + (start..<min(start + perValue, records)).map(Self.stdStudentCSV).joined(separator: "\n")).utf8)
         }
-        let zstd = ndjson.map { Zstd.compress($0) }
+        let zstd = try ndjson.map { try Zstd.compress($0) }
         let json = lines.prefix(records).map { Array($0.utf8) }
         func decodeAll(_ values: [[UInt8]], _ headers: [(name: String, value: [UInt8]?)]) -> Int {
             values.reduce(0) { n, v in
@@ -280,8 +280,9 @@ struct BenchCommand: AsyncParsableCommand {
         }
     }
 
-    /// The students of one sink case, in transactions of `sinkBatch` (offsets set at commit).
-    func sinkBatches(topic: String, version: Int64, poisoned: Bool, checked: UInt64) throws -> [SinkBatch] {
+    /// The students of one round of a sink case, persons `firstKey` onwards, in transactions of
+    /// `sinkBatch` (offsets set at commit).
+    func sinkBatches(topic: String, firstKey: Int, version: Int64, poisoned: Bool, checked: UInt64) throws -> [SinkBatch] {
         let pseudonymizer = Pseudonymizer(secret: Array("bench-secret".utf8))
         return try stride(from: 0, to: records, by: sinkBatch).map { start in
             var batch = SinkBatch()
@@ -290,11 +291,11 @@ struct BenchCommand: AsyncParsableCommand {
             for n in start..<end {
                 let className: String? = n == poison ? "1\u{0}班" : nil
                 var r = StandardRecord(
-                    type: .student, key: try pseudonymizer.personCode(canonicalId: "bench-\(n)"), schoolCode: Self.school(n),
+                    type: .student, key: try pseudonymizer.personCode(canonicalId: "bench-\(firstKey + n)"), schoolCode: Self.school(n),
                     countyCode: "330106", updatedAtMicros: 1_788_228_000_000_000 + version,
                     position: SourcePosition(topic: topic, partition: 0, offset: Int64(start / sinkBatch), row: Int32(n - start)),
                     gender: Int16(1 + n % 2), grade: Int16(11 + n % 6), status: 1, className: className,
-                    birthDay: 17_900 + Int32(n % 365), localIdCode: try pseudonymizer.pseudonym(domain: "registry_no", "G\(n)"),
+                    birthDay: 17_900 + Int32(n % 365), localIdCode: try pseudonymizer.pseudonym(domain: "registry_no", "G\(firstKey + n)"),
                     sourceTimestampMs: 1_788_228_000_000)
                 r.qualityChecked = checked
                 r.qualityFailed = n % 10 == 0 ? checked & (0 &- checked) : 0

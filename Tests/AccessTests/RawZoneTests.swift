@@ -69,7 +69,7 @@ struct RawZoneTests {
                  school: "3301060001", county: "330106"),
             Sent(topic: "raw.teacher", key: "330212", value: Array("{\"XXBSM\":\"3302120001\"}\n{\"XXBSM\":\" 3302120001 \"}\n".utf8),
                  headers: [Self.ndjson], school: "3302120001", county: "330212"),
-            Sent(topic: "raw.attendance", key: "3301060001", value: Zstd.compress(csv),
+            Sent(topic: "raw.attendance", key: "3301060001", value: try Zstd.compress(csv),
                  headers: [KafkaHeader(name: "content-type", string: "text/csv"), KafkaHeader(name: "content-encoding", string: "zstd")],
                  school: "3301020001", county: "330102"),
             // Not JSON: names no school, so nobody's space (the key would have made it 330106's).

@@ -115,23 +115,23 @@ struct InputContractFormatTests {
         secrets += [sid(16), sid(17), sid(18)]
         let zNd = Raw.enStudent(school: a, id: sid(16), gender: "F", grade: "2", status: "enrolled", time: "2026-09-01T08:00:00+08:00")
             + "\n" + Raw.zhStudent(school: b, id: sid(17), gender: "女", grade: "初三", status: "在读", time: t) + "\n"
-        try h.send("raw.student", key: a, value: Zstd.compress(Array(zNd.utf8), level: 3, includeContentSize: true),
+        try h.send("raw.student", key: a, value: try Zstd.compress(Array(zNd.utf8), level: 3, includeContentSize: true),
                    headers: [("content-type", "application/x-ndjson"), ("Content-Encoding", "zstd")])
         let zCSV = "XXBSM,SFZJH,XBM,NJDM,XJZT,GXSJ\n\(a),\(sid(18)),1,11,1,\(t)\n"
-        try h.send("raw.student", key: a, value: Zstd.compress(Array(zCSV.utf8), level: 1, includeContentSize: false),
+        try h.send("raw.student", key: a, value: try Zstd.compress(Array(zCSV.utf8), level: 1, includeContentSize: false),
                    headers: [("content-encoding", "ZSTD"), ("content-type", "text/csv")])
         students += [(a, countyA, 12, 2, true), (b, countyB, 23, 2, true), (a, countyA, 11, 1, true)]
 
         // --- whole-value failures: broken frame, bombs with and without content size, stored value over 1 MiB,
         //     null, zero-length, unknown content type, charset and encoding.
-        let frame = Zstd.compress(Array(zCSV.utf8), level: 3, includeContentSize: true)
+        let frame = try Zstd.compress(Array(zCSV.utf8), level: 3, includeContentSize: true)
         try h.send("raw.student", key: a, value: Array(frame.prefix(frame.count / 2)) + [0xDE, 0xAD],
                    headers: [("content-encoding", "zstd"), ("content-type", "text/csv")])
         malformed += 1
         let bomb = [UInt8](repeating: 0x0A, count: 16 * 1024 * 1024 + 4096)
-        try h.send("raw.student", key: a, value: Zstd.compress(bomb, level: 1, includeContentSize: true),
+        try h.send("raw.student", key: a, value: try Zstd.compress(bomb, level: 1, includeContentSize: true),
                    headers: [("content-encoding", "zstd"), ("content-type", "application/x-ndjson")])
-        try h.send("raw.student", key: a, value: Zstd.compress(bomb, level: 1, includeContentSize: false),
+        try h.send("raw.student", key: a, value: try Zstd.compress(bomb, level: 1, includeContentSize: false),
                    headers: [("content-encoding", "zstd"), ("content-type", "application/x-ndjson")])
         tooLarge += 2
         secrets += [sid(19)]
@@ -160,7 +160,7 @@ struct InputContractFormatTests {
         try h.send("raw.teacher", key: a, text: teachers, headers: ndjson)
         // zstd + GB18030 + CSV together.
         let tCSV = "学校代码,身份证号,姓名,性别,任职状态,更新时间\r\n\(c),\(tid(36)),龘䶮教师,女,在职,2026-09-01 08:00:00\r\n"
-        try h.send("raw.teacher", key: c, value: Zstd.compress(try Encode.gb18030(tCSV), level: 3, includeContentSize: false),
+        try h.send("raw.teacher", key: c, value: try Zstd.compress(try Encode.gb18030(tCSV), level: 3, includeContentSize: false),
                    headers: [("content-type", "text/csv;charset=gb18030"), ("content-encoding", "zstd")])
         let teacherRows: [(school: String, county: String, active: Bool)] = [
             (a, countyA, true), (b, countyB, true), (c, countyC, true), (c, countyC, false), (a, countyA, true),
