@@ -11,7 +11,14 @@ extension StreamParser {
             if !isPlainIdentifier(name) { reader.issue(keyNode, "monitor name \"\(name)\" must be lower-case letters, digits and _") }
             let e = reader.mapping(value, "monitor \"\(name)\"", allowedKeys: MonitorRuleRegistry.monitorKeys)
             let p = MonitorParameters(reader: reader, entries: e, node: value, what: "monitor \"\(name)\"", fields: fields, recordType: type)
-            guard let (dimension, ruleType) = kindAndRule(p), let rule = ruleType.parse(p) else { continue }
+            guard let (dimension, ruleType) = kindAndRule(p) else { continue }
+            // A key of another rule (one the mapping accepted) would be ignored without a word.
+            for (key, keyNode, _) in e where !MonitorRuleRegistry.commonKeys.contains(key) && !ruleType.parameters.contains(key)
+                && MonitorRuleRegistry.monitorKeys.contains(key) {
+                let own = ruleType.parameters.isEmpty ? "none" : ruleType.parameters.joined(separator: ", ")
+                reader.issue(keyNode, "\"\(key)\" is not a parameter of rule \"\(ruleType.name)\" (its parameters: \(own))")
+            }
+            guard let rule = ruleType.parse(p) else { continue }
             var severity = MonitorDefinition.Severity.warning
             if let s = e["severity"], let text = reader.string(s, "severity") {
                 if let v = MonitorDefinition.Severity(rawValue: text) { severity = v } else {

@@ -41,6 +41,10 @@ public enum MonitorRuleRegistry {
     /// The rules a monitor of `kind` may use, its default first.
     public static func rules(ofKind kind: String) -> [any MonitorRule.Type] { rules.filter { $0.kinds.contains(kind) } }
 
-    /// Every key a monitor may carry: the common ones and every rule's parameters.
-    static let monitorKeys = Set(["kind", "rule", "description", "severity", "threshold", "min_failed"] + rules.flatMap { $0.parameters })
+    /// The keys every monitor may carry, whatever its rule.
+    static let commonKeys: Set<String> = ["kind", "rule", "description", "severity", "threshold", "min_failed"]
+
+    /// Every key a monitor may carry: the common ones and every rule's parameters (each
+    /// monitor is then held to its own rule's).
+    static let monitorKeys = commonKeys.union(rules.flatMap { $0.parameters })
 }
