@@ -38,33 +38,29 @@ struct TransformPublisher {
     }
 
     /// Waits until the broker has `output`, which ``send(_:)`` enqueued (and nothing after it).
-    /// A delivery that failed for an unknown partition re-reads the counts and enqueues the
-    /// output once more (one retry, like ``send(_:)``'s; a second failure fails the batch).
     mutating func awaitDelivery(of output: TransformOutput) throws {
-        do {
-            try producer.flush(timeout: .seconds(60))
-        } catch let error as KafkaError where error.isUnknownTopicOrPartition {
-            forgetPartitionCounts(after: error)
-            try enqueue(output)
-            try producer.flush(timeout: .seconds(60))
-        }
+        try retryingUnknownPartition(output, flushing: true) { try $0.producer.flush(timeout: .seconds(60)) }
     }
 
-    /// Enqueues `output` (an unknown partition found while enqueueing reads the counts again
-    /// and enqueues the whole output again).
+    /// Enqueues `output`.
     mutating func send(_ output: TransformOutput) throws {
-        do {
-            try enqueue(output)
-        } catch let error as KafkaError where error.isUnknownTopicOrPartition {
-            forgetPartitionCounts(after: error)
-            try enqueue(output)
-        }
+        try retryingUnknownPartition(output, flushing: false) { try $0.enqueue(output) }
     }
 
-    private mutating func forgetPartitionCounts(after error: KafkaError) {
-        logger.warning("unknown topic or partition; reading partition counts again and re-sending the batch",
-                       metadata: ["error": "\(error)"])
-        partitionCounts.removeAll()
+    /// Runs `attempt`; when it fails for an unknown topic or partition, reads the partition
+    /// counts again and enqueues the whole output once more (then waits for it, when
+    /// `flushing`). One retry: a second failure fails the batch.
+    private mutating func retryingUnknownPartition(_ output: TransformOutput, flushing: Bool,
+                                                   _ attempt: (inout TransformPublisher) throws -> Void) throws {
+        do {
+            try attempt(&self)
+        } catch let error as KafkaError where error.isUnknownTopicOrPartition {
+            logger.warning("unknown topic or partition; reading partition counts again and re-sending the batch",
+                           metadata: ["error": "\(error)"])
+            partitionCounts.removeAll()
+            try enqueue(output)
+            if flushing { try producer.flush(timeout: .seconds(60)) }
+        }
     }
 
     private mutating func enqueue(_ output: TransformOutput) throws {
