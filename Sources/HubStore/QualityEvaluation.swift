@@ -15,6 +15,9 @@ public struct QualityEvaluation: HubTablesReader {
         public var checked: Int64 = 0
         public var failed: Int64 = 0
         public var alerts: [QualityAlert] = []
+        /// Uniqueness monitors not evaluated because a re-key of their record type is under
+        /// way (their last results stand).
+        public var postponed: [String] = []
     }
 
     public let tables: HubTables
@@ -42,10 +45,11 @@ public struct QualityEvaluation: HubTablesReader {
             }
             if scope != .days {
                 let uniqueness = try UniquenessEvaluation(db: db, schema: schema, topology: topology).evaluate()
-                summary.monitors += topology.monitors.filter { $0.stage == .uniquenessEvaluation }.count
-                summary.checked += uniqueness.reduce(0) { $0 + $1.checked }
-                summary.failed += uniqueness.reduce(0) { $0 + $1.failed }
-                summary.alerts += try QualityAlerts.raise(db, schema: schema, topology: topology, rows: uniqueness)
+                summary.monitors += topology.monitors.filter { $0.stage == .uniquenessEvaluation }.count - uniqueness.postponed.count
+                summary.postponed = uniqueness.postponed
+                summary.checked += uniqueness.rows.reduce(0) { $0 + $1.checked }
+                summary.failed += uniqueness.rows.reduce(0) { $0 + $1.failed }
+                summary.alerts += try QualityAlerts.raise(db, schema: schema, topology: topology, rows: uniqueness.rows)
             }
             return summary
         }

@@ -39,6 +39,10 @@ struct QualityCommand: AsyncParsableCommand {
                 .evaluate(from: first, to: last, nowMs: now, scope: scope)
             say("evaluated \(summary.monitors) monitor(s), day-level ones over \(summary.days) monitor-day(s): \(summary.checked) checked, "
                 + "\(summary.failed) failed, \(summary.alerts.count) new alert(s)")
+            if !summary.postponed.isEmpty {
+                say("postponed while their record type is being re-keyed (last results stand): "
+                    + summary.postponed.joined(separator: ", "))
+            }
             try publishAlerts(ctx, db: db)
         }
     }

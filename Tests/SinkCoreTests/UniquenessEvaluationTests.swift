@@ -55,6 +55,35 @@ struct UniquenessEvaluationTests {
         #expect(try results(f, "student_registry_no_unique") == ["3133000001|2026-09-01|2|0", "3133000003|2026-09-01|1|0"])
     }
 
+    @Test("while a record type's partitions are at different key generations its monitors keep their last results")
+    func postponedDuringARekey() throws {
+        let f = try F("uniq_rekey")
+        try f.commit([F.student(1, school: "3133000001", offset: 1, localId: "G1"), F.student(2, school: "3133000003", offset: 2, localId: "G1"),
+                      F.teacher(1, school: "3133000001", offset: 3, localId: "S1"), F.teacher(2, school: "3133000001", offset: 4, localId: "S1")])
+        _ = try evaluate(f)
+        #expect(try results(f, "student_registry_no_unique") == ["3133000001|2026-09-01|1|1", "3133000003|2026-09-01|1|1"])
+        #expect(try results(f, "teacher_staff_no_unique") == ["3133000001|2026-09-01|2|2"])
+        // Both conflicts corrected; then the students' partition 1 moves to key generation 2
+        // while partition 0 is still at 1 (a re-key under way; no commit runs meanwhile).
+        try f.commit([F.student(2, school: "3133000003", minutes: 1, offset: 5, localId: "G2"),
+                      F.teacher(2, school: "3133000001", minutes: 1, offset: 6, localId: "S2")])
+        try f.db.execute("""
+            INSERT INTO hub.std_key_generations (record_type, partition, partitions, generation) VALUES (1, 0, 2, 1), (1, 1, 2, 2)
+            ON CONFLICT (record_type, partition) DO UPDATE SET generation = EXCLUDED.generation
+            """)
+        let summary = try evaluate(f)
+        let studentMonitors = f.topology.monitors.filter { $0.recordType == .student && $0.stage == .uniquenessEvaluation }.map(\.name)
+        #expect(studentMonitors.contains("student_registry_no_unique"))
+        #expect(summary.postponed == studentMonitors)
+        #expect(try results(f, "student_registry_no_unique") == ["3133000001|2026-09-01|1|1", "3133000003|2026-09-01|1|1"])
+        // The teachers' state is at one generation: evaluated, the correction counts.
+        #expect(try results(f, "teacher_staff_no_unique") == ["3133000001|2026-09-01|2|0"])
+        // The re-key done: the students are evaluated again.
+        try f.db.execute("UPDATE hub.std_key_generations SET generation = 2 WHERE record_type = 1")
+        #expect(try evaluate(f).postponed.isEmpty)
+        #expect(try results(f, "student_registry_no_unique") == ["3133000001|2026-09-01|1|0", "3133000003|2026-09-01|1|0"])
+    }
+
     @Test("a staff number is unique within a school only")
     func staffNumberPerSchool() throws {
         let f = try F("uniq_staff")

@@ -31,7 +31,8 @@ struct QualityReportTask: TaskExecutor {
             throw TaskFailure("language must be zh-CN or en")
         }
         let paths = try QualityReportFiles.write(report, text: try QualityReportText(language), directory: directory)
+        let postponed = evaluation.postponed.isEmpty ? "" : "postponed during a re-key: \(evaluation.postponed.joined(separator: ", ")); "
         return .succeeded("day-level monitors: \(evaluation.checked) checked, \(evaluation.failed) failed, \(evaluation.alerts.count) alerts; "
-                          + "overall score \(QualityReportRenderer.formatScore(report.overallScore)); wrote \(paths.joined(separator: ", "))")
+                          + postponed + "overall score \(QualityReportRenderer.formatScore(report.overallScore)); wrote \(paths.joined(separator: ", "))")
     }
 }
