@@ -22,8 +22,8 @@ struct UniquenessEvaluation {
         var rows: [(key: QualityRowKey, checked: Int64, failed: Int64)] = []
         /// Monitors of a record type whose std partitions are at different key generations (a
         /// re-key under way, README "Key rotation"): codes and pseudonyms of two generations
-        /// never match, so a duplicate across partitions would go unseen and a resolved one
-        /// would look resolved. Their last results stand until the re-key is done.
+        /// never match, so a duplicate across partitions would go unseen (a breach would look
+        /// resolved). Their last results stand until the re-key is done.
         var postponed: [String] = []
     }
 
