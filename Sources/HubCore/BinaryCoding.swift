@@ -124,16 +124,8 @@ public struct BinaryReader {
         let n = try length()
         guard n <= buffer.count - index else { throw WireFormatError("truncated message") }
         defer { index += n }
-        let start = index
-        let same = candidate.utf8.count == n && candidate.utf8.withContiguousStorageIfAvailable { utf8 in
-            var i = start
-            for b in utf8 {
-                guard buffer[i] == b else { return false }
-                i += 1
-            }
-            return true
-        } == true
-        return same ? candidate : String(decoding: buffer[start..<start + n], as: UTF8.self)
+        let bytes = buffer[index..<index + n]
+        return candidate.hasUTF8(bytes) ? candidate : String(decoding: bytes, as: UTF8.self)
     }
 
     public mutating func optionalString() throws -> String? {

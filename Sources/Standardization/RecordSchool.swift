@@ -17,7 +17,7 @@ public struct RecordSchool: Sendable {
     public func schoolCode(of record: RawRecord) -> String? {
         for name in fieldNames {
             // A repeated name keeps its last value, as in the standardiser.
-            guard let field = record.fields.last(where: { Standardizer.named($0.name, name) }) else { continue }
+            guard let field = record.fields.last(where: { $0.name.hasUTF8(name) }) else { continue }
             guard let text = Standardizer.text(of: field.value) else { return nil }
             let digits = text.utf8
             return digits.count == 10 && digits.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } ? text : nil

@@ -95,7 +95,7 @@ public struct Standardizer: Sendable {
         // The raw value of each dialect field; a repeated name keeps its last value.
         var raws = [RawValue?](repeating: nil, count: fields.count)
         for f in record.fields {
-            for j in fields.indices where Self.named(f.name, fields[j].fromUTF8) { raws[j] = f.value }
+            for j in fields.indices where f.name.hasUTF8(fields[j].fromUTF8) { raws[j] = f.value }
         }
         var texts: [String?] = raws.map { $0.flatMap(Self.text(of:)) }
         let schoolCode = plan.schoolIndex.flatMap { texts[$0] }
@@ -244,21 +244,12 @@ public struct Standardizer: Sendable {
         }
     }
 
-    /// Whether a raw field's name is `bytes`: lengths first (most names differ there), then
-    /// the bytes in place.
-    @inline(__always)
-    static func named(_ name: String, _ bytes: [UInt8]) -> Bool {
-        let utf8 = name.utf8
-        guard utf8.count == bytes.count else { return false }
-        return utf8.withContiguousStorageIfAvailable { $0.elementsEqual(bytes) } ?? utf8.elementsEqual(bytes)
-    }
-
     /// The first dialect (in topology order) whose school-code field the record carries.
     private func dialect(of record: RawRecord) -> DialectPlan? {
         for p in plans {
             guard let i = p.schoolIndex else { continue }
             let name = p.fields[i].fromUTF8
-            if record.fields.contains(where: { Self.named($0.name, name) }) { return p }
+            if record.fields.contains(where: { $0.name.hasUTF8(name) }) { return p }
         }
         return nil
     }

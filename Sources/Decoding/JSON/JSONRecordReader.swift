@@ -126,18 +126,9 @@ struct JSONRecordReader {
     /// backslash or control character, having been read without escapes); if so, moves past it.
     private mutating func skipName(_ name: String) -> Bool {
         let first = position + 1
-        let matched: Bool? = name.utf8.withContiguousStorageIfAvailable { utf8 in
-            let close = first + utf8.count
-            guard close < end, bytes[close] == .quote else { return false }
-            var i = first
-            for b in utf8 {
-                guard bytes[i] == b else { return false }
-                i += 1
-            }
-            return true
-        }
-        guard matched == true else { return false }
-        position = first + name.utf8.count + 1
+        let close = first + name.utf8.count
+        guard close < end, bytes[close] == .quote, name.hasUTF8(bytes[first..<close]) else { return false }
+        position = close + 1
         return true
     }
 
