@@ -53,7 +53,7 @@ public struct SnapshotExport: Sendable {
         do {
             compressed = try Zstd.compress(csv.bytes)
         } catch {
-            throw OperationError("\(table): zstd compression failed: \(error)")
+            throw OperationError("\(table): \(error)")
         }
         do {
             try AtomicFile.write(Data(compressed), to: path)

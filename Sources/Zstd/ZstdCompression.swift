@@ -4,16 +4,16 @@ extension Zstd {
     /// Compresses `input` into one zstd frame whose header records the content size.
     ///
     /// - Parameter level: a zstd compression level; out-of-range levels are clamped by libzstd.
-    /// - Throws: ``ZstdError/compressionFailed(_:)`` when libzstd cannot (it can only run out
-    ///   of memory): a transient failure, never a trap.
-    public static func compress(_ input: [UInt8], level: Int = 3) throws(ZstdError) -> [UInt8] {
+    /// - Throws: ``ZstdCompressionError`` when libzstd cannot (it can only run out of memory):
+    ///   a transient failure, never a trap.
+    public static func compress(_ input: [UInt8], level: Int = 3) throws(ZstdCompressionError) -> [UInt8] {
         try compress(input, level: level, includeContentSize: true)
     }
 
     /// Compresses `input` into one zstd frame, optionally leaving the content size out of the
     /// frame header — as a streaming producer that does not know the size in advance would.
-    public static func compress(_ input: [UInt8], level: Int, includeContentSize: Bool) throws(ZstdError) -> [UInt8] {
-        guard let context = ZSTD_createCCtx() else { throw .compressionFailed("no memory for a compression context") }
+    public static func compress(_ input: [UInt8], level: Int, includeContentSize: Bool) throws(ZstdCompressionError) -> [UInt8] {
+        guard let context = ZSTD_createCCtx() else { throw ZstdCompressionError(reason: "no memory for a compression context") }
         defer { ZSTD_freeCCtx(context) }
         let clampedLevel = Int32(clamping: level)
         ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, clampedLevel)
@@ -35,7 +35,7 @@ extension Zstd {
                 }
             }
         }
-        if let failure { throw .compressionFailed(String(cString: ZSTD_getErrorName(failure))) }
+        if let failure { throw ZstdCompressionError(reason: String(cString: ZSTD_getErrorName(failure))) }
         return frame
     }
 }

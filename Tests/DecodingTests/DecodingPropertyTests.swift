@@ -273,7 +273,7 @@ struct DecodingPropertyTests {
                                                  limits: DecodingLimits(maxDecompressedBytes: limit))
             switch first {
             case .failure(.outputTooLarge): #expect(decoded.rejectionReason == .tooLarge)
-            case .failure(.malformed), .failure(.compressionFailed): #expect(decoded.rejectionReason == .malformed)
+            case .failure(.malformed): #expect(decoded.rejectionReason == .malformed)
             case .success: #expect(decoded.rejectionReason != .tooLarge)
             }
         }

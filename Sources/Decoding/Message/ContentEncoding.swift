@@ -30,7 +30,6 @@ enum ContentEncoding: Sendable {
                 switch error {
                 case .outputTooLarge: throw .tooLarge("zstd content exceeds \(maxBytes) bytes")
                 case .malformed(let why): throw .malformed("broken zstd frame: \(why)")
-                case .compressionFailed(let why): throw .malformed("broken zstd frame: \(why)")  // not thrown by decompress
                 }
             }
         }
