@@ -48,15 +48,8 @@ struct UniquenessEvaluation {
 
     /// The record types whose std partitions are not all at one key generation.
     private func mixedGenerations() throws -> Set<RecordType> {
-        let r = try db.query("""
-            SELECT record_type FROM \(schema.name).std_key_generations GROUP BY record_type HAVING count(DISTINCT generation) > 1
-            """)
-        var types: Set<RecordType> = []
-        for row in r.rows {
-            let code: Int16 = try row.decode("record_type")
-            if let type = RecordType(wireCode: UInt8(truncatingIfNeeded: code)) { types.insert(type) }
-        }
-        return types
+        let byType = Dictionary(grouping: try KeyGenerations.all(db, schema: schema), by: \.slot.type)
+        return Set(byType.filter { Set($0.value.map(\.generation)).count > 1 }.keys)
     }
 
     private func rows(_ r: PGResult, monitor: String) throws -> [(QualityRowKey, Int64, Int64, [String])] {
