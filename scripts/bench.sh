@@ -2,13 +2,14 @@
 # Macro benchmark (issue 8): the whole pipeline, release build, on this machine.
 #
 #   scripts/bench.sh [--students N] [--instances STAGE=K ...] [--latency-rate R] [--skip-latency]
-#                    [--skip-micro] [--kafka-property K=V ...] [--isolate-sink] [--bin DIR]
+#                    [--skip-micro] [--kafka-property [STAGE:]K=V ...] [--isolate-sink] [--bin DIR]
+#    (a --kafka-property with STAGE: applies to that stage's workers only, e.g. ingest:compression.type=none)
 #
 # 1. Throughput: pre-loads a generated sample (default 1,000,000 students plus teachers and
 #    attendance, three dialects, JSON/ndjson/CSV, UTF-8/GBK/GB18030, some zstd, ~10 % updates,
 #    ~1 % bad records, 2 % re-sent messages), then starts the workers and measures valid
 #    records/s from the first assignment to the last committed state change, CPU-seconds and
-#    peak RSS per worker, and whether every aggregate equals the expected result.
+#    peak RSS and minor page faults per worker, and whether every aggregate equals the expected result.
 # 2. Latency: a fresh pipeline fed for about 30 s at 50 % of the measured throughput (the
 #    pipeline's own latency) and at R records/s (default 20,000); p50/p99 of produce → visible
 #    in PostgreSQL (current_state.stored_at − source_time).
@@ -30,6 +31,7 @@ isolate_sink=0
 bin=""
 instances=()
 kafka_properties=()
+declare -A stage_properties
 while (($#)); do
   case "$1" in
     --students) students="$2"; shift 2 ;;
@@ -39,8 +41,14 @@ while (($#)); do
     --skip-micro) skip_micro=1; shift ;;
     --isolate-sink) isolate_sink=1; shift ;;
     --bin) bin="$2"; shift 2 ;;
-    --kafka-property) kafka_properties+=("$2"); shift 2 ;;
-    *) echo "usage: scripts/bench.sh [--students N] [--instances STAGE=K] [--latency-rate R] [--skip-latency] [--skip-micro] [--kafka-property K=V] [--isolate-sink] [--bin DIR]" >&2; exit 2 ;;
+    --kafka-property)
+      if [[ $2 =~ ^(ingest|transform|sink):(.+)$ ]]; then
+        stage_properties[${BASH_REMATCH[1]}]+=",${BASH_REMATCH[2]}"
+      else
+        kafka_properties+=("$2")
+      fi
+      shift 2 ;;
+    *) echo "usage: scripts/bench.sh [--students N] [--instances STAGE=K] [--latency-rate R] [--skip-latency] [--skip-micro] [--kafka-property [STAGE:]K=V] [--isolate-sink] [--bin DIR]" >&2; exit 2 ;;
   esac
 done
 count_for() { local s; for s in "${instances[@]:-}"; do [[ ${s%%=*} == "$1" ]] && { echo "${s#*=}"; return; }; done; echo 1; }
@@ -100,7 +108,8 @@ start_stages() {
   local prefix=$1 stage k; shift
   for stage in "$@"; do
     for k in $(seq "$(count_for "$stage")"); do
-      HUB_GROUP="${prefix}hub-$stage" "$bin/hub-$stage" > "$work/$prefix$stage-$k.log" 2>&1 &
+      HUB_GROUP="${prefix}hub-$stage" HUB_KAFKA_PROPERTIES="$HUB_KAFKA_PROPERTIES${stage_properties[$stage]:-}" \
+        "$bin/hub-$stage" > "$work/$prefix$stage-$k.log" 2>&1 &
       pids+=($!); stage_pids+=("$stage:$!")
     done
   done
@@ -209,12 +218,13 @@ kill "$timeline_pid" 2>/dev/null || true
 first=$(grep -h "partitions assigned" "$work"/tp.$measured-*.log | sort | head -1 | cut -d' ' -f1)
 last=$(pg bench_throughput "SELECT to_char(greatest((SELECT max(stored_at) FROM hub.current_state), (SELECT max(quarantined_at) FROM hub.quarantine)) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')")
 elapsed=$(python3 -c "import datetime as d;f=lambda s:d.datetime.fromisoformat(s.replace('Z','+00:00'));print(round((f('$last')-f('$first')).total_seconds(),3))")
-declare -A cpu rss
+declare -A cpu rss faults
 pg_cpu=$(python3 -c "print(round($(service_cpu "$(head -1 "$PG_DATA/postmaster.pid")") - $pg_cpu_before, 1))")
 broker_cpu=$(python3 -c "print(round($(service_cpu "$BROKER_PID") - $broker_cpu_before, 1))")
 for entry in "${stage_pids[@]}"; do
   stage=${entry%%:*}; pid=${entry#*:}
-  read -r ut st < <(awk '{print $14, $15}' "/proc/$pid/stat")
+  read -r minflt ut st < <(awk '{print $10, $14, $15}' "/proc/$pid/stat")
+  faults[$stage]=$(( ${faults[$stage]:-0} + minflt ))
   cpu[$stage]=$(python3 -c "print(round(${cpu[$stage]:-0} + ($ut + $st) / $clk, 1))")
   hwm=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
   rss[$stage]=$(( ${rss[$stage]:-0} > hwm / 1024 ? ${rss[$stage]:-0} : hwm / 1024 ))
@@ -264,6 +274,7 @@ if ((skip_micro == 0)); then
     --json "bench-results/$stamp-micro.json" > "$work/micro.txt"
 fi
 us() { python3 -c "print(round($1 * 1e6 / $valid, 1))"; }
+per_k() { python3 -c "print(round($1 * 1000 / $valid, 1))"; }
 cat > "$out" <<JSON
 {"students": $students, "valid_records": $valid, "preload_seconds": $(python3 -c "print(round($load_end - $load_start, 1))"),
  "elapsed_seconds": $elapsed, "throughput_records_per_second": $throughput, "exact": $exact,
@@ -272,6 +283,8 @@ cat > "$out" <<JSON
  "cpu_seconds": {"ingest": ${cpu[ingest]}, "transform": ${cpu[transform]}, "sink": ${cpu[sink]},
                  "postgres": $pg_cpu, "broker": $broker_cpu},
  "peak_rss_mib": {"ingest": ${rss[ingest]}, "transform": ${rss[transform]}, "sink": ${rss[sink]}},
+ "minor_faults_per_1k_valid_records": {"ingest": $(per_k ${faults[ingest]}), "transform": $(per_k ${faults[transform]}),
+                                       "sink": $(per_k ${faults[sink]})},
  "cpu_us_per_valid_record": {"ingest": $(us ${cpu[ingest]}), "transform": $(us ${cpu[transform]}), "sink": $(us ${cpu[sink]}),
                              "postgres": $(us $pg_cpu), "broker": $(us $broker_cpu)},
  "calibration": {"cpu_loop_seconds": $calib_cpu, "postgres_copy_500k_seconds": $calib_pg},
@@ -289,6 +302,7 @@ printf '%-34s %s\n' "valid records" "$valid" "elapsed (first consume → last co
   "calibration CPU loop / PG COPY 500k" "$calib_cpu / $calib_pg s" \
   "latency p50 / p99 at $half_rate rec/s (50 %)" "$half_p50 / $half_p99 ms" \
   "peak RSS MiB ingest / transform / sink" "${rss[ingest]} / ${rss[transform]} / ${rss[sink]}" \
+  "page faults / 1k records i / t / s" "$(per_k ${faults[ingest]}) / $(per_k ${faults[transform]}) / $(per_k ${faults[sink]})" \
   "latency p50 / p99 at $latency_rate rec/s" "$p50 / $p99 ms"
 echo; echo "CPU per second, % of one core (the throughput run):"; cat "$work/cpu-timeline.txt"
 echo; echo "Where each stage's polling thread waited (s):"; cat "$work/waits.txt"
