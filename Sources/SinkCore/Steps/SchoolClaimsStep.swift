@@ -35,9 +35,10 @@ struct SchoolClaimsStep {
             claims.append(changes.records[i])
         }
         for e in changes.changed {
-            guard let type = changes.entities[e].old?.type, types.contains(type),
-                  let old = changes.entities[e].old, old.schoolCode != changes.records[changes.entities[e].best].schoolCode else { continue }
-            claims.append(old)
+            let k = Int(changes.entities[e].stored)
+            guard k >= 0, types.contains(changes.storedVersions[k].type),
+                  changes.storedVersions[k].schoolCode != changes.records[changes.entities[e].best].schoolCode else { continue }
+            claims.append(changes.storedVersions[k])
         }
         guard !claims.isEmpty else { return 0 }
         try db.copyInBinary("COPY \(schema.name).school_claims (\(Self.columns.joined(separator: ", "))) FROM STDIN WITH (FORMAT binary)") { w in
