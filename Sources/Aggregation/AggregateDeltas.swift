@@ -25,17 +25,22 @@ public struct AggregateDeltas: Sendable {
     public let definitions: [AggregateDefinition]
     private let compiled: [Compiled]
     private var schools: [SchoolKey: Measures] = [:]
+    /// The (school, county) pairs of the batch, numbered: keys hash integers, not codes.
+    private var places: [(school: String, county: String)] = []
+    private var placeIndex: [Place: Int32] = [:]
+    /// The place used last: a batch's records come in runs of one school (a raw message is
+    /// one school's upload), so most records find their place without hashing its codes.
+    private var lastPlace: Int32 = -1
 
     public init(definitions: [AggregateDefinition]) {
         self.definitions = definitions
         self.compiled = definitions.enumerated().map { Compiled($0.element, index: $0.offset) }
     }
 
-    /// Records the replacement of `old` (nil: new entity) by `new` (nil: entity removed).
-    /// All or nothing: when a sum would overflow, nothing is recorded and the error is thrown.
-    public mutating func replace(_ old: StandardRecord?, with new: StandardRecord?) throws(AggregateOverflow) {
+    /// Records the replacement of `old` (nil: new entity) by `new`. All or nothing: when a
+    /// sum would overflow, nothing is recorded and the error is thrown.
+    public mutating func replace(_ old: StandardRecord?, with new: StandardRecord) throws(AggregateOverflow) {
         if let old { try add(old, sign: -1) }
-        guard let new else { return }
         do {
             try add(new, sign: 1)
         } catch {
@@ -47,32 +52,52 @@ public struct AggregateDeltas: Sendable {
 
     /// Adds (`sign` 1) or retracts (-1) a record's contribution; all or nothing.
     public mutating func add(_ record: StandardRecord, sign: Int64) throws(AggregateOverflow) {
-        // Compute every update first, then store them. Most records feed one definition, so
-        // the first update waits in a variable and only further ones take an array.
+        // Each update goes into its row at once (one lookup); if a later definition's would
+        // overflow, the earlier ones are taken back. Most records feed one definition, so the
+        // first update waits in a variable and only further ones take an array.
         var first: (SchoolKey, Measures)?
-        var updates: [(SchoolKey, Measures)] = []
+        var more: [(SchoolKey, Measures)] = []
+        var place: Int32 = -1
         for def in compiled where def.recordType == record.type {
             guard def.passes(record), let groups = def.groups(record) else { continue }
             var m = Measures()
+            var overflow = false
             for (i, measure) in def.measures.enumerated() {
                 switch measure {
                 case .count: m[i] = sign
                 case .sum(let field):
                     let (p, o) = (field.value(record) ?? 0).multipliedReportingOverflow(by: sign)
-                    guard !o else { throw AggregateOverflow(table: def.table) }
+                    overflow = overflow || o
                     m[i] = p
                 }
             }
-            let key = SchoolKey(definition: UInt8(truncatingIfNeeded: def.index), school: record.schoolCode, county: record.countyCode,
-                                groups: groups)
-            if var existing = schools[key] {
-                guard existing.add(m, count: def.measures.count) else { throw AggregateOverflow(table: def.table) }
-                m = existing
+            if place < 0 { place = self.place(school: record.schoolCode, county: record.countyCode) }
+            let key = SchoolKey(definition: UInt8(truncatingIfNeeded: def.index), place: place, groups: groups)
+            if !overflow, schools[key, default: Measures()].add(m, count: def.measures.count) {
+                if first == nil { first = (key, m) } else { more.append((key, m)) }
+                continue
             }
-            if first == nil { first = (key, m) } else { updates.append((key, m)) }
+            // Take back this definition's (wrapped) update, if made, and the earlier ones.
+            if !overflow { schools[key]?.subtract(m, count: def.measures.count) }
+            for (k, taken) in more { schools[k]?.subtract(taken, count: 4) }
+            if let (k, taken) = first { schools[k]?.subtract(taken, count: 4) }
+            throw AggregateOverflow(table: def.table)
         }
-        if let (k, m) = first { schools[k] = m }
-        for (k, m) in updates { schools[k] = m }
+    }
+
+    /// The number of the place (school, county), given one when new.
+    private mutating func place(school: String, county: String) -> Int32 {
+        let last = Int(lastPlace)
+        if last >= 0, last < places.count, places[last].school == school, places[last].county == county { return lastPlace }
+        let p = Place(school: school, county: county)
+        if let i = placeIndex[p] {
+            lastPlace = i
+            return i
+        }
+        lastPlace = Int32(truncatingIfNeeded: places.count)
+        places.append((school, county))
+        placeIndex[p] = lastPlace
+        return lastPlace
     }
 
     /// The rows with a non-zero change at every level each definition publishes, sorted (a
@@ -83,8 +108,9 @@ public struct AggregateDeltas: Sendable {
         var rows: [AggregateRowKey: Measures] = [:]
         for (k, m) in schools {
             let def = compiled[Int(k.definition)]
+            let (school, county) = places[Int(k.place)]
             let groups = Array([k.groups.0, k.groups.1, k.groups.2].prefix(def.groupCount))
-            for (level, region) in Region.path(school: k.school, county: k.county) where def.levels.contains(level) {
+            for (level, region) in Region.path(school: school, county: county) where def.levels.contains(level) {
                 let key = AggregateRowKey(table: def.table, level: level, region: region, groups: groups)
                 if var existing = rows[key] {
                     _ = existing.add(m, count: def.measures.count)
@@ -105,6 +131,9 @@ public struct AggregateDeltas: Sendable {
 
     public mutating func removeAll() {
         schools.removeAll(keepingCapacity: true)
+        places.removeAll(keepingCapacity: true)
+        placeIndex.removeAll(keepingCapacity: true)
+        lastPlace = -1
     }
 
     static func passes(_ r: StandardRecord, _ def: AggregateDefinition) -> Bool {
@@ -199,19 +228,24 @@ public struct AggregateDeltas: Sendable {
         }
     }
 
-    struct SchoolKey: Hashable, Sendable {
-        var definition: UInt8
+    struct Place: Hashable, Sendable {
         var school: String
         var county: String
+    }
+
+    struct SchoolKey: Hashable, Sendable {
+        var definition: UInt8
+        /// Index into `places`.
+        var place: Int32
         var groups: (Int64, Int64, Int64)
 
         static func == (a: SchoolKey, b: SchoolKey) -> Bool {
-            a.definition == b.definition && a.groups == b.groups && a.school == b.school && a.county == b.county
+            a.definition == b.definition && a.place == b.place && a.groups == b.groups
         }
 
         func hash(into h: inout Hasher) {
             h.combine(definition)
-            h.combine(school)
+            h.combine(place)
             h.combine(groups.0)
             h.combine(groups.1)
             h.combine(groups.2)
@@ -241,7 +275,12 @@ public struct AggregateDeltas: Sendable {
             }
         }
 
-        /// Adds `other`'s first `count` measures; false on overflow.
+        /// Takes back what ``add(_:count:)`` added, wrapped or not: the exact values before it.
+        mutating func subtract(_ other: Measures, count: Int) {
+            for i in 0..<min(count, 4) { self[i] = self[i] &- other[i] }
+        }
+
+        /// Adds `other`'s first `count` measures (wrapping around on overflow); false on overflow.
         mutating func add(_ other: Measures, count: Int) -> Bool {
             var ok = true
             for i in 0..<min(count, 4) {

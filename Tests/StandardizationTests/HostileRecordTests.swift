@@ -140,4 +140,35 @@ struct HostileRecordTests {
         #expect(throws: AggregateOverflow.self) { try deltas.replace(c, with: a) }
         #expect(rows(deltas) == before)
     }
+
+    @Test("a record whose second aggregate would overflow leaves its first one as it was too")
+    func overflowInASecondDefinition() throws {
+        guard case .standard(var a) = Fixtures.run(.attendance, attendance) else {
+            Issue.record("quarantined")
+            return
+        }
+        // Two aggregates of the same records: the first sums `present`, the second `expected`.
+        var first = Fixtures.topology.stream(for: .attendance)!.aggregates[0]
+        first.table = "present_agg"
+        first.measures = [(column: "present", measure: .sum("present"))]
+        var second = first
+        second.table = "expected_agg"
+        second.measures = [(column: "expected", measure: .sum("expected"))]
+        var deltas = AggregateDeltas(definitions: [first, second])
+        a.present = 7
+        a.expected = Int64.max - 10
+        try deltas.replace(nil, with: a)
+        func rows(_ d: AggregateDeltas) -> [String] {
+            d.nonZero.map { "\($0.key.table)|\($0.key.level)|\($0.key.region)|\($0.deltas)" }
+        }
+        let before = rows(deltas)
+        #expect(before.count == 8)
+        #expect(before.filter { $0.hasPrefix("present_agg|") }.allSatisfy { $0.hasSuffix("|[7]") })
+        var b = a
+        b.key = Digest32.sha256(Array("another class".utf8))
+        b.present = 5
+        b.expected = 11
+        #expect(throws: AggregateOverflow.self) { try deltas.replace(nil, with: b) }
+        #expect(rows(deltas) == before)
+    }
 }

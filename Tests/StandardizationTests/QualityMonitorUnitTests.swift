@@ -79,6 +79,23 @@ struct QualityMonitorUnitTests {
         #expect(try verdict(student(), at: updated - 10 * 60_000 - 1).failed == ["student_timely"])
     }
 
+    @Test func arrivalsOfInterleavedSchoolsAndDays() {
+        let t: Int64 = 1_788_228_000_000
+        var d = QualityDeltas(topology: topology)
+        d.arrived(.student, school: "3133000001", day: 10, arrivalMs: t + 5)
+        d.arrived(.student, school: "3133000002", day: 10, arrivalMs: t + 3)
+        d.arrived(.student, school: "3133000001", day: 10, arrivalMs: t + 4)
+        d.arrived(.teacher, school: "3133000001", day: 10, arrivalMs: t + 1)
+        d.arrived(.student, school: "3133000001", day: 11, arrivalMs: t + 2)
+        d.arrived(.student, school: "3133000001", day: 10, arrivalMs: t + 6)
+        let first = d.activity.mapValues(\.firstArrivalMs)
+        #expect(first == [ActivityKey(recordType: .student, school: "3133000001", day: 10): t + 4,
+                          ActivityKey(recordType: .student, school: "3133000002", day: 10): t + 3,
+                          ActivityKey(recordType: .teacher, school: "3133000001", day: 10): t + 1,
+                          ActivityKey(recordType: .student, school: "3133000001", day: 11): t + 2])
+        #expect(d.changedActivity.map(\.key.school) == ["3133000001", "3133000001", "3133000002", "3133000001"])
+    }
+
     @Test func replacingAVersionRetractsItsResults() throws {
         guard case .standard(var old) = Fixtures.run(.student, student([("XM", nil)]), at: 1_788_228_000_000),
               case .standard(var new) = Fixtures.run(.student, student([("GXSJ", .string("2026-09-02 08:00:00"))]), at: 1_788_314_400_000)
