@@ -26,11 +26,7 @@ public struct AggregateDeltas: Sendable {
     private let compiled: [Compiled]
     private var schools: [SchoolKey: Measures] = [:]
     /// The (school, county) pairs of the batch, numbered: keys hash integers, not codes.
-    private var places: [(school: String, county: String)] = []
-    private var placeIndex: [Place: Int32] = [:]
-    /// The place used last: a batch's records come in runs of one school (a raw message is
-    /// one school's upload), so most records find their place without hashing its codes.
-    private var lastPlace: Int32 = -1
+    private var places = BatchNumbering<Place>()
 
     public init(definitions: [AggregateDefinition]) {
         self.definitions = definitions
@@ -71,7 +67,9 @@ public struct AggregateDeltas: Sendable {
                     m[i] = p
                 }
             }
-            if place < 0 { place = self.place(school: record.schoolCode, county: record.countyCode) }
+            if place < 0 {
+                place = Int32(truncatingIfNeeded: places.number(of: Place(school: record.schoolCode, county: record.countyCode)).number)
+            }
             let key = SchoolKey(definition: UInt8(truncatingIfNeeded: def.index), place: place, groups: groups)
             if !overflow, schools[key, default: Measures()].add(m, count: def.measures.count) {
                 if first == nil { first = (key, m) } else { more.append((key, m)) }
@@ -85,21 +83,6 @@ public struct AggregateDeltas: Sendable {
         }
     }
 
-    /// The number of the place (school, county), given one when new.
-    private mutating func place(school: String, county: String) -> Int32 {
-        let last = Int(lastPlace)
-        if last >= 0, last < places.count, places[last].school == school, places[last].county == county { return lastPlace }
-        let p = Place(school: school, county: county)
-        if let i = placeIndex[p] {
-            lastPlace = i
-            return i
-        }
-        lastPlace = Int32(truncatingIfNeeded: places.count)
-        places.append((school, county))
-        placeIndex[p] = lastPlace
-        return lastPlace
-    }
-
     /// The rows with a non-zero change at every level each definition publishes, sorted (a
     /// fixed lock order for the database).
     public var nonZero: [(key: AggregateRowKey, deltas: [Int64])] {
@@ -108,9 +91,9 @@ public struct AggregateDeltas: Sendable {
         var rows: [AggregateRowKey: Measures] = [:]
         for (k, m) in schools {
             let def = compiled[Int(k.definition)]
-            let (school, county) = places[Int(k.place)]
+            let place = places.keys[Int(k.place)]
             let groups = Array([k.groups.0, k.groups.1, k.groups.2].prefix(def.groupCount))
-            for (level, region) in Region.path(school: school, county: county) where def.levels.contains(level) {
+            for (level, region) in Region.path(school: place.school, county: place.county) where def.levels.contains(level) {
                 let key = AggregateRowKey(table: def.table, level: level, region: region, groups: groups)
                 if var existing = rows[key] {
                     _ = existing.add(m, count: def.measures.count)
@@ -131,9 +114,7 @@ public struct AggregateDeltas: Sendable {
 
     public mutating func removeAll() {
         schools.removeAll(keepingCapacity: true)
-        places.removeAll(keepingCapacity: true)
-        placeIndex.removeAll(keepingCapacity: true)
-        lastPlace = -1
+        places.removeAll()
     }
 
     static func passes(_ r: StandardRecord, _ def: AggregateDefinition) -> Bool {
@@ -235,7 +216,7 @@ public struct AggregateDeltas: Sendable {
 
     struct SchoolKey: Hashable, Sendable {
         var definition: UInt8
-        /// Index into `places`.
+        /// The place's number in `places`.
         var place: Int32
         var groups: (Int64, Int64, Int64)
 

@@ -59,19 +59,17 @@ public struct QualityDeltas: Sendable {
         public var firstArrivalMs: Int64 = 0
     }
 
-    /// Per record type, the monitor name of each mask bit.
-    private let monitorNames: [RecordType: [String]]
-    /// The same, indexed by `RecordType.wireCode` (no dictionary lookup per record).
+    /// Per record type, the monitor name of each mask bit, indexed by `RecordType.wireCode`
+    /// (no dictionary lookup per record).
     private let namesByCode: [[String]]
     /// Per (record type, school, day): its activity and the per-bit counts of the record
     /// monitors. One dictionary lookup per record instead of two per monitor bit: keyed by
     /// (monitor name, school, day), the student stream's monitors cost the sink ~20
     /// String-keyed lookups per record, 22 % of its commit time in `hubctl bench` (5 % now).
-    private var slotIndex: [ActivityKey: Int] = [:]
-    private var slots: [(key: ActivityKey, slot: Slot)] = []
-    /// The slot used last: a batch's records come in runs of one school's day (a raw message
-    /// is one school's upload), so most records find their slot without hashing the school.
-    private var lastSlot = -1
+    /// Records come in runs of one school's day, so most find their slot without hashing.
+    private var slotKeys = BatchNumbering<ActivityKey>()
+    /// By the key's number in `slotKeys`.
+    private var slots: [Slot] = []
     /// Rows counted by name (the quarantine monitors).
     private var named: [QualityRowKey: Change] = [:]
     static let examplesPerRow = 5
@@ -95,14 +93,14 @@ public struct QualityDeltas: Sendable {
     /// The per-record results by row (monitor, school, day), and the quarantine monitors'.
     public var rows: [QualityRowKey: Change] {
         var out = named
-        for (k, slot) in slots where slot.touched != 0 {
-            guard let names = monitorNames[k.recordType] else { continue }
+        for (k, slot) in zip(slotKeys.keys, slots) where slot.touched != 0 {
+            let monitors = names(k.recordType)
             var bits = slot.touched
             while bits != 0 {
                 let i = bits.trailingZeroBitCount
                 bits &= bits - 1
-                guard i < names.count, i < slot.checked.count else { continue }
-                let key = QualityRowKey(monitor: names[i], school: k.school, day: k.day)
+                guard i < monitors.count, i < slot.checked.count else { continue }
+                let key = QualityRowKey(monitor: monitors[i], school: k.school, day: k.day)
                 var c = out[key, default: Change()]
                 c.checked += slot.checked[i]
                 c.failed += slot.failed[i]
@@ -115,7 +113,7 @@ public struct QualityDeltas: Sendable {
 
     /// Each school's day of records: how many are current, and the first arrival.
     public var activity: [ActivityKey: Activity] {
-        Dictionary(slots.map { ($0.key, $0.slot.activity) }, uniquingKeysWith: { a, _ in a })
+        Dictionary(zip(slotKeys.keys, slots.map(\.activity)), uniquingKeysWith: { a, _ in a })
     }
 
     /// Masks whose bit i is the i-th monitor of the record's stream (as Transform sets them).
@@ -127,7 +125,6 @@ public struct QualityDeltas: Sendable {
 
     /// Masks whose bit i is `monitorNames[type][i]` (empty names: unused bits).
     public init(monitorNames: [RecordType: [String]]) {
-        self.monitorNames = monitorNames
         var byCode = [[String]](repeating: [], count: 4)
         for (type, names) in monitorNames where Int(type.wireCode) < byCode.count { byCode[Int(type.wireCode)] = names }
         namesByCode = byCode
@@ -140,19 +137,9 @@ public struct QualityDeltas: Sendable {
 
     /// The index of the slot of `type`, `school` and `day`, created when new.
     private mutating func slot(_ type: RecordType, school: String, day: Int32) -> Int {
-        if lastSlot >= 0, lastSlot < slots.count, slots[lastSlot].key.day == day,
-           slots[lastSlot].key.recordType == type, slots[lastSlot].key.school == school {
-            return lastSlot
-        }
-        let key = ActivityKey(recordType: type, school: school, day: day)
-        if let i = slotIndex[key] {
-            lastSlot = i
-            return i
-        }
-        slots.append((key, Slot(bits: names(type).count)))
-        slotIndex[key] = slots.count - 1
-        lastSlot = slots.count - 1
-        return lastSlot
+        let (i, isNew) = slotKeys.number(of: ActivityKey(recordType: type, school: school, day: day))
+        if isNew { slots.append(Slot(bits: names(type).count)) }
+        return i
     }
 
     /// Records the replacement of `old` (nil: new entity) by `new` in the current state.
@@ -163,13 +150,13 @@ public struct QualityDeltas: Sendable {
 
     private mutating func add(_ r: StandardRecord, sign: Int64) {
         let i = slot(r.type, school: r.schoolCode, day: r.qualityDay)
-        slots[i].slot.count(r, sign: sign, names: names(r.type))
+        slots[i].count(r, sign: sign, names: names(r.type))
     }
 
     /// Notes that a record of `type` for `school` on `day` arrived at `arrivalMs` (Kafka time).
     public mutating func arrived(_ type: RecordType, school: String, day: Int32, arrivalMs: Int64) {
         guard let arrivalMs = MessageTime.known(arrivalMs) else { return }
-        slots[slot(type, school: school, day: day)].slot.activity.arrived(arrivalMs)
+        slots[slot(type, school: school, day: day)].activity.arrived(arrivalMs)
     }
 
     /// Counts a row by its monitor's name (the quarantine monitors).
@@ -188,7 +175,9 @@ public struct QualityDeltas: Sendable {
     }
 
     public var changedActivity: [(key: ActivityKey, activity: Activity)] {
-        slots.compactMap { k, slot in slot.activity.records != 0 || slot.activity.firstArrivalMs != 0 ? (k, slot.activity) : nil }
+        zip(slotKeys.keys, slots).compactMap { k, slot in
+            slot.activity.records != 0 || slot.activity.firstArrivalMs != 0 ? (k, slot.activity) : nil
+        }
             .sorted { $0.key < $1.key }
     }
 }

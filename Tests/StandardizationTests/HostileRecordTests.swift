@@ -124,21 +124,18 @@ struct HostileRecordTests {
         var deltas = AggregateDeltas(definitions: definitions)
         a.expected = Int64.max - 10
         try deltas.replace(nil, with: a)
-        func rows(_ d: AggregateDeltas) -> [String] {
-            d.nonZero.map { "\($0.key.table)|\($0.key.level)|\($0.key.region)|\($0.key.groups)|\($0.deltas)" }
-        }
-        let before = rows(deltas)
+        let before = Self.rows(deltas)
         #expect(before.count == 4)
         var b = a
         b.key = Digest32.sha256(Array("another class".utf8))
         b.expected = 11
         #expect(throws: AggregateOverflow.self) { try deltas.replace(nil, with: b) }
-        #expect(rows(deltas) == before)
+        #expect(Self.rows(deltas) == before)
         // Retracting Int64.min cannot be negated; the replacement is refused as a whole.
         var c = a
         c.expected = Int64.min
         #expect(throws: AggregateOverflow.self) { try deltas.replace(c, with: a) }
-        #expect(rows(deltas) == before)
+        #expect(Self.rows(deltas) == before)
     }
 
     @Test("a record whose second aggregate would overflow leaves its first one as it was too")
@@ -158,10 +155,7 @@ struct HostileRecordTests {
         a.present = 7
         a.expected = Int64.max - 10
         try deltas.replace(nil, with: a)
-        func rows(_ d: AggregateDeltas) -> [String] {
-            d.nonZero.map { "\($0.key.table)|\($0.key.level)|\($0.key.region)|\($0.deltas)" }
-        }
-        let before = rows(deltas)
+        let before = Self.rows(deltas)
         #expect(before.count == 8)
         #expect(before.filter { $0.hasPrefix("present_agg|") }.allSatisfy { $0.hasSuffix("|[7]") })
         var b = a
@@ -169,6 +163,11 @@ struct HostileRecordTests {
         b.present = 5
         b.expected = 11
         #expect(throws: AggregateOverflow.self) { try deltas.replace(nil, with: b) }
-        #expect(rows(deltas) == before)
+        #expect(Self.rows(deltas) == before)
+    }
+
+    /// Every row of `d` as `table|level|region|groups|deltas`.
+    static func rows(_ d: AggregateDeltas) -> [String] {
+        d.nonZero.map { "\($0.key.table)|\($0.key.level)|\($0.key.region)|\($0.key.groups)|\($0.deltas)" }
     }
 }
