@@ -69,7 +69,7 @@ let package = Package(
         .target(name: "MonitoringReport", dependencies: ["QualityReport"], resources: [.copy("Resources")]),
         .target(name: "Monitoring", dependencies: ["HubCore", "Topology", "Postgres", "HubStore", "MonitoringReport"]),
         .target(name: "WorkerRuntime", dependencies: [
-            "HubCore", "Topology", "Kafka", "Postgres", "HubStore", "CMalloc", "HubCrypto", "FailureIsolation",
+            "HubCore", "Topology", "Kafka", "Postgres", "HubStore", "CMalloc", "HubCrypto", "FailureIsolation", "Decoding",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),

@@ -3,7 +3,9 @@
 #
 #   scripts/bench.sh [--students N] [--instances STAGE=K ...] [--latency-rate R] [--skip-latency]
 #                    [--skip-micro] [--kafka-property [STAGE:]K=V ...] [--isolate-sink] [--bin DIR]
-#    (a --kafka-property with STAGE: applies to that stage's workers only, e.g. ingest:compression.type=none)
+#                    [--transform-input ingested|raw]
+#    (a --kafka-property with STAGE: applies to that stage's workers only, e.g. ingest:compression.type=none;
+#    --transform-input raw runs the deployment without hub-ingest: Transform decodes the raw topics)
 #
 # 1. Throughput: pre-loads a generated sample (default 1,000,000 students plus teachers and
 #    attendance, three dialects, JSON/ndjson/CSV, UTF-8/GBK/GB18030, some zstd, ~10 % updates,
@@ -29,6 +31,7 @@ skip_latency=0
 skip_micro=0
 isolate_sink=0
 bin=""
+transform_input=ingested
 instances=()
 kafka_properties=()
 declare -A stage_properties
@@ -41,6 +44,9 @@ while (($#)); do
     --skip-micro) skip_micro=1; shift ;;
     --isolate-sink) isolate_sink=1; shift ;;
     --bin) bin="$2"; shift 2 ;;
+    --transform-input)
+      [[ $2 == ingested || $2 == raw ]] || { echo "--transform-input must be ingested or raw, not \"$2\"" >&2; exit 2; }
+      transform_input="$2"; shift 2 ;;
     --kafka-property)
       if [[ $2 =~ ^(ingest|transform|sink):(.+)$ ]]; then
         stage_properties[${BASH_REMATCH[1]}]+=",${BASH_REMATCH[2]}"
@@ -48,7 +54,7 @@ while (($#)); do
         kafka_properties+=("$2")
       fi
       shift 2 ;;
-    *) echo "usage: scripts/bench.sh [--students N] [--instances STAGE=K] [--latency-rate R] [--skip-latency] [--skip-micro] [--kafka-property [STAGE:]K=V] [--isolate-sink] [--bin DIR]" >&2; exit 2 ;;
+    *) echo "usage: scripts/bench.sh [--students N] [--instances STAGE=K] [--latency-rate R] [--skip-latency] [--skip-micro] [--kafka-property [STAGE:]K=V] [--isolate-sink] [--bin DIR] [--transform-input ingested|raw]" >&2; exit 2 ;;
   esac
 done
 count_for() { local s; for s in "${instances[@]:-}"; do [[ ${s%%=*} == "$1" ]] && { echo "${s#*=}"; return; }; done; echo 1; }
@@ -90,6 +96,10 @@ export HUB_KAFKA_BROKERS="$KAFKA_BOOTSTRAP" HUB_TOPOLOGY_DIR="$PWD/Topologies" H
 export HUB_KAFKA_PROPERTIES="session.timeout.ms=6000,heartbeat.interval.ms=500"
 for property in "${kafka_properties[@]:-}"; do [[ -n $property ]] && HUB_KAFKA_PROPERTIES+=",$property"; done
 export HUB_PERSON_CODE_KEY="benchmark-person-code-secret-0123"
+export HUB_TRANSFORM_INPUT="$transform_input"
+# The stages that run: without hub-ingest when Transform reads the raw topics, whose group then
+# commits the raw offsets (what `pipeline wait` checks as the first stage).
+if [[ $transform_input == raw ]]; then stages=(transform sink); first_group=transform; else stages=(ingest transform sink); first_group=ingest; fi
 clk=$(getconf CLK_TCK)
 
 # Starts a pipeline on topic prefix $1 and database $2: the stages $3… (default all three);
@@ -101,7 +111,7 @@ start_pipeline() {
   "$bin/hubctl" topics create --partitions 4 >/dev/null
   "$bin/hubctl" db migrate >/dev/null
   stage_pids=()
-  if (($#)); then start_stages "$prefix" "$@"; else start_stages "$prefix" ingest transform sink; fi
+  if (($#)); then start_stages "$prefix" "$@"; else start_stages "$prefix" "${stages[@]}"; fi
 }
 # Starts --instances of each stage $2… on topic prefix $1 (its variables already exported).
 start_stages() {
@@ -115,7 +125,7 @@ start_stages() {
   done
 }
 wait_caught_up() {
-  "$bin/hubctl" pipeline wait --timeout 3600 --ingest-group "${1}hub-ingest" --transform-group "${1}hub-transform" \
+  "$bin/hubctl" pipeline wait --timeout 3600 --ingest-group "${1}hub-$first_group" --transform-group "${1}hub-transform" \
     --sink-group "${1}hub-sink" >/dev/null
 }
 # PostgreSQL: the postmaster's reaped children plus every live backend; the broker: its process.
@@ -197,13 +207,13 @@ load_end=$(date +%s.%N)
 valid=$(sed -n 's/.*(\([0-9]*\) valid).*/\1/p' <<<"$produced")
 echo "[bench] $produced" >&2
 
-measured=ingest
+measured=${stages[0]}
 if ((isolate_sink)); then
   # The sink alone: ingest and transform fill the standard-zone topics first, then the sink
   # instances start on the whole sample (how a sink scales: --instances sink=2).
-  echo "[bench] filling the standard-zone topics (ingest and transform only)" >&2
-  start_pipeline "tp." bench_throughput ingest transform
-  groups=(--ingest-group tp.hub-ingest --transform-group tp.hub-transform --sink-group tp.hub-sink)
+  echo "[bench] filling the standard-zone topics (${stages[*]:0:${#stages[@]}-1} only)" >&2
+  start_pipeline "tp." bench_throughput "${stages[@]:0:${#stages[@]}-1}"
+  groups=(--ingest-group "tp.hub-$first_group" --transform-group tp.hub-transform --sink-group tp.hub-sink)
   until [[ $("$bin/hubctl" pipeline lag "${groups[@]}" 2>/dev/null) =~ ^ingest\ 0\ +transform\ 0\ +sink\ [1-9] ]]; do sleep 1; done
   measured=sink
 fi
@@ -218,7 +228,7 @@ kill "$timeline_pid" 2>/dev/null || true
 first=$(grep -h "partitions assigned" "$work"/tp.$measured-*.log | sort | head -1 | cut -d' ' -f1)
 last=$(pg bench_throughput "SELECT to_char(greatest((SELECT max(stored_at) FROM hub.current_state), (SELECT max(quarantined_at) FROM hub.quarantine)) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')")
 elapsed=$(python3 -c "import datetime as d;f=lambda s:d.datetime.fromisoformat(s.replace('Z','+00:00'));print(round((f('$last')-f('$first')).total_seconds(),3))")
-declare -A cpu rss faults
+declare -A cpu=([ingest]=0 [transform]=0 [sink]=0) rss=([ingest]=0 [transform]=0 [sink]=0) faults=([ingest]=0 [transform]=0 [sink]=0)
 pg_cpu=$(python3 -c "print(round($(service_cpu "$(head -1 "$PG_DATA/postmaster.pid")") - $pg_cpu_before, 1))")
 broker_cpu=$(python3 -c "print(round($(service_cpu "$BROKER_PID") - $broker_cpu_before, 1))")
 for entry in "${stage_pids[@]}"; do
@@ -278,8 +288,8 @@ per_k() { python3 -c "print(round($1 * 1000 / $valid, 1))"; }
 cat > "$out" <<JSON
 {"students": $students, "valid_records": $valid, "preload_seconds": $(python3 -c "print(round($load_end - $load_start, 1))"),
  "elapsed_seconds": $elapsed, "throughput_records_per_second": $throughput, "exact": $exact,
- "isolated": $( ((isolate_sink)) && echo '"sink"' || echo null ),
- "instances": {"ingest": $(count_for ingest), "transform": $(count_for transform), "sink": $(count_for sink)},
+ "isolated": $( ((isolate_sink)) && echo '"sink"' || echo null ), "transform_input": "$transform_input",
+ "instances": {"ingest": $( [[ $transform_input == raw ]] && echo 0 || count_for ingest ), "transform": $(count_for transform), "sink": $(count_for sink)},
  "cpu_seconds": {"ingest": ${cpu[ingest]}, "transform": ${cpu[transform]}, "sink": ${cpu[sink]},
                  "postgres": $pg_cpu, "broker": $broker_cpu},
  "peak_rss_mib": {"ingest": ${rss[ingest]}, "transform": ${rss[transform]}, "sink": ${rss[sink]}},
@@ -292,7 +302,7 @@ cat > "$out" <<JSON
  "latency_rate": $latency_rate, "latency_p50_ms": $p50, "latency_p99_ms": $p99}
 JSON
 printf '\n%-34s %s\n' "metric" "value"
-printf '%-34s %s\n' "stages measured" "$( ((isolate_sink)) && echo "the sink alone ($(count_for sink) instances; ingest and transform ran first)" || echo "the whole pipeline" )"
+printf '%-34s %s\n' "stages measured" "$( ((isolate_sink)) && echo "the sink alone ($(count_for sink) instances; ${stages[*]:0:${#stages[@]}-1} ran first)" || echo "the whole pipeline: ${stages[*]}" )"
 printf '%-34s %s\n' "valid records" "$valid" "elapsed (first consume → last commit)" "$elapsed s" \
   "throughput" "$throughput records/s" "exact aggregates" "$exact" \
   "CPU s ingest / transform / sink" "${cpu[ingest]} / ${cpu[transform]} / ${cpu[sink]}" \

@@ -85,6 +85,25 @@ public struct IngestedMessage: Sendable, Hashable {
         return (parts, counts, oversized)
     }
 
+    /// The records (by index, ascending) whose own message would exceed `limit` bytes — those
+    /// ``encodedParts(target:limit:)`` returns as oversized — with that size. Encodes only
+    /// records whose size bound is over the limit; almost every message has none.
+    public func oversizedRecords(limit: Int) -> [(index: Int, bytes: Int)] {
+        var header = BinaryWriter(capacity: 64 + source.topic.utf8.count)
+        encodeHeader(into: &header)
+        let framing = header.bytes.count + 10
+        var bound = framing
+        for r in records { bound += r.encodedSizeBound }
+        if bound <= limit { return [] }
+        var out: [(index: Int, bytes: Int)] = []
+        for (i, r) in records.enumerated() where framing + r.encodedSizeBound > limit {
+            var w = BinaryWriter(capacity: r.encodedSizeBound)
+            r.encode(into: &w)
+            if framing + w.bytes.count > limit { out.append((i, framing + w.bytes.count)) }
+        }
+        return out
+    }
+
     public init(decoding bytes: [UInt8]) throws {
         var r = BinaryReader(bytes)
         guard try r.byte() == Self.version else { throw WireFormatError("unknown ingested-message version") }

@@ -4,7 +4,9 @@
 /// Derived from what each worker does (README, "Kafka ACLs"):
 /// - **ingest** reads the raw topics in its group; writes `hub.ingested` and the dead letters.
 /// - **transform** reads `hub.ingested` in its group and all of `ref.school` (assigned, no
-///   group); writes the standard-zone topics and the dead letters.
+///   group); writes the standard-zone topics and the dead letters. Reading the raw topics
+///   itself (`--input raw`, `transformReadsRaw`), it also reads them, and ingest, which does
+///   not run then, gets no rules.
 /// - **sink** reads the standard-zone topics and the dead letters in its group (offsets live
 ///   in PostgreSQL); writes the alerts topic.
 /// - **archive** reads the raw topics and `ref.school` in its group.
@@ -87,8 +89,10 @@ public struct KafkaAccessPlan: Sendable {
 
     public let rules: [Rule]
 
-    /// - Parameter principals: the Kafka principal of each role, e.g. `User:hub-sink`.
-    public init(topics t: Topics, principals: [Principal: String]) {
+    /// - Parameters:
+    ///   - principals: the Kafka principal of each role, e.g. `User:hub-sink`.
+    ///   - transformReadsRaw: Transform decodes the raw topics itself (`--input raw`): no ingest.
+    public init(topics t: Topics, principals: [Principal: String], transformReadsRaw: Bool = false) {
         var out: [Rule] = []
         func add(_ who: Principal, _ op: Operation, topics names: [String]) {
             guard let p = principals[who] else { return }
@@ -98,11 +102,13 @@ public struct KafkaAccessPlan: Sendable {
             guard let p = principals[who], let g = t.groups[of ?? who] else { return }
             out.append(Rule(p, op, .group, g))
         }
-        add(.ingest, .read, topics: t.raw)
-        add(.ingest, .write, topics: [t.ingested, t.quarantine])
-        group(.ingest)
+        if !transformReadsRaw {
+            add(.ingest, .read, topics: t.raw)
+            add(.ingest, .write, topics: [t.ingested, t.quarantine])
+            group(.ingest)
+        }
 
-        add(.transform, .read, topics: [t.ingested, t.registry])
+        add(.transform, .read, topics: (transformReadsRaw ? t.raw : []) + [t.ingested, t.registry])
         add(.transform, .write, topics: t.standardZone + [t.quarantine])
         group(.transform)
 
@@ -116,7 +122,9 @@ public struct KafkaAccessPlan: Sendable {
         add(.scheduler, .describe, topics: t.raw + [t.ingested] + t.standardZone + [t.quarantine])
         add(.scheduler, .write, topics: [t.ingested])
         add(.scheduler, .delete, topics: [t.quarantine])
-        group(.scheduler, .describe, of: .ingest)
+        // Reading raw, Transform's group commits the raw offsets: the sensor runs with
+        // `--ingest-group` set to it, and ingest's group is not looked at.
+        if !transformReadsRaw { group(.scheduler, .describe, of: .ingest) }
         group(.scheduler, .describe, of: .transform)
 
         add(.registryPublisher, .write, topics: [t.registry])

@@ -14,21 +14,10 @@ struct IngestCommand: WorkerCommand {
 
     @OptionGroup var common: CommonOptions
 
-    @Option(name: .long, help: "Largest raw value accepted as stored, in bytes (larger is too_large). Env HUB_MAX_VALUE_BYTES. Default 1048576 (1 MiB).")
-    var maxValueBytes: Int?
-
-    @Option(name: .long, help: "Largest value after zstd decompression, in bytes (larger is too_large). Env HUB_MAX_DECOMPRESSED_BYTES. Default 16777216 (16 MiB).")
-    var maxDecompressedBytes: Int?
+    @OptionGroup var decoding: DecodingOptions
 
     func run() async throws {
-        let (settings, limits) = WorkerMain.settings("ingest", httpPort: 9481, common) { source in
-            DecodingLimits(
-                maxValueBytes: try source.integer(maxValueBytes, flag: "--max-value-bytes", env: "HUB_MAX_VALUE_BYTES",
-                                                  default: 1 << 20, range: 1...Int(Int32.max), unit: "bytes"),
-                maxDecompressedBytes: try source.integer(maxDecompressedBytes, flag: "--max-decompressed-bytes",
-                                                         env: "HUB_MAX_DECOMPRESSED_BYTES", default: 16 << 20,
-                                                         range: 1...Int(Int32.max), unit: "bytes"))
-        }
+        let (settings, limits) = WorkerMain.settings("ingest", httpPort: 9481, common) { source in try decoding.limits(source) }
         let topology = WorkerMain.loadTopology(settings)
         if settings.checkConfig {
             WorkerMain.checkBroker(settings, topic: settings.topic(topology.streams[0].sourceTopic))

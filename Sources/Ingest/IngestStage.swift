@@ -59,7 +59,6 @@ struct IngestStage: AtLeastOnceStage {
     }
 
     let settings: WorkerSettings
-    let limits: DecodingLimits
     let producer: KafkaProducer
     let logger: Logger
     let metrics = StageMetrics(stage: "ingest")
@@ -71,10 +70,10 @@ struct IngestStage: AtLeastOnceStage {
     private let partTarget: Int
     private let bundleTarget: Int
     private let unacknowledged = Unacknowledged()
+    private let reader: RawMessageReader
 
     init(settings: WorkerSettings, topology: Topology, limits: DecodingLimits, producer: KafkaProducer, logger: Logger) {
         self.settings = settings
-        self.limits = limits
         self.producer = producer
         self.logger = logger
         var streams: [String: StreamDefinition] = [:]
@@ -86,6 +85,7 @@ struct IngestStage: AtLeastOnceStage {
         valueLimit = settings.maxInternalValueBytes
         partTarget = min(valueLimit, Self.ingestedPartBytes)
         bundleTarget = min(partTarget, Self.bundleBytes)
+        reader = RawMessageReader(limits: limits, internalLimit: valueLimit)
     }
 
     /// The raw topics, in order.
@@ -119,49 +119,30 @@ struct IngestStage: AtLeastOnceStage {
     /// Decodes one raw message and sends what it holds: its records to `hub.ingested`, what
     /// cannot be read to the quarantine topic.
     private func ingest(_ message: KafkaMessage, into batch: inout Batch) throws {
-        let stream = streamsByTopic[message.topic]
-        let source = SourcePosition(topic: message.topic, partition: message.partition, offset: message.offset, row: 0)
-        let timestamp = message.timestampMs ?? 0
-        func quarantine(_ reason: QuarantineReason, row: Int32, detail: String, raw: [UInt8]) throws -> QuarantineUnit {
-            var position = source
-            position.row = row
-            let unit = QuarantineUnit(position: position, timestampMs: timestamp, recordType: stream?.recordType,
-                                      reason: reason, field: nil, detail: detail, schoolCode: nil, raw: raw, record: nil)
-                .fitted(to: valueLimit)
+        let contents = reader.read(
+            value: message.value, headers: message.headers.map { ($0.name, $0.value) },
+            source: SourcePosition(topic: message.topic, partition: message.partition, offset: message.offset, row: 0),
+            timestampMs: message.timestampMs ?? 0, recordType: streamsByTopic[message.topic]?.recordType)
+        // The reader lists the records over the internal limit last: those are isolated poison.
+        let firstOversized = contents.quarantined.count - contents.oversized
+        for (n, unit) in contents.quarantined.enumerated() {
             try producer.send(topic: settings.quarantineTopic, key: unit.key, value: unit.encoded())
-            batch.quarantined[reason, default: 0] += 1
+            batch.quarantined[unit.reason, default: 0] += 1
             unacknowledged.quarantined += 1
-            logger.debug("quarantined", metadata: ["reason": "\(reason.rawValue)", "topic": "\(message.topic)",
-                                                   "partition": "\(message.partition)", "offset": "\(message.offset)", "row": "\(row)"])
-            return unit
+            if n >= firstOversized { batch.isolated.append(unit) }
+            logger.debug("quarantined", metadata: ["reason": "\(unit.reason.rawValue)", "topic": "\(message.topic)",
+                                                   "partition": "\(message.partition)", "offset": "\(message.offset)",
+                                                   "row": "\(unit.position.row)"])
         }
-        let decoded = MessageDecoding.decode(value: message.value, headers: message.headers.map { ($0.name, $0.value) }, limits: limits)
-        switch decoded {
-        case .rejected(let reason, let detail):
-            _ = try quarantine(reason, row: 0, detail: detail, raw: message.value ?? [])
-        case .records(let records):
-            var good: [RawRecord] = []
-            good.reserveCapacity(records.count)
-            for r in records {
-                switch r {
-                case .record(let record): good.append(record)
-                case .malformed(let row, let detail, let text): _ = try quarantine(.malformed, row: row, detail: detail, raw: text)
-                }
-            }
-            guard !good.isEmpty else { return }
-            let ingested = IngestedMessage(source: source, timestampMs: timestamp, records: good)
-            let (parts, counts, oversized) = ingested.encodedParts(target: partTarget, limit: valueLimit)
-            let key = message.key.map { Array($0.prefix(Self.maxKeyBytes)) }
-            for (part, records) in zip(parts, counts) {
-                try bundle(part, records: records, key: key, from: message.topicPartition, in: &batch)
-            }
-            batch.produced += good.count - oversized.count
-            for (record, bytes) in oversized {
-                let detail = "record of \(record.text.count) bytes encodes to \(bytes) bytes, over the internal message "
-                    + "limit of \(valueLimit) bytes (message.max.bytes less \(WorkerSettings.messageFramingBytes))"
-                batch.isolated.append(try quarantine(.tooLarge, row: record.row, detail: detail, raw: record.text))
-            }
+        let ingested = contents.message
+        guard !ingested.records.isEmpty else { return }
+        // The reader took out every record over the internal limit: no part is oversized.
+        let (parts, counts, _) = ingested.encodedParts(target: partTarget, limit: valueLimit)
+        let key = message.key.map { Array($0.prefix(Self.maxKeyBytes)) }
+        for (part, records) in zip(parts, counts) {
+            try bundle(part, records: records, key: key, from: message.topicPartition, in: &batch)
         }
+        batch.produced += ingested.records.count
     }
 
     /// Adds an encoded ingested message to its raw partition's bundle, sending the bundle

@@ -13,20 +13,32 @@ struct TransformCommand: WorkerCommand {
     @OptionGroup var common: CommonOptions
     @OptionGroup var personCode: PersonCodeOptions
 
+    @Option(name: .long, help: "What Transform reads: ingested (hub.ingested, written by hub-ingest) or raw (the raw topics, decoded here, so no hub-ingest runs; hub.ingested is still read for quarantine replays). Env HUB_TRANSFORM_INPUT. Default ingested.")
+    var input: String?
+
+    /// The raw-value limits, used with `--input raw`.
+    @OptionGroup var decoding: DecodingOptions
+
     func run() async throws {
         // The suite picks the person-code MAC (HMAC-SHA256 or HMAC-SM3); checked before anything starts.
-        let (settings, keyring) = WorkerMain.settings("transform", httpPort: 9482, common) { source in
-            try PersonCodeKeys.load(files: personCode.keys.personCodeKeyFiles, file: personCode.personCodeKeyFile, source: source,
-                                    suite: CryptoSettings(options: personCode.crypto).suite, need: .fullChain)
+        let (settings, own) = WorkerMain.settings("transform", httpPort: 9482, common) { source in
+            let keyring = try PersonCodeKeys.load(files: personCode.keys.personCodeKeyFiles, file: personCode.personCodeKeyFile,
+                                                  source: source, suite: CryptoSettings(options: personCode.crypto).suite, need: .fullChain)
+            let input = try source.choice(input, flag: "--input", env: "HUB_TRANSFORM_INPUT", default: "ingested",
+                                          choices: ["ingested", "raw"])
+            return (keyring, input == "raw" ? try decoding.limits(source) : nil)
         }
+        let (keyring, rawLimits) = own
         let topology = WorkerMain.loadTopology(settings)
         if settings.checkConfig {
             WorkerMain.checkBroker(settings, topic: settings.registryTopic)
-            print("hub-transform: configuration ok; streams: \(topology.streams.map(\.name).joined(separator: ", ")); registry: \(settings.registryTopic)")
+            let input = rawLimits == nil ? settings.ingestedTopic
+                : (topology.streams.map { settings.topic($0.sourceTopic) } + [settings.ingestedTopic]).joined(separator: ", ")
+            print("hub-transform: configuration ok; streams: \(topology.streams.map(\.name).joined(separator: ", ")); reads: \(input); registry: \(settings.registryTopic)")
             return
         }
         let context = WorkerMain.bootstrap(settings, topology: topology)
-        try await WorkerMain.run(TransformWorker(context: context, keyring: keyring), context: context)
+        try await WorkerMain.run(TransformWorker(context: context, keyring: keyring, rawLimits: rawLimits), context: context)
     }
 }
 

@@ -1,3 +1,4 @@
+import Decoding
 import Foundation
 import HubCore
 import HubCrypto
@@ -9,7 +10,8 @@ import Topology
 import WorkerRuntime
 
 /// Transform's stage logic: bring the registry up to date, standardise every record of the
-/// batch's ingested messages, then produce the standard-zone records in batches (one message
+/// batch's ingested messages (or, reading the raw topics with `--input raw`, of the raw
+/// messages, decoded here as Ingest would: ``RawMessageReader``), then produce the standard-zone records in batches (one message
 /// per destination partition, chosen by entity key, so one entity's versions meet in one sink
 /// partition) and the quarantine units one message each, and wait for the acknowledgements.
 struct TransformStage: AtLeastOnceStage {
@@ -18,6 +20,10 @@ struct TransformStage: AtLeastOnceStage {
         var output = TransformOutput()
         var records = 0
         var quarantined: [QuarantineReason: Int] = [:]
+        /// Units quarantined while decoding raw messages (raw input only): not in ``records``.
+        var quarantinedAtDecoding = 0
+        /// Records over the internal message limit (raw input only), reported when committed.
+        var isolated: [QuarantineUnit] = []
     }
 
     let settings: WorkerSettings
@@ -29,9 +35,12 @@ struct TransformStage: AtLeastOnceStage {
     private let recordsIn: Counter
     private let recordsOut: [String: Counter]
     private let quarantinedUnits: [QuarantineReason: Counter]
+    /// Set with `--input raw`.
+    private let reader: RawMessageReader?
+    private let poison: PoisonReporter
 
     init(settings: WorkerSettings, topology: Topology, pseudonymizer: Pseudonymizer, keyring: PersonCodeKeyring, registryFollower: RegistryFollower,
-         producer: KafkaProducer, logger: Logger) {
+         rawLimits: DecodingLimits? = nil, producer: KafkaProducer, logger: Logger) {
         self.settings = settings
         self.registryFollower = registryFollower
         self.logger = logger
@@ -50,6 +59,14 @@ struct TransformStage: AtLeastOnceStage {
             logger: logger)
         recordsIn = metrics.recordsConsumed()
         quarantinedUnits = metrics.quarantinedUnits()
+        reader = rawLimits.map { RawMessageReader(limits: $0, internalLimit: settings.maxInternalValueBytes) }
+        poison = PoisonReporter(stage: "transform", logger: logger)
+    }
+
+    /// `hub.ingested`, and with `--input raw` the raw topics before it (in order).
+    var sourceTopics: [String] {
+        guard reader != nil else { return [settings.ingestedTopic] }
+        return standardizers.keys.sorted() + [settings.ingestedTopic]
     }
 
     func prepare() throws { try registryFollower.catchUp() }
@@ -68,24 +85,50 @@ struct TransformStage: AtLeastOnceStage {
 
     mutating func publish(_ batch: Batch, messages: Int) throws {
         try publisher.awaitDelivery(of: batch.output)
-        TestKillPoint.transformAfterProduce.reach(detail: "\(messages) messages, \(batch.records) records")
+        TestKillPoint.transformAfterProduce.reach(
+            detail: "\(messages) messages, \(batch.records) records, \(batch.quarantinedAtDecoding) quarantined")
     }
 
     func committed(_ batch: Batch) {
         for (topic, records) in batch.output.standard { recordsOut[topic]?.increment(by: records.count) }
         for (reason, n) in batch.quarantined { quarantinedUnits[reason]?.increment(by: n) }
+        for unit in batch.isolated { poison.isolated(unit) }
         recordsIn.increment(by: batch.records)
     }
 
     /// Standardises the records of the ingested messages one `hub.ingested` message holds (one,
     /// or an ingest bundle's) into the batch's output.
     private func standardize(_ message: KafkaMessage, into batch: inout Batch) throws(CryptoError) {
+        if let reader, message.topic != settings.ingestedTopic {
+            try standardize(raw: message, reader: reader, into: &batch)
+            return
+        }
         guard let value = message.value, let ingested = try? IngestedBundle.messages(decoding: value) else {
             logger.error("unreadable internal message skipped", metadata: [
                 "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)"])
             return
         }
         for one in ingested { try standardize(one, into: &batch) }
+    }
+
+    /// Decodes a raw message (`--input raw`) and standardises its records; what cannot be read
+    /// is quarantined as Ingest would have.
+    private func standardize(raw message: KafkaMessage, reader: RawMessageReader, into batch: inout Batch) throws(CryptoError) {
+        let contents = reader.read(
+            value: message.value, headers: message.headers.map { ($0.name, $0.value) },
+            source: SourcePosition(topic: message.topic, partition: message.partition, offset: message.offset, row: 0),
+            timestampMs: message.timestampMs ?? 0, recordType: standardizers[message.topic]?.stream.recordType)
+        let firstOversized = contents.quarantined.count - contents.oversized
+        for (n, unit) in contents.quarantined.enumerated() {
+            batch.output.quarantine.append((unit.key, unit.encoded()))
+            batch.quarantined[unit.reason, default: 0] += 1
+            batch.quarantinedAtDecoding += 1
+            if n >= firstOversized { batch.isolated.append(unit) }
+            logger.debug("quarantined", metadata: ["reason": "\(unit.reason.rawValue)", "topic": "\(message.topic)",
+                                                   "partition": "\(message.partition)", "offset": "\(message.offset)",
+                                                   "row": "\(unit.position.row)"])
+        }
+        if !contents.message.records.isEmpty { try standardize(contents.message, into: &batch) }
     }
 
     /// Standardises the records of one ingested message into the batch's output.

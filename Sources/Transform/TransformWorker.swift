@@ -1,10 +1,12 @@
+import Decoding
 import HubCore
 import Kafka
 import Standardization
 import WorkerRuntime
 
 /// The transform worker: ``TransformStage`` run by the at-least-once ``BatchConsumer`` over
-/// `hub.ingested`, after the registry has been read. At-least-once; the sink makes redelivery
+/// `hub.ingested` (and, with `--input raw`, the raw topics, decoded here), after the registry
+/// has been read. At-least-once; the sink makes redelivery
 /// harmless. A batch that fails transiently (broker unreachable, a timeout) is read again from
 /// the committed offsets after a backoff.
 struct TransformWorker: PollLoopWorker {
@@ -14,6 +16,8 @@ struct TransformWorker: PollLoopWorker {
     let context: WorkerContext
     /// The person-code keys: generation 1 standardises, the current generation is published.
     let keyring: PersonCodeKeyring
+    /// Set with `--input raw`: the raw topics are read and decoded with these limits.
+    let rawLimits: DecodingLimits?
 
     func run(stop: StopSignal) throws {
         let (settings, logger) = (context.settings, context.logger)
@@ -26,14 +30,14 @@ struct TransformWorker: PollLoopWorker {
         logger.info("registry loaded", metadata: ["schools": "\(registryFollower.registry.schoolCount)",
                                                   "messages": "\(registryFollower.registry.messageCount)"])
         var stage = TransformStage(settings: settings, topology: context.topology, pseudonymizer: base, keyring: keyring,
-                                   registryFollower: registryFollower, producer: try WorkerMain.outputProducer(settings, logger: logger),
+                                   registryFollower: registryFollower, rawLimits: rawLimits, producer: try WorkerMain.outputProducer(settings, logger: logger),
                                    logger: logger)
         // An ingested message carries up to a whole raw value's records (often hundreds): a
         // batch takes messages a few at a time until it holds 4 × batch-size records, so the
         // records in flight (and the worker's memory) stay bounded.
         let budget = PollBudget.chunked(messages: settings.batchSize, records: 4 * settings.batchSize) { _ in Self.pollChunk }
         let consumer = try BatchConsumer(
-            settings: settings, topics: [settings.ingestedTopic], budget: budget, metrics: stage.metrics,
+            settings: settings, topics: stage.sourceTopics, budget: budget, metrics: stage.metrics,
             listener: AssignmentLogger(logger: logger, health: context.health), logger: logger, health: context.health)
         try consumer.run(&stage, stop: stop)
     }

@@ -49,8 +49,13 @@ struct TopicsCommand: AsyncParsableCommand {
         @Option(name: .long) var transformGroup = "hub-transform"
         @Option(name: .long) var sinkGroup = "hub-sink"
         @Option(name: .long) var archiveGroup = "hub-archive"
+        @Option(name: .long, help: "What hub-transform reads: ingested (default) or raw (--input raw: it reads the raw topics and no hub-ingest runs).")
+        var transformInput = "ingested"
 
         func run() async throws {
+            guard ["ingested", "raw"].contains(transformInput) else {
+                throw ValidationError("--transform-input must be ingested or raw, not \"\(transformInput)\"")
+            }
             guard ["rules", "kafka-acls"].contains(format) else { throw ValidationError("--format must be rules or kafka-acls, not \"\(format)\"") }
             var principals: [KafkaAccessPlan.Principal: String] = [:]
             for role in KafkaAccessPlan.Principal.allCases { principals[role] = "User:hub-\(role.rawValue)" }
@@ -68,7 +73,7 @@ struct TopicsCommand: AsyncParsableCommand {
                 raw: ctx.topology.streams.map { s.topic($0.sourceTopic) }, registry: s.registryTopic, ingested: s.ingestedTopic,
                 quarantine: s.quarantineTopic, alerts: s.alertsTopic, standardZone: ctx.topology.streams.map { s.topic($0.outputTopic) },
                 groups: [.ingest: ingestGroup, .transform: transformGroup, .sink: sinkGroup, .archive: archiveGroup]),
-                principals: principals)
+                principals: principals, transformReadsRaw: transformInput == "raw")
             switch format {
             case "kafka-acls": plan.kafkaAclsCommands(bootstrap: s.brokers).forEach(say)
             default: plan.rules.forEach { say($0.description) }

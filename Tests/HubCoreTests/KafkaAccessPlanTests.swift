@@ -41,6 +41,31 @@ import Testing
         #expect(plan.rules.count == 5 + 6 + 5 + 4 + 10 + 1 + 2)
     }
 
+    /// Transform reading the raw topics itself (`--input raw`): it reads them too; ingest, which
+    /// does not run, gets nothing, and the scheduler no longer looks at ingest's group.
+    @Test func transformReadingRawTopicsReplacesIngest() {
+        let fused = KafkaAccessPlan(topics: .init(
+            raw: ["p.raw.student", "p.raw.teacher"], registry: "p.ref.school", ingested: "p.hub.ingested",
+            quarantine: "p.hub.quarantine", alerts: "p.quality.alerts", standardZone: ["p.std.student", "p.std.teacher"],
+            groups: [.ingest: "g-ingest", .transform: "g-transform", .sink: "g-sink", .archive: "g-archive"]),
+            principals: Dictionary(uniqueKeysWithValues: KafkaAccessPlan.Principal.allCases.map { ($0, "User:\($0.rawValue)") }),
+            transformReadsRaw: true)
+        let lines = { (p: String) in
+            Set(fused.rules(for: "User:\(p)").map { "\($0.operation.rawValue) \($0.resourceType.rawValue) \($0.resource)" })
+        }
+        #expect(lines("ingest").isEmpty)
+        #expect(lines("transform") == [
+            "Read Topic p.raw.student", "Read Topic p.raw.teacher", "Read Topic p.hub.ingested", "Read Topic p.ref.school",
+            "Write Topic p.std.student", "Write Topic p.std.teacher", "Write Topic p.hub.quarantine", "Read Group g-transform",
+        ])
+        #expect(lines("scheduler") == [
+            "Describe Topic p.raw.student", "Describe Topic p.raw.teacher", "Describe Topic p.hub.ingested",
+            "Describe Topic p.std.student", "Describe Topic p.std.teacher", "Describe Topic p.hub.quarantine",
+            "Write Topic p.hub.ingested", "Delete Topic p.hub.quarantine", "Describe Group g-transform",
+        ])
+        #expect(fused.rules.count == 0 + 8 + 5 + 4 + 9 + 1 + 2)
+    }
+
     /// The writes that decide what row-level security shows: the registry and the standard zone.
     @Test func onlyTheirOwnersWriteTheRegistryAndTheStandardZone() {
         let writers = { (topic: String) in Set(plan.rules.filter { $0.operation == .write && $0.resource == topic }.map(\.principal)) }

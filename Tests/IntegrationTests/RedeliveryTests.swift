@@ -84,4 +84,31 @@ struct RedeliveryTests {
         let differences = try run.differences(expected)
         #expect(differences.isEmpty, "seed \(seed):\n\(differences.joined(separator: "\n"))")
     }
+
+    /// The deployment without hub-ingest (`--input raw`): Transform reads and decodes the raw
+    /// topics, and dies after its output is acknowledged but before its raw offsets are
+    /// committed. Restarted, it sends that batch again — its records and the units it
+    /// quarantined while decoding — and the sink finds every one of them applied already.
+    @Test func transformReadingRawRedeliversAndChangesNothing() throws {
+        let seed = TruthRandom.seed(for: "redelivery, transform reads raw")
+        let scenario = try TruthScenario(seed: seed, size: .init(students: 240, teachers: 40, partitions: 2, singleVersions: true))
+        let h = try PipelineHarness("redeliveryraw", partitions: 2)
+        defer { h.stopAll() }
+        h.transformReadsRaw = true
+        let run = try TruthRun(scenario, h)
+        try run.sendRegistry()
+        let n = scenario.messages.count
+        try h.start(.sink)
+        try run.send(0..<n / 2)
+        let transform = try h.runUntilKillPoint(.transformAfterProduce)
+        try h.start(.transform)
+        try run.send(n / 2..<n)
+        try h.waitUntilCaughtUp()
+        let copies = try #require(transform.count("records")) + (try #require(transform.count("quarantined")))
+        #expect(copies > 0, "\(transform)")
+        #expect(h.sinkCopiesLogged() == copies, "after \(transform)")
+        let expected = try run.expectations()
+        let differences = try run.differences(expected)
+        #expect(differences.isEmpty, "seed \(seed):\n\(differences.joined(separator: "\n"))")
+    }
 }

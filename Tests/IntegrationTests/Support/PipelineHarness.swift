@@ -17,6 +17,9 @@ final class PipelineHarness: @unchecked Sendable {
     let topologyDirectory: String
     let partitions: Int
     private(set) var workers: [(stage: Stage, process: ManagedProcess)] = []
+    /// The deployment without hub-ingest: every Transform started reads and decodes the raw
+    /// topics itself (`--input raw`), and its group commits the raw offsets.
+    var transformReadsRaw = false
     private let producer: KafkaProducer
     private let secret = "integration-test-person-code-secret"
 
@@ -73,8 +76,10 @@ final class PipelineHarness: @unchecked Sendable {
 
     @discardableResult
     func start(_ stage: Stage, extraEnvironment: [String: String] = [:]) throws -> ManagedProcess {
+        var env = environment(stage.rawValue)
+        if stage == .transform && transformReadsRaw { env["HUB_TRANSFORM_INPUT"] = "raw" }
         let p = try ManagedProcess(executable: Self.binDirectory + "/hub-\(stage.rawValue)",
-                                   environment: environment(stage.rawValue).merging(extraEnvironment) { $1 })
+                                   environment: env.merging(extraEnvironment) { $1 })
         workers.append((stage, p))
         return p
     }
@@ -104,7 +109,7 @@ final class PipelineHarness: @unchecked Sendable {
     /// Waits until every stage has committed everything produced so far.
     func waitUntilCaughtUp(timeout: Int = 180) throws {
         try hubctl(["pipeline", "wait", "--timeout", String(timeout),
-                    "--ingest-group", "\(prefix)hub-ingest", "--transform-group", "\(prefix)hub-transform",
+                    "--ingest-group", "\(prefix)hub-\(transformReadsRaw ? "transform" : "ingest")", "--transform-group", "\(prefix)hub-transform",
                     "--sink-group", "\(prefix)hub-sink"], timeout: .seconds(timeout + 30))
     }
 
