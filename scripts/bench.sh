@@ -5,7 +5,8 @@
 #                    [--skip-micro] [--kafka-property [STAGE:]K=V ...] [--isolate-sink] [--bin DIR]
 #                    [--transform-input ingested|raw]
 #    (a --kafka-property with STAGE: applies to that stage's workers only, e.g. ingest:compression.type=none;
-#    --transform-input raw runs the deployment without hub-ingest: Transform decodes the raw topics)
+#    --transform-input raw, the default, runs the deployment without hub-ingest — Transform decodes
+#    the raw topics; --transform-input ingested the three stages ingest → hub.ingested → transform)
 #
 # 1. Throughput: pre-loads a generated sample (default 1,000,000 students plus teachers and
 #    attendance, three dialects, JSON/ndjson/CSV, UTF-8/GBK/GB18030, some zstd, ~10 % updates,
@@ -31,7 +32,7 @@ skip_latency=0
 skip_micro=0
 isolate_sink=0
 bin=""
-transform_input=ingested
+transform_input=raw
 instances=()
 kafka_properties=()
 declare -A stage_properties

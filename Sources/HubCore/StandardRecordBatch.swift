@@ -38,17 +38,23 @@ public struct StandardRecordBatch: Sendable, Hashable {
     /// Reads a batch message. Throws ``WireFormatError`` on another version byte, a truncated
     /// message, a record that does not decode, or bytes after the last record.
     public init(decoding bytes: [UInt8]) throws {
+        var records: [StandardRecord] = []
+        let names = try Self.decodeBatch(bytes, appendingTo: &records)
+        self.init(records: records, monitorNames: names)
+    }
+
+    /// Decodes a batch message's records onto the end of `records`; returns its monitor names.
+    /// On a failure `records` may hold some of the message's records: the caller removes them.
+    private static func decodeBatch(_ bytes: [UInt8], appendingTo records: inout [StandardRecord]) throws -> [String] {
         var reader = BinaryReader(bytes)
         let v = try reader.byte()
         if v == Self.legacyVersion {
             let count = try reader.unsigned()
             guard count <= UInt64(bytes.count) else { throw WireFormatError("record count beyond the end of the message") }
-            var records: [StandardRecord] = []
-            records.reserveCapacity(Int(count))
+            if records.isEmpty { records.reserveCapacity(Int(count)) }
             for _ in 0..<count { records.append(try StandardRecord(decoding: try reader.byteString())) }
             guard reader.isAtEnd else { throw WireFormatError("bytes after the last record of a batch") }
-            self.init(records: records)
-            return
+            return []
         }
         guard v == Self.version || v == Self.version3Bodies else { throw WireFormatError("unknown standard-record-batch version") }
         let bodyVersion: UInt8 = v == Self.version ? StandardRecord.version : 3
@@ -60,11 +66,11 @@ public struct StandardRecordBatch: Sendable, Hashable {
         let count = try reader.unsigned()
         // Every record takes at least 40 bytes, so a larger count cannot be true.
         guard count <= UInt64(bytes.count / 40 + 1) else { throw WireFormatError("record count beyond the end of the message") }
-        var records: [StandardRecord] = []
-        records.reserveCapacity(Int(count))
+        // Reserved only in an empty buffer: reserving in a filling one would grow it linearly.
+        if records.isEmpty { records.reserveCapacity(Int(count)) }
         for _ in 0..<count { records.append(try StandardRecord(body: &reader, topic: topic, bodyVersion: bodyVersion)) }
         guard reader.isAtEnd else { throw WireFormatError("bytes after the last record of a batch") }
-        self.init(records: records, monitorNames: names)
+        return names
     }
 
     /// The records of one message on a `std.*` topic, whichever format it has: a batch, or a
@@ -73,6 +79,25 @@ public struct StandardRecordBatch: Sendable, Hashable {
         guard let first = bytes.first else { throw WireFormatError("empty standard-zone message") }
         if first == version || first == version3Bodies || first == legacyVersion { return try StandardRecordBatch(decoding: bytes) }
         return StandardRecordBatch(records: [try StandardRecord(decoding: bytes)])
+    }
+
+    /// Decodes one message like ``decodeMessage(_:)``, but onto the end of `records` (so a
+    /// consumer filling one buffer message after message copies no record twice and touches
+    /// no fresh memory once the buffer has grown); returns the message's monitor names. On a
+    /// failure `records` is as it was.
+    public static func decodeMessage(_ bytes: [UInt8], appendingTo records: inout [StandardRecord]) throws -> [String] {
+        guard let first = bytes.first else { throw WireFormatError("empty standard-zone message") }
+        let start = records.count
+        do {
+            if first == version || first == version3Bodies || first == legacyVersion {
+                return try decodeBatch(bytes, appendingTo: &records)
+            }
+            records.append(try StandardRecord(decoding: bytes))
+            return []
+        } catch {
+            records.removeSubrange(start...)
+            throw error
+        }
     }
 
     /// The records of one message (see ``decodeMessage(_:)``).

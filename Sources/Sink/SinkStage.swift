@@ -33,6 +33,9 @@ struct SinkStage: ExactlyOnceStage {
     private let commitTime = Timer(label: "hub_pg_transaction_duration_seconds", dimensions: [("stage", "sink")])
     private let redelivery = RedeliveryCounter()
     private let poison: PoisonReporter
+    /// The arrays of the last committed batch, filled again by the next one (their capacity
+    /// is bounded by the batch's record budget, 4 × `--batch-size`).
+    private let spare = SpareBuffers<SinkBatch>()
 
     init(settings: WorkerSettings, db: PGConnection, partitionState: SinkPartitionState, committer: SinkCommitter,
          decoder: StdMessageDecoder, alerts: SideJobTrigger, logger: Logger) {
@@ -47,7 +50,15 @@ struct SinkStage: ExactlyOnceStage {
         poison = PoisonReporter(stage: "sink", logger: logger)
     }
 
-    func makeBatch() -> Batch { Batch() }
+    /// A batch whose arrays are the last batch's, emptied in place.
+    func makeBatch() -> Batch {
+        var batch = Batch()
+        if var arrays = spare.take() {
+            arrays.removeAll()
+            batch.sink = arrays
+        }
+        return batch
+    }
 
     mutating func add(_ messages: [KafkaMessage], to batch: inout Batch) throws -> Int {
         batch.readAgain += redelivery.read(messages)
@@ -56,6 +67,7 @@ struct SinkStage: ExactlyOnceStage {
     }
 
     func commit(_ batch: Batch, offsets: [OffsetAdvance], messages: Int) throws {
+        defer { spare.keep(batch.sink) }
         var sink = batch.sink
         sink.offsets = offsets
         let started = ContinuousClock.now

@@ -30,21 +30,32 @@ struct StdMessageDecoder {
                 return
             }
             guard let stream = streams[m.topic], let count = partitionCounts[m.topic] else { return }
-            let decoded = try StandardRecordBatch.decodeMessage(value)
+            // Decoded straight onto the batch's records (no array per message, no second copy).
+            let start = batch.records.count
+            let names = try StandardRecordBatch.decodeMessage(value, appendingTo: &batch.records)
             // Legacy messages name no monitors: their bits follow the topology's order.
-            let declared = decoded.monitorNames.isEmpty ? stream.monitors.map(\.name) : decoded.monitorNames
+            let declared = names.isEmpty ? stream.monitors.map(\.name) : names
             let cacheKey = "\(stream.recordType.rawValue)|" + declared.joined(separator: ",")
             let remap = remaps[cacheKey] ?? bits.remap(stream.recordType, declared: declared)
             remaps[cacheKey] = remap
-            for var r in decoded.records {
-                guard r.type == stream.recordType, r.belongs(onPartition: m.partition, of: count) else {
-                    batch.quarantine.append(misrouted(r, m, count))
-                    continue
+            let misplaced = batch.records[start...].contains { !($0.type == stream.recordType && $0.belongs(onPartition: m.partition, of: count)) }
+            if misplaced {
+                // Rare (a protocol violation): take the message's records out and sort them.
+                let decoded = Array(batch.records[start...])
+                batch.records.removeSubrange(start...)
+                for r in decoded {
+                    guard r.type == stream.recordType, r.belongs(onPartition: m.partition, of: count) else {
+                        batch.quarantine.append(misrouted(r, m, count))
+                        continue
+                    }
+                    batch.records.append(r)
                 }
-                r.qualityChecked = remap.apply(r.qualityChecked)
-                r.qualityFailed = remap.apply(r.qualityFailed) & r.qualityChecked
-                batch.append(r, partition: m.partition)
             }
+            for i in start..<batch.records.count {
+                batch.records[i].qualityChecked = remap.apply(batch.records[i].qualityChecked)
+                batch.records[i].qualityFailed = remap.apply(batch.records[i].qualityFailed) & batch.records[i].qualityChecked
+            }
+            batch.partitions.append(contentsOf: repeatElement(m.partition, count: batch.records.count - start))
         } catch {
             logger.error("unreadable internal message skipped", metadata: [
                 "topic": "\(m.topic)", "partition": "\(m.partition)", "offset": "\(m.offset)", "error": "\(error)"])

@@ -19,6 +19,14 @@ public struct SinkBatch: Sendable {
     }
 
     public var isEmpty: Bool { offsets.isEmpty }
+
+    /// Empties the batch, keeping its arrays' capacity for the next one.
+    public mutating func removeAll() {
+        records.removeAll(keepingCapacity: true)
+        partitions.removeAll(keepingCapacity: true)
+        quarantine.removeAll(keepingCapacity: true)
+        offsets.removeAll(keepingCapacity: true)
+    }
 }
 
 /// What a commit did.

@@ -114,11 +114,12 @@ public struct Standardizer: Sendable {
                 }
             }
             try locate(&out, plan, schoolCode, registry, registryAsOfMs, personCode)
-            if !plan.monitors.isEmpty {
-                (out.qualityChecked, out.qualityFailed) = plan.monitors.evaluate(
-                    MonitorRecordView(present: presentTexts, valid: texts, canonicalId: canonicalId, record: out))
-            }
-            return .standard(out)
+            guard !plan.monitors.isEmpty else { return .standard(out) }
+            // The record moves into the monitors' view and back out: copying it retained and
+            // released each of its strings for every record.
+            var view = MonitorRecordView(present: presentTexts, valid: texts, canonicalId: canonicalId, record: consume out)
+            (view.record.qualityChecked, view.record.qualityFailed) = plan.monitors.evaluate(view)
+            return .standard(view.record)
         } catch {
             // libcrypto failed keying the record: not the record's fault, so no quarantine.
             if let failure = error.failure { throw failure }

@@ -38,8 +38,9 @@ struct TransformStage: AtLeastOnceStage {
     /// Set with `--input raw`.
     private let reader: RawMessageReader?
     private let poison: PoisonReporter
-    /// The standard-zone arrays of the last committed batch, filled again by a later one.
-    private let spare = SpareOutput()
+    /// The standard-zone arrays of the last committed batch, filled again by a later one
+    /// (their capacity is bounded by the batch's record budget, 4 × `--batch-size`).
+    private let spare = SpareBuffers<[String: [StandardRecord]]>()
 
     init(settings: WorkerSettings, topology: Topology, pseudonymizer: Pseudonymizer, keyring: PersonCodeKeyring, registryFollower: RegistryFollower,
          rawLimits: DecodingLimits? = nil, producer: KafkaProducer, logger: Logger) {
@@ -76,7 +77,13 @@ struct TransformStage: AtLeastOnceStage {
     /// A batch whose standard-zone arrays are the last committed batch's, emptied in place.
     func makeBatch() -> Batch {
         var batch = Batch()
-        batch.output.standard = spare.take()
+        guard var arrays = spare.take() else { return batch }
+        var i = arrays.values.startIndex
+        while i != arrays.values.endIndex {
+            arrays.values[i].removeAll(keepingCapacity: true)
+            arrays.values.formIndex(after: &i)
+        }
+        batch.output.standard = arrays
         return batch
     }
 
@@ -169,29 +176,5 @@ struct TransformStage: AtLeastOnceStage {
                 batch.quarantined[reason, default: 0] += 1
             }
         }
-    }
-}
-
-/// The standard-zone arrays of a committed batch, kept for a later batch to fill in place.
-/// Grown from empty in every batch, they copied each ~300-byte standard record several times
-/// into fresh memory: 7 % of Transform's CPU in memmove and a third of its page faults
-/// (`docs/throughput.md`). The consumer has let go of a committed batch by the time the
-/// next-but-one batch is made, so the arrays are uniquely referenced when emptied, and keep
-/// their capacity (bounded by the batch's record budget, 4 × `--batch-size`).
-final class SpareOutput {
-    private var standard: [String: [StandardRecord]] = [:]
-
-    func keep(_ arrays: [String: [StandardRecord]]) { standard = arrays }
-
-    /// The kept arrays, emptied with their capacity, and nothing kept any more.
-    func take() -> [String: [StandardRecord]] {
-        var arrays = standard
-        standard = [:]
-        var i = arrays.values.startIndex
-        while i != arrays.values.endIndex {
-            arrays.values[i].removeAll(keepingCapacity: true)
-            arrays.values.formIndex(after: &i)
-        }
-        return arrays
     }
 }

@@ -80,6 +80,25 @@ struct StandardRecordBatchTests {
         }
     }
 
+    @Test("decoding onto a buffer appends each message's records in order; a message that fails leaves the buffer as it was")
+    func decodingOntoABuffer() throws {
+        let batch = StandardRecordBatch(records: Self.records, monitorNames: ["a", "b"])
+        var buffer: [StandardRecord] = [Self.records[1]]
+        #expect(try StandardRecordBatch.decodeMessage(batch.encoded(), appendingTo: &buffer) == ["a", "b"])
+        #expect(try StandardRecordBatch.decodeMessage(Self.records[2].encoded(), appendingTo: &buffer) == [])
+        #expect(buffer == [Self.records[1]] + Self.records + [Self.records[2]])
+        // Every strict prefix of the batch fails part-way: nothing of it stays behind.
+        let bytes = batch.encoded()
+        for n in 0..<bytes.count {
+            #expect(throws: WireFormatError.self) { try StandardRecordBatch.decodeMessage(Array(bytes.prefix(n)), appendingTo: &buffer) }
+            #expect(buffer.count == Self.records.count + 2, "prefix of \(n) bytes")
+        }
+        // Emptied with its capacity and filled again, it holds exactly the new message.
+        buffer.removeAll(keepingCapacity: true)
+        _ = try StandardRecordBatch.decodeMessage(bytes, appendingTo: &buffer)
+        #expect(buffer == Self.records)
+    }
+
     @Test("trailing bytes, a wrong version, an impossible count and a damaged record throw")
     func garbage() {
         let bytes = StandardRecordBatch(records: Self.records).encoded()
