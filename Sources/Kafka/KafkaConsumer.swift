@@ -188,6 +188,18 @@ public final class KafkaConsumer: @unchecked Sendable {
         return (low, high)
     }
 
+    /// The end offset (offset after the last message) of each of `partitions`, in their order,
+    /// asked in one ListOffsets request per partition leader — ``queryWatermarks(_:timeout:)``
+    /// costs two round trips per partition.
+    public func endOffsets(_ partitions: [TopicPartition], timeout: Duration) throws -> [TopicPartitionOffset] {
+        guard !partitions.isEmpty else { return [] }
+        let list = NativePartitionList(partitions.map { TopicPartitionOffset($0, offset: TopicPartitionOffset.end) })
+        try check(rd_kafka_offsets_for_times(client.handle, list.pointer, timeout.clampedMilliseconds),
+                  "reading the end offsets of \(partitions)")
+        if let failure = list.firstError(context: "reading the end offset of") { throw failure }
+        return list.offsets
+    }
+
     /// The watermarks last seen in fetch responses, without asking the broker; nil until the
     /// partition has been fetched. The low watermark may be ``TopicPartitionOffset/invalid``.
     public func cachedWatermarks(_ partition: TopicPartition) -> (low: Int64, high: Int64)? {

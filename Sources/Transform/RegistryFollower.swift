@@ -41,14 +41,15 @@ final class RegistryFollower {
     /// Reads until the registry holds every message the broker had when this was called, so
     /// a record is never standardised against a registry older than the record itself.
     ///
-    /// The target per partition is the larger of the broker's ListOffsets answer and the high
+    /// The target per partition is the larger of the broker's ListOffsets answer (one request
+    /// for all partitions) and the high
     /// watermark of the latest fetch response (tansu under-reports the former when the last
     /// record batch holds several messages); what arrived with the same fetch is drained too.
     func catchUp() throws {
         var targets: [TopicPartition: Int64] = [:]
-        for p in partitions {
-            let (_, high) = try consumer.queryWatermarks(p, timeout: .seconds(10))
-            targets[p] = max(high, consumer.cachedWatermarks(p)?.high ?? 0)
+        // One request for every partition (before every batch, so its round trips count).
+        for end in try consumer.endOffsets(partitions, timeout: .seconds(10)) {
+            targets[end.topicPartition] = max(end.offset, consumer.cachedWatermarks(end.topicPartition)?.high ?? 0)
         }
         var positions: [TopicPartition: Int64] = [:]
         for p in try consumer.position(partitions) where p.offset >= 0 { positions[p.topicPartition] = p.offset }

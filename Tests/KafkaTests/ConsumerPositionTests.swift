@@ -28,6 +28,25 @@ struct ConsumerPositionTests {
         #expect(try consumer.assignment() == [partition])
     }
 
+    @Test("end offsets of several partitions in one request agree with what was produced")
+    func endOffsets() throws {
+        let topic = try TestBroker.makeTopic("endoffsets", partitions: 3)
+        let producer = try TestBroker.producer()
+        // Single-record batches (see above); partition 1 stays empty.
+        for (partition, count) in [(0, 3), (2, 5)] {
+            for index in 0..<count {
+                try producer.send(topic: topic, partition: Int32(partition), key: nil, value: [UInt8(index)])
+                try producer.flush(timeout: .seconds(10))
+            }
+        }
+        let partitions = (0..<3).map { TopicPartition(topic: topic, partition: Int32($0)) }
+        let consumer = try TestBroker.assignedConsumer(partitions.map { TopicPartitionOffset($0, offset: TopicPartitionOffset.beginning) })
+        let ends = try consumer.endOffsets([partitions[2], partitions[0], partitions[1]], timeout: .seconds(10))
+        #expect(ends == [TopicPartitionOffset(partitions[2], offset: 5), TopicPartitionOffset(partitions[0], offset: 3),
+                         TopicPartitionOffset(partitions[1], offset: 0)])
+        #expect(try consumer.endOffsets([], timeout: .seconds(10)).isEmpty)
+    }
+
     @Test("seek moves the read position of an assigned partition")
     func seek() throws {
         let topic = try TestBroker.makeTopic("seek")
