@@ -7,11 +7,14 @@ public enum IdNumber {
     /// check character matching the GB 11643 checksum, and an embedded birth date that is a
     /// real date. Nil otherwise. Reads the text in place: no copy unless the check character
     /// is a lower-case `x`.
-    public static func canonical(_ text: String) -> String? {
+    public static func canonical(_ text: String) -> String? { canonicalWithBirthDate(text)?.id }
+
+    /// ``canonical(_:)`` and the embedded birth date, from one reading of the text.
+    public static func canonicalWithBirthDate(_ text: String) -> (id: String, birthDate: CalendarDate)? {
         guard let scan = Scan(text), scan.count == 18 else { return nil }
         let check = scan.last == UInt8(ascii: "x") ? UInt8(ascii: "X") : scan.last
-        guard check == checkCharacters[scan.sum % 11], scan.birthDate != nil else { return nil }
-        return check == scan.last ? text : String(decoding: text.utf8.prefix(17), as: UTF8.self) + "X"
+        guard check == checkCharacters[scan.sum % 11], let birthDate = scan.birthDate else { return nil }
+        return (check == scan.last ? text : String(decoding: text.utf8.prefix(17), as: UTF8.self) + "X", birthDate)
     }
 
     /// The first 17 bytes of an ID number read as digits (checksum and birth date), and its

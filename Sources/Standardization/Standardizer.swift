@@ -102,7 +102,7 @@ public struct Standardizer: Sendable {
         do throws(Rejection) {
             try Self.checkPresence(plan, &texts)
             let presentTexts = texts
-            let (personCode, canonicalId) = try identify(fields, &texts)
+            let (personCode, canonicalId, idBirthDate) = try identify(fields, &texts)
             var out = StandardRecord(type: stream.recordType, key: Digest32(w0: 0, w1: 0, w2: 0, w3: 0), schoolCode: schoolCode ?? "",
                                      countyCode: "", updatedAtMicros: 0, position: source, replayed: replayed,
                                      sourceTimestampMs: sourceTimestampMs)
@@ -117,7 +117,8 @@ public struct Standardizer: Sendable {
             guard !plan.monitors.isEmpty else { return .standard(out) }
             // The record moves into the monitors' view and back out: copying it retained and
             // released each of its strings for every record.
-            var view = MonitorRecordView(present: presentTexts, valid: texts, canonicalId: canonicalId, record: consume out)
+            var view = MonitorRecordView(present: presentTexts, valid: texts, canonicalId: canonicalId, record: consume out,
+                                         idBirthDate: idBirthDate)
             (view.record.qualityChecked, view.record.qualityFailed) = plan.monitors.evaluate(view)
             return .standard(view.record)
         } catch {
@@ -166,13 +167,15 @@ public struct Standardizer: Sendable {
     }
 
     /// Step 2: the ID number and the person code keyed from it; an invalid optional one is dropped.
-    private func identify(_ fields: [FieldPlan], _ texts: inout [String?]) throws(Rejection) -> (Digest32?, String?) {
+    private func identify(_ fields: [FieldPlan], _ texts: inout [String?]) throws(Rejection) -> (Digest32?, String?, CalendarDate?) {
         var personCode: Digest32?
         var canonicalId: String?
+        var birthDate: CalendarDate?
         for j in fields.indices where fields[j].kind == .idNumber {
             guard let text = texts[j] else { continue }
-            if let canonical = IdNumber.canonical(text) {
+            if let (canonical, born) = IdNumber.canonicalWithBirthDate(text) {
                 canonicalId = canonical
+                birthDate = born
                 do throws(CryptoError) {
                     personCode = try pseudonymizer.personCode(canonicalId: canonical)
                 } catch {
@@ -184,7 +187,7 @@ public struct Standardizer: Sendable {
                 texts[j] = nil
             }
         }
-        return (personCode, canonicalId)
+        return (personCode, canonicalId, birthDate)
     }
 
     /// Step 3: one code, count, date or time into its slot; false when the value is invalid.

@@ -113,11 +113,23 @@ public struct CodeTable: Sendable {
 
     public var name: String
     public var match: Match
-    public var entries: [String: Int16]
+    public var entries: [String: Int16] { didSet { exactKeys = ExactKeys(entries) } }
+    /// The keys by their bytes, tried before the dictionary (see ``ExactKeys``).
+    private var exactKeys: ExactKeys
+
+    public init(name: String, match: Match, entries: [String: Int16]) {
+        self.name = name
+        self.match = match
+        self.entries = entries
+        exactKeys = ExactKeys(entries)
+    }
 
     public func code(for text: String) -> Int16? {
         switch match {
         case .exact:
+            if let code = exactKeys.code(forBytesOf: text) { return code }
+            // Not byte for byte: a canonically equivalent spelling still matches, as String
+            // equality has it.
             return entries[text]
         case .integer:
             guard let n = CodeTable.nonNegativeInteger(text) else { return nil }
@@ -135,6 +147,38 @@ public struct CodeTable: Sendable {
             n += 1
         }
         return n > 0 ? v : nil
+    }
+}
+
+/// A code table's keys as UTF-8 bytes, searched by length and bytes. Swift hashes and
+/// compares a non-ASCII `String` through Unicode normalisation, so a dictionary lookup of
+/// "男" or "在读" was the most expensive step of reading a code (8 % of standardisation); a
+/// table holds a few dozen short keys at most.
+struct ExactKeys: Sendable {
+    private let keys: [[UInt8]]
+    private let codes: [Int16]
+
+    init(_ entries: [String: Int16]) {
+        let sorted = entries.sorted { $0.key.utf8.count < $1.key.utf8.count }
+        keys = sorted.map { Array($0.key.utf8) }
+        codes = sorted.map(\.value)
+    }
+
+    /// The code of the key whose bytes equal `text`'s; nil when none does (or the text is not
+    /// stored contiguously, which a Swift-native string always is).
+    func code(forBytesOf text: String) -> Int16? {
+        let found: Int16?? = text.utf8.withContiguousStorageIfAvailable { bytes in
+            for (i, key) in keys.enumerated() where key.count == bytes.count {
+                var same = true
+                for (a, b) in zip(key, bytes) where a != b {
+                    same = false
+                    break
+                }
+                if same { return codes[i] }
+            }
+            return nil
+        }
+        return found ?? nil
     }
 }
 

@@ -39,12 +39,18 @@ public struct MonitorRecordView {
     /// The same, but nil also where an optional field was invalid (dropped from the record).
     public var valid: [String?]
     public var canonicalId: String?
+    /// The birth date embedded in ``canonicalId`` (read once for every rule that needs it).
+    public var idBirthDate: CalendarDate?
     public var record: StandardRecord
 
-    public init(present: [String?], valid: [String?], canonicalId: String?, record: StandardRecord) {
+    /// - Parameter idBirthDate: the birth date of `canonicalId` when the caller has it already;
+    ///   read from `canonicalId` when nil.
+    public init(present: [String?], valid: [String?], canonicalId: String?, record: StandardRecord,
+                idBirthDate: CalendarDate? = nil) {
         self.present = present
         self.valid = valid
         self.canonicalId = canonicalId
+        self.idBirthDate = idBirthDate ?? canonicalId.flatMap(IdNumber.birthDate(ofCanonical:))
         self.record = record
     }
 }

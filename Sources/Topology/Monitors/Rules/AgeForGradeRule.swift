@@ -23,10 +23,9 @@ public struct AgeForGradeRule: RecordRule, RecordCheck {
     }
 
     public func evaluate(_ v: MonitorRecordView) -> Bool? {
-        let r = v.record
-        guard let grade = r.grade, let ordinal = Self.gradeOrdinal(grade), let id = v.canonicalId,
-              let birth = IdNumber.birthDate(ofCanonical: id) else { return nil }
-        let today = CalendarDate(daysSinceEpoch: Int(r.qualityDay))
+        // Fields read in place: copying the record retained and released all its strings.
+        guard let grade = v.record.grade, let ordinal = Self.gradeOrdinal(grade), let birth = v.idBirthDate else { return nil }
+        let today = CalendarDate(daysSinceEpoch: Int(v.record.qualityDay))
         let schoolYear = today.month >= 9 ? today.year : today.year - 1
         // A record of year 1 has no previous school year: the rule does not apply.
         guard let schoolStart = CalendarDate(year: schoolYear, month: 9, day: 1) else { return nil }

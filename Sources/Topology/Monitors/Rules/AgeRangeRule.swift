@@ -27,7 +27,7 @@ public struct AgeRangeRule: RecordRule, RecordCheck {
     }
 
     public func evaluate(_ v: MonitorRecordView) -> Bool? {
-        guard let id = v.canonicalId, let birth = IdNumber.birthDate(ofCanonical: id) else { return nil }
+        guard let birth = v.idBirthDate else { return nil }
         let age = birth.wholeYears(to: CalendarDate(daysSinceEpoch: Int(v.record.qualityDay)))
         return age >= min && age <= max
     }

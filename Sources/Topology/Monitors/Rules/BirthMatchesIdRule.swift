@@ -20,7 +20,7 @@ public struct BirthMatchesIdRule: RecordRule, RecordCheck {
     }
 
     public func evaluate(_ v: MonitorRecordView) -> Bool? {
-        guard let birth = v.record.birthDay, let id = v.canonicalId, let fromId = IdNumber.birthDate(ofCanonical: id) else { return nil }
+        guard let birth = v.record.birthDay, let fromId = v.idBirthDate else { return nil }
         return Int(birth) == fromId.daysSinceEpoch
     }
 }
