@@ -123,17 +123,15 @@ struct IngestStage: AtLeastOnceStage {
             value: message.value, headers: message.headers.map { ($0.name, $0.value) },
             source: SourcePosition(topic: message.topic, partition: message.partition, offset: message.offset, row: 0),
             timestampMs: message.timestampMs ?? 0, recordType: streamsByTopic[message.topic]?.recordType)
-        // The reader lists the records over the internal limit last: those are isolated poison.
-        let firstOversized = contents.quarantined.count - contents.oversized
-        for (n, unit) in contents.quarantined.enumerated() {
+        for unit in contents.quarantined {
             try producer.send(topic: settings.quarantineTopic, key: unit.key, value: unit.encoded())
             batch.quarantined[unit.reason, default: 0] += 1
             unacknowledged.quarantined += 1
-            if n >= firstOversized { batch.isolated.append(unit) }
             logger.debug("quarantined", metadata: ["reason": "\(unit.reason.rawValue)", "topic": "\(message.topic)",
                                                    "partition": "\(message.partition)", "offset": "\(message.offset)",
                                                    "row": "\(unit.position.row)"])
         }
+        batch.isolated += contents.oversizedUnits
         let ingested = contents.message
         guard !ingested.records.isEmpty else { return }
         // The reader took out every record over the internal limit: no part is oversized.

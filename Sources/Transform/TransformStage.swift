@@ -133,16 +133,15 @@ struct TransformStage: AtLeastOnceStage {
             value: message.value, headers: message.headers.map { ($0.name, $0.value) },
             source: SourcePosition(topic: message.topic, partition: message.partition, offset: message.offset, row: 0),
             timestampMs: message.timestampMs ?? 0, recordType: standardizers[message.topic]?.stream.recordType)
-        let firstOversized = contents.quarantined.count - contents.oversized
-        for (n, unit) in contents.quarantined.enumerated() {
+        for unit in contents.quarantined {
             batch.output.quarantine.append((unit.key, unit.encoded()))
             batch.quarantined[unit.reason, default: 0] += 1
             batch.quarantinedAtDecoding += 1
-            if n >= firstOversized { batch.isolated.append(unit) }
             logger.debug("quarantined", metadata: ["reason": "\(unit.reason.rawValue)", "topic": "\(message.topic)",
                                                    "partition": "\(message.partition)", "offset": "\(message.offset)",
                                                    "row": "\(unit.position.row)"])
         }
+        batch.isolated += contents.oversizedUnits
         if !contents.message.records.isEmpty { try standardize(contents.message, into: &batch) }
     }
 

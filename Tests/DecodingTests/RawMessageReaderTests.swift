@@ -47,6 +47,7 @@ struct RawMessageReaderTests {
         #expect(contents.quarantined.map(\.reason) == [.malformed, .tooLarge, .tooLarge])
         #expect(contents.quarantined.map(\.position.row) == [3, 2, 4])
         #expect(contents.oversized == 2)
+        #expect(contents.oversizedUnits.map(\.position.row) == [2, 4])
         #expect(contents.quarantined.dropFirst().allSatisfy { $0.detail.contains("over the internal message limit of 2000 bytes") })
         // Every unit fits an internal message.
         #expect(contents.quarantined.allSatisfy { $0.encoded().count <= 2000 })

@@ -19,6 +19,9 @@ public struct RawMessageReader: Sendable {
         public var quarantined: [QuarantineUnit]
         /// How many of ``quarantined`` are records over the internal message limit: the last ones.
         public var oversized: Int
+
+        /// The units of records over the internal message limit (isolated poison).
+        public var oversizedUnits: ArraySlice<QuarantineUnit> { quarantined.suffix(oversized) }
     }
 
     public let limits: DecodingLimits
