@@ -45,11 +45,8 @@ public struct IngestedMessage: Sendable, Hashable {
     /// one message. `records` counts each part's records. A record whose own message would
     /// exceed `limit` is returned in `oversized` with that size, for the caller to quarantine.
     public func encodedParts(target: Int, limit: Int) -> (parts: [[UInt8]], records: [Int], oversized: [(record: RawRecord, bytes: Int)]) {
-        var header = BinaryWriter(capacity: 64 + source.topic.utf8.count)
-        encodeHeader(into: &header)
-        // An upper bound of the whole encoding, without encoding: most messages stop here.
-        var bound = header.bytes.count + 10
-        for r in records { bound += r.encodedSizeBound }
+        let (header, framing, bound) = sizing()
+        // Most messages stop here.
         if bound <= min(target, limit) { return ([encoded()], [records.count], []) }
 
         var parts: [[UInt8]] = []
@@ -68,7 +65,6 @@ public struct IngestedMessage: Sendable, Hashable {
             body.removeAll(keepingCapacity: true)
             count = 0
         }
-        let framing = header.bytes.count + 10
         for r in records {
             var w = BinaryWriter(capacity: r.encodedSizeBound)
             r.encode(into: &w)
@@ -89,11 +85,7 @@ public struct IngestedMessage: Sendable, Hashable {
     /// ``encodedParts(target:limit:)`` returns as oversized — with that size. Encodes only
     /// records whose size bound is over the limit; almost every message has none.
     public func oversizedRecords(limit: Int) -> [(index: Int, bytes: Int)] {
-        var header = BinaryWriter(capacity: 64 + source.topic.utf8.count)
-        encodeHeader(into: &header)
-        let framing = header.bytes.count + 10
-        var bound = framing
-        for r in records { bound += r.encodedSizeBound }
+        let (_, framing, bound) = sizing()
         if bound <= limit { return [] }
         var out: [(index: Int, bytes: Int)] = []
         for (i, r) in records.enumerated() where framing + r.encodedSizeBound > limit {
@@ -102,6 +94,18 @@ public struct IngestedMessage: Sendable, Hashable {
             if framing + w.bytes.count > limit { out.append((i, framing + w.bytes.count)) }
         }
         return out
+    }
+
+    /// The encoded header; the bytes a one-part message adds to its records' encodings (the
+    /// header and the record count at its longest); and an upper bound of the whole encoding
+    /// (varints counted at their longest), found without encoding the records.
+    private func sizing() -> (header: BinaryWriter, framing: Int, bound: Int) {
+        var header = BinaryWriter(capacity: 64 + source.topic.utf8.count)
+        encodeHeader(into: &header)
+        let framing = header.bytes.count + 10
+        var bound = framing
+        for r in records { bound += r.encodedSizeBound }
+        return (header, framing, bound)
     }
 
     public init(decoding bytes: [UInt8]) throws {

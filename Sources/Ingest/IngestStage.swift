@@ -85,7 +85,7 @@ struct IngestStage: AtLeastOnceStage {
         valueLimit = settings.maxInternalValueBytes
         partTarget = min(valueLimit, Self.ingestedPartBytes)
         bundleTarget = min(partTarget, Self.bundleBytes)
-        reader = RawMessageReader(limits: limits, internalLimit: valueLimit)
+        reader = RawMessageReader(limits: limits, settings: settings)
     }
 
     /// The raw topics, in order.
@@ -119,17 +119,11 @@ struct IngestStage: AtLeastOnceStage {
     /// Decodes one raw message and sends what it holds: its records to `hub.ingested`, what
     /// cannot be read to the quarantine topic.
     private func ingest(_ message: KafkaMessage, into batch: inout Batch) throws {
-        let contents = reader.read(
-            value: message.value, headers: message.headers.map { ($0.name, $0.value) },
-            source: SourcePosition(topic: message.topic, partition: message.partition, offset: message.offset, row: 0),
-            timestampMs: message.timestampMs ?? 0, recordType: streamsByTopic[message.topic]?.recordType)
+        let contents = reader.read(message, recordType: streamsByTopic[message.topic]?.recordType, logger: logger)
         for unit in contents.quarantined {
             try producer.send(topic: settings.quarantineTopic, key: unit.key, value: unit.encoded())
             batch.quarantined[unit.reason, default: 0] += 1
             unacknowledged.quarantined += 1
-            logger.debug("quarantined", metadata: ["reason": "\(unit.reason.rawValue)", "topic": "\(message.topic)",
-                                                   "partition": "\(message.partition)", "offset": "\(message.offset)",
-                                                   "row": "\(unit.position.row)"])
         }
         batch.isolated += contents.oversizedUnits
         let ingested = contents.message

@@ -62,7 +62,7 @@ struct TransformStage: AtLeastOnceStage {
             logger: logger)
         recordsIn = metrics.recordsConsumed()
         quarantinedUnits = metrics.quarantinedUnits()
-        reader = rawLimits.map { RawMessageReader(limits: $0, internalLimit: settings.maxInternalValueBytes) }
+        reader = rawLimits.map { RawMessageReader(limits: $0, settings: settings) }
         poison = PoisonReporter(stage: "transform", logger: logger)
     }
 
@@ -129,17 +129,11 @@ struct TransformStage: AtLeastOnceStage {
     /// Decodes a raw message (`--input raw`) and standardises its records; what cannot be read
     /// is quarantined as Ingest would have.
     private func standardize(raw message: KafkaMessage, reader: RawMessageReader, into batch: inout Batch) throws(CryptoError) {
-        let contents = reader.read(
-            value: message.value, headers: message.headers.map { ($0.name, $0.value) },
-            source: SourcePosition(topic: message.topic, partition: message.partition, offset: message.offset, row: 0),
-            timestampMs: message.timestampMs ?? 0, recordType: standardizers[message.topic]?.stream.recordType)
+        let contents = reader.read(message, recordType: standardizers[message.topic]?.stream.recordType, logger: logger)
         for unit in contents.quarantined {
             batch.output.quarantine.append((unit.key, unit.encoded()))
             batch.quarantined[unit.reason, default: 0] += 1
             batch.quarantinedAtDecoding += 1
-            logger.debug("quarantined", metadata: ["reason": "\(unit.reason.rawValue)", "topic": "\(message.topic)",
-                                                   "partition": "\(message.partition)", "offset": "\(message.offset)",
-                                                   "row": "\(unit.position.row)"])
         }
         batch.isolated += contents.oversizedUnits
         if !contents.message.records.isEmpty { try standardize(contents.message, into: &batch) }

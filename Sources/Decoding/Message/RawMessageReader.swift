@@ -27,10 +27,14 @@ public struct RawMessageReader: Sendable {
     public let limits: DecodingLimits
     /// The largest internal message, in bytes (message.max.bytes less the framing reserve).
     public let internalLimit: Int
+    /// Where ``internalLimit`` comes from, named in a `too_large` unit's detail (e.g.
+    /// "message.max.bytes less 65536"), so an operator knows which setting to look at.
+    public let internalLimitOrigin: String?
 
-    public init(limits: DecodingLimits, internalLimit: Int) {
+    public init(limits: DecodingLimits, internalLimit: Int, internalLimitOrigin: String? = nil) {
         self.limits = limits
         self.internalLimit = internalLimit
+        self.internalLimitOrigin = internalLimitOrigin
     }
 
     /// Decodes `value` (with its `headers`), read at `source` (row 0) with the Kafka
@@ -63,7 +67,8 @@ public struct RawMessageReader: Sendable {
             for (index, _) in oversized.reversed() { removed.append(out.message.records.remove(at: index)) }
             for ((_, bytes), record) in zip(oversized, removed.reversed()) {
                 quarantine(.tooLarge, row: record.row, detail: "record of \(record.text.count) bytes encodes to \(bytes) bytes, "
-                    + "over the internal message limit of \(internalLimit) bytes", raw: record.text)
+                    + "over the internal message limit of \(internalLimit) bytes" + (internalLimitOrigin.map { " (\($0))" } ?? ""),
+                    raw: record.text)
             }
             out.oversized = oversized.count
         }
