@@ -79,7 +79,7 @@ struct ChaosTests {
 
         var log: [String] = []
         var fired: [KillPoint.Fired] = []
-        var firedAt: [(KillPoint.Fired, Int)] = []  // with the number of sink assignments logged by then
+        var firedAt: [(KillPoint.Fired, PipelineHarness.SinkAssignmentMark)] = []  // with the sink assignments logged by then
         var secondSink: ManagedProcess?
         var connectionsLost: [KillPoint] = []
         var randomKillsInOpenTransaction = 0
@@ -101,7 +101,7 @@ struct ChaosTests {
                 }
                 if reached, let f = KillPoint.fired(in: p) {
                     fired.append(f)
-                    firedAt.append((f, h.sinkAssignments().count))
+                    firedAt.append((f, h.sinkAssignmentMark()))
                     log.append("\(fault) fired: \(f.detail)")
                 } else {
                     log.append("\(fault) did not fire (\(p.isRunning ? "still running" : "exited \(p.exitStatus ?? -1)"))")
@@ -180,10 +180,10 @@ struct ChaosTests {
         // A lost connection leaves the outcome unknown: the sink read the stored offsets again.
         #expect(h.workers.contains { $0.stage == .sink && $0.process.standardError().contains("commit outcome unknown") },
                 "no sink reloaded its offsets after losing its connection (seed \(seed))")
-        let assignments = h.sinkAssignments()
-        for (f, before) in firedAt where f.point == .sinkBeforeCommit {
-            // The batch in flight was not committed: a later sink started from its first offsets.
-            let later = assignments.dropFirst(before)
+        for (f, mark) in firedAt where f.point == .sinkBeforeCommit {
+            // The batch in flight was not committed: a sink assigned later (a restarted one, or
+            // the second sink taking the partitions over) started from its first offsets.
+            let later = h.sinkAssignments(after: mark)
             for (partition, range) in f.offsetRanges {
                 #expect(later.contains { $0[partition] == range.expected },
                         "\(partition) \(range.expected)..\(range.next) was not read again after \(f) (seed \(seed))")

@@ -87,15 +87,34 @@ extension PipelineHarness {
         return fired
     }
 
-    /// The sinks' "partitions assigned" offsets, in log order: `topic#partition` → offset.
-    func sinkAssignments() -> [[String: Int64]] {
+    /// How many "partitions assigned" lines each sink started so far has logged, in start
+    /// order. Taken when something happens, it separates the assignments logged after it from
+    /// those before, whichever sink logs them: a sink started earlier that takes over a dead
+    /// one's partitions logs its new assignment after it, though its earlier lines come first.
+    struct SinkAssignmentMark: Sendable {
+        fileprivate let linesPerSink: [Int]
+    }
+
+    func sinkAssignmentMark() -> SinkAssignmentMark {
+        SinkAssignmentMark(linesPerSink: sinkAssignmentLines().map(\.count))
+    }
+
+    /// The sinks' "partitions assigned" offsets logged after `mark` (all of them without one):
+    /// `topic#partition` → offset.
+    func sinkAssignments(after mark: SinkAssignmentMark? = nil) -> [[String: Int64]] {
         var out: [[String: Int64]] = []
-        for w in workers where w.stage == .sink {
-            for line in w.process.standardError().split(separator: "\n") where line.contains("partitions assigned") {
-                out.append(Self.assignedOffsets(String(line)))
-            }
+        for (index, lines) in sinkAssignmentLines().enumerated() {
+            let seen = mark.map { index < $0.linesPerSink.count ? $0.linesPerSink[index] : 0 } ?? 0
+            for line in lines.dropFirst(seen) { out.append(Self.assignedOffsets(line)) }
         }
         return out
+    }
+
+    /// Each sink's "partitions assigned" lines, the sinks in the order they were started.
+    private func sinkAssignmentLines() -> [[String]] {
+        workers.filter { $0.stage == .sink }.map { w in
+            w.process.standardError().split(separator: "\n").filter { $0.contains("partitions assigned") }.map(String.init)
+        }
     }
 
     /// `…topic[p]@offset…` → `topic#p` → offset.
