@@ -257,6 +257,12 @@ sleep 2
 # Where each stage's polling thread waited (logged when it stops; the input wait includes the
 # time before the first and after the last batch).
 grep -h " stopped " "$work"/tp.*.log | sed -e 's/^[^ ]* [A-Z]* //' > "$work/waits.txt" || true
+# The maintenance the run leaves behind (replaced versions, the visibility map, statistics):
+# a VACUUM (ANALYZE) of the database now, its PostgreSQL CPU reported per record beside the
+# run's, since autovacuum would spend it later.
+vacuum_before=$(service_cpu "$(head -1 "$PG_DATA/postmaster.pid")")
+pg bench_throughput "VACUUM (ANALYZE)" >/dev/null
+pg_vacuum_cpu=$(python3 -c "print(round($(service_cpu "$(head -1 "$PG_DATA/postmaster.pid")") - $vacuum_before, 1))")
 
 # Latency: produce → visible, at 50 % of the measured throughput and at the fixed rate.
 latency_at() {  # prefix database rate → "p50 p99"
@@ -294,12 +300,13 @@ cat > "$out" <<JSON
  "isolated": $( ((isolate_sink)) && echo '"sink"' || echo null ), "transform_input": "$transform_input",
  "instances": {"ingest": $( [[ $transform_input == raw ]] && echo 0 || count_for ingest ), "transform": $(count_for transform), "sink": $(count_for sink)},
  "cpu_seconds": {"ingest": ${cpu[ingest]}, "transform": ${cpu[transform]}, "sink": ${cpu[sink]},
-                 "postgres": $pg_cpu, "broker": $broker_cpu},
+                 "postgres": $pg_cpu, "broker": $broker_cpu, "postgres_vacuum_after": $pg_vacuum_cpu},
  "peak_rss_mib": {"ingest": ${rss[ingest]}, "transform": ${rss[transform]}, "sink": ${rss[sink]}},
  "minor_faults_per_1k_valid_records": {"ingest": $(per_k ${faults[ingest]}), "transform": $(per_k ${faults[transform]}),
                                        "sink": $(per_k ${faults[sink]})},
  "cpu_us_per_valid_record": {"ingest": $(us ${cpu[ingest]}), "transform": $(us ${cpu[transform]}), "sink": $(us ${cpu[sink]}),
-                             "postgres": $(us $pg_cpu), "broker": $(us $broker_cpu)},
+                             "postgres": $(us $pg_cpu), "broker": $(us $broker_cpu),
+                             "postgres_vacuum_after": $(us $pg_vacuum_cpu)},
  "calibration": {"cpu_loop_seconds": $calib_cpu, "postgres_copy_500k_seconds": $calib_pg},
  "latency_half_rate": $half_rate, "latency_half_p50_ms": $half_p50, "latency_half_p99_ms": $half_p99,
  "latency_rate": $latency_rate, "latency_p50_ms": $p50, "latency_p99_ms": $p99}
@@ -312,6 +319,7 @@ printf '%-34s %s\n' "valid records" "$valid" "elapsed (first consume → last co
   "CPU s postgres / broker" "$pg_cpu / $broker_cpu" \
   "CPU µs/record ingest/transform/sink" "$(us ${cpu[ingest]}) / $(us ${cpu[transform]}) / $(us ${cpu[sink]})" \
   "CPU µs/record postgres / broker" "$(us $pg_cpu) / $(us $broker_cpu)" \
+  "CPU µs/record PG VACUUM after run" "$(us $pg_vacuum_cpu)" \
   "calibration CPU loop / PG COPY 500k" "$calib_cpu / $calib_pg s" \
   "latency p50 / p99 at $half_rate rec/s (50 %)" "$half_p50 / $half_p99 ms" \
   "peak RSS MiB ingest / transform / sink" "${rss[ingest]} / ${rss[transform]} / ${rss[sink]}" \
