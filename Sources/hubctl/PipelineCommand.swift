@@ -6,7 +6,8 @@ import WorkerRuntime
 
 struct PipelineCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "pipeline", abstract: "Pipeline progress.", subcommands: [Wait.self, Lag.self])
+        commandName: "pipeline", abstract: "Pipeline progress, and switching between the two deployments.",
+        subcommands: [Wait.self, Lag.self, SwitchInput.self])
 
     /// How far each stage is behind: per stage, messages not yet committed.
     struct Progress {
@@ -95,6 +96,77 @@ struct PipelineCommand: AsyncParsableCommand {
             let ctx = try Context(common)
             let p = try PipelineCommand.progress(ctx, groups, try ctx.database())
             say("ingest \(p.ingest)  transform \(p.transform)  sink \(p.sink)")
+        }
+    }
+
+    /// Hands the raw topics' committed offsets from the group that read them until now to the
+    /// group that reads them from now on, so a deployment switched between the split pipeline
+    /// (hub-ingest → hub.ingested → hub-transform) and the one without hub-ingest
+    /// (`hub-transform --input raw`) neither reads the retained raw topics again nor skips any.
+    struct SwitchInput: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "switch-input",
+            abstract: "Hand the raw topics' committed offsets to the other deployment's group.",
+            discussion: """
+                --to raw: the transform group gets the ingest group's committed offsets on every raw topic of the \
+                topology (then start hub-transform with --input raw, and no hub-ingest). --to ingested: the ingest \
+                group gets the transform group's (then start hub-ingest, and hub-transform without --input raw). \
+                Stop the workers of both groups first: the broker refuses a commit to a group with members. The \
+                transform keeps its hub.ingested offsets either way. A raw partition the source group never \
+                committed is left as it is in the target group.
+                """)
+
+        enum Target: String, ExpressibleByArgument, CaseIterable {
+            case raw, ingested
+        }
+
+        @OptionGroup var common: CommonOptions
+        @OptionGroup var groups: Groups
+        @Option(name: .long, help: "raw: hub-transform reads the raw topics from now on; ingested: hub-ingest does again.")
+        var to: Target
+        @Flag(name: .long, help: "Print the offsets that would be committed, and commit nothing.") var dryRun = false
+
+        func run() async throws {
+            let ctx = try Context(common)
+            let (source, target) = to == .raw ? (groups.ingestGroup, groups.transformGroup) : (groups.transformGroup, groups.ingestGroup)
+            var config = ctx.kafkaConfig
+            var partitions: [TopicPartition] = []
+            for topic in Set(ctx.topology.streams.map { ctx.settings.topic($0.sourceTopic) }).sorted() {
+                let n = try KafkaAdmin.partitionCount(config: config, topic: topic, timeout: .seconds(10)) ?? 0
+                partitions += (0..<Int32(n)).map { TopicPartition(topic: topic, partition: $0) }
+            }
+            guard !partitions.isEmpty else { throw ValidationError("the topology's raw topics do not exist on the broker") }
+            func committed(_ group: String) throws -> [TopicPartition: Int64] {
+                config["group.id"] = group
+                let consumer = try KafkaConsumer(config: config)
+                defer { consumer.close() }
+                var out: [TopicPartition: Int64] = [:]
+                for o in try consumer.committed(partitions, timeout: .seconds(10)) where o.offset >= 0 { out[o.topicPartition] = o.offset }
+                return out
+            }
+            let from = try committed(source), before = try committed(target)
+            guard !from.isEmpty else {
+                throw ValidationError("group \(source) has committed no offset on the raw topics: nothing to hand over to \(target)")
+            }
+            for p in partitions {
+                let was = before[p].map(String.init) ?? "none"
+                say("\(p.topic)[\(p.partition)]: " + (from[p].map { "\(target) \(was) → \($0)" } ?? "\(source) committed nothing; \(target) stays at \(was)"))
+            }
+            if dryRun { return }
+            let moves = partitions.compactMap { p in from[p].map { TopicPartitionOffset(p, offset: $0) } }
+            config["group.id"] = target
+            let consumer = try KafkaConsumer(config: config)
+            defer { consumer.close() }
+            do {
+                try consumer.commit(moves)
+            } catch {
+                throw ValidationError("the broker refused the offsets for group \(target) (\(error)); stop every worker of groups \(source) and \(target) first")
+            }
+            let after = try committed(target)
+            let wrong = moves.filter { after[$0.topicPartition] != $0.offset }
+            guard wrong.isEmpty else { throw ValidationError("group \(target) did not keep the offsets of \(wrong.map(\.description).joined(separator: ", "))") }
+            say("group \(target) now starts \(moves.count) raw partitions where group \(source) stopped; start " +
+                (to == .raw ? "hub-transform with --input raw, and no hub-ingest" : "hub-ingest, and hub-transform without --input raw"))
         }
     }
 }
