@@ -77,13 +77,7 @@ struct InputContractResilienceTests {
         // Phase 2: each stage stops itself at a test kill point — Transform and Ingest after
         // their output is acknowledged but before their offsets are committed, the sink inside
         // its open transaction — and is restarted: each one's batch is delivered again.
-        func stop(_ stage: PipelineHarness.Stage) throws {
-            for w in h.workers where w.stage == stage && w.process.isRunning {
-                w.process.terminate()
-                _ = try w.process.waitForExit(timeout: .seconds(30))
-            }
-        }
-        try stop(.transform)
+        try h.stop(.transform)
         try sendStream(h, first: 60, count: 40, students: &students, quarantine: &quarantine)
         try h.flush()
         let transform = try h.runUntilKillPoint(.transformAfterProduce)
@@ -91,13 +85,13 @@ struct InputContractResilienceTests {
         try h.flush()
         try h.start(.transform)
         try h.waitUntilCaughtUp()
-        try stop(.sink)
+        try h.stop(.sink)
         try sendStream(h, first: 140, count: 20, students: &students, quarantine: &quarantine)
         try h.flush()
         let sink = try h.runUntilKillPoint(.sinkBeforeCommit)
         try h.start(.sink)
         try h.waitUntilCaughtUp()
-        try stop(.ingest)
+        try h.stop(.ingest)
         try sendStream(h, first: 160, count: 20, students: &students, quarantine: &quarantine)
         try h.flush()
         let ingest = try h.runUntilKillPoint(.ingestAfterProduce)

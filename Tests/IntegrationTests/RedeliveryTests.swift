@@ -19,12 +19,6 @@ struct RedeliveryTests {
         try run.sendRegistry()
         let n = scenario.messages.count
         let parts = [0..<n / 4, n / 4..<n / 2, n / 2..<3 * n / 4, 3 * n / 4..<n]
-        func stop(_ stage: PipelineHarness.Stage) throws {
-            for w in h.workers where w.stage == stage && w.process.isRunning {
-                w.process.terminate()
-                #expect(try w.process.waitForExit(timeout: .seconds(30)) == 0, "\(stage) did not stop cleanly")
-            }
-        }
         try h.start(.transform)
         try h.start(.sink)
 
@@ -39,7 +33,7 @@ struct RedeliveryTests {
         #expect(h.sinkCopiesLogged() == ingestCopies, "after \(ingest)")
 
         // Transform: the same one stage further.
-        try stop(.transform)
+        #expect(try h.stop(.transform).allSatisfy { $0 == 0 }, "transform did not stop cleanly")
         try run.send(parts[1])
         let transform = try h.runUntilKillPoint(.transformAfterProduce)
         try h.start(.transform)
@@ -50,7 +44,7 @@ struct RedeliveryTests {
 
         // Sink, inside its transaction: nothing of the batch is applied; the next sink starts
         // again at the batch's first offsets, and nothing it applies is a copy.
-        try stop(.sink)
+        #expect(try h.stop(.sink).allSatisfy { $0 == 0 }, "sink did not stop cleanly")
         try run.send(parts[2])
         let before = try h.runUntilKillPoint(.sinkBeforeCommit)
         var mark = h.sinkAssignmentMark()
@@ -64,7 +58,7 @@ struct RedeliveryTests {
         #expect(h.sinkCopiesLogged() == ingestCopies + transformCopies, "after \(before)")
 
         // Sink, right after COMMIT: the batch is kept; the next sink starts after it.
-        try stop(.sink)
+        #expect(try h.stop(.sink).allSatisfy { $0 == 0 }, "sink did not stop cleanly")
         try run.send(parts[3])
         let after = try h.runUntilKillPoint(.sinkAfterCommit)
         mark = h.sinkAssignmentMark()

@@ -20,12 +20,6 @@ struct SwitchInputTests {
         let n = scenario.messages.count
         let (ingestGroup, transformGroup) = ("\(h.prefix)hub-ingest", "\(h.prefix)hub-transform")
         let groups = ["--ingest-group", ingestGroup, "--transform-group", transformGroup]
-        func stop(_ stage: PipelineHarness.Stage) throws {
-            for w in h.workers where w.stage == stage && w.process.isRunning {
-                w.process.terminate()
-                #expect(try w.process.waitForExit(timeout: .seconds(30)) == 0, "\(stage) did not stop cleanly")
-            }
-        }
         let raw = ["raw.attendance", "raw.student", "raw.teacher"].flatMap { topic in
             (0..<Int32(2)).map { TopicPartition(topic: h.prefix + topic, partition: $0) }
         }
@@ -48,11 +42,11 @@ struct SwitchInputTests {
         #expect(try committed(ingestGroup) == highs)
 
         // Refused while a member of the target group runs.
-        try stop(.ingest)
+        #expect(try h.stop(.ingest).allSatisfy { $0 == 0 }, "ingest did not stop cleanly")
         let refusal = #expect(throws: HarnessError.self) { try h.hubctl(["pipeline", "switch-input", "--to", "raw"] + groups) }
         #expect(refusal?.description.contains("stop every worker of groups \(ingestGroup) and \(transformGroup) first") == true,
                 "\(refusal.map(String.init(describing:)) ?? "accepted")")
-        try stop(.transform)
+        #expect(try h.stop(.transform).allSatisfy { $0 == 0 }, "transform did not stop cleanly")
 
         // To raw: a dry run commits nothing; the switch gives the transform group exactly the
         // ingest group's offsets.
@@ -69,7 +63,7 @@ struct SwitchInputTests {
         #expect(h.sinkCopiesLogged() == 0, "the transform read raw messages the ingest had read")
 
         // And back: the ingest group continues where the transform stopped.
-        try stop(.transform)
+        #expect(try h.stop(.transform).allSatisfy { $0 == 0 }, "transform did not stop cleanly")
         try h.hubctl(["pipeline", "switch-input", "--to", "ingested"] + groups)
         #expect(try committed(ingestGroup) == KafkaWatermarks.high(config: config, raw, timeout: .seconds(10)))
         h.transformReadsRaw = false

@@ -88,6 +88,18 @@ final class PipelineHarness: @unchecked Sendable {
         for s in Stage.allCases { try start(s) }
     }
 
+    /// SIGTERMs every running worker of `stage` and waits for each; returns their exit
+    /// statuses (0: it stopped cleanly, its batch in flight committed).
+    @discardableResult
+    func stop(_ stage: Stage, timeout: Duration = .seconds(30)) throws -> [Int32] {
+        var statuses: [Int32] = []
+        for w in workers where w.stage == stage && w.process.isRunning {
+            w.process.terminate()
+            statuses.append(try w.process.waitForExit(timeout: timeout))
+        }
+        return statuses
+    }
+
     func stopAll() {
         for w in workers where w.process.isRunning { w.process.terminate() }
         for w in workers { _ = try? w.process.waitForExit(timeout: .seconds(20)) }
