@@ -93,6 +93,7 @@ shared_preload_libraries = 'pg_stat_statements'
 pg_stat_statements.track = all"
 bash scripts/services.sh start "$work/services" >/dev/null
 source "$work/services/services.env"
+pg_pid=$(head -1 "$PG_DATA/postmaster.pid")
 export HUB_KAFKA_BROKERS="$KAFKA_BOOTSTRAP" HUB_TOPOLOGY_DIR="$PWD/Topologies" HUB_HTTP_PORT=0
 export HUB_KAFKA_PROPERTIES="session.timeout.ms=6000,heartbeat.interval.ms=500"
 for property in "${kafka_properties[@]:-}"; do [[ -n $property ]] && HUB_KAFKA_PROPERTIES+=",$property"; done
@@ -145,6 +146,8 @@ for p in os.listdir("/proc"):
 print(round(total / clk, 1))
 PY
 }
+# CPU seconds a service (PID) has used since it had used $2.
+cpu_since() { python3 -c "print(round($(service_cpu "$1") - $2, 1))"; }
 # Per-second CPU of each stage, PostgreSQL (postmaster and backends) and the broker, as % of
 # one core, until killed: shows whether a run was CPU-bound and which process waited.
 cpu_timeline() { exec python3 - "$clk" "$@" <<'PY'
@@ -220,16 +223,16 @@ if ((isolate_sink)); then
 fi
 echo "[bench] running the workers" >&2
 broker_cpu_before=$(service_cpu "$BROKER_PID")
-pg_cpu_before=$(service_cpu "$(head -1 "$PG_DATA/postmaster.pid")")
+pg_cpu_before=$(service_cpu "$pg_pid")
 if ((isolate_sink)); then start_stages "tp." sink; else start_pipeline "tp." bench_throughput; fi
-cpu_timeline "${stage_pids[@]}" "postgres:$(head -1 "$PG_DATA/postmaster.pid")" "broker:$BROKER_PID" > "$work/cpu-timeline.txt" &
+cpu_timeline "${stage_pids[@]}" "postgres:$pg_pid" "broker:$BROKER_PID" > "$work/cpu-timeline.txt" &
 timeline_pid=$!; pids+=("$timeline_pid")
 wait_caught_up "tp."
 kill "$timeline_pid" 2>/dev/null || true
 # PostgreSQL's and the broker's CPU before the benchmark's own queries: the one below scans
 # the whole state (in parallel workers), about 0.4 µs per record that no worker caused.
-pg_cpu=$(python3 -c "print(round($(service_cpu "$(head -1 "$PG_DATA/postmaster.pid")") - $pg_cpu_before, 1))")
-broker_cpu=$(python3 -c "print(round($(service_cpu "$BROKER_PID") - $broker_cpu_before, 1))")
+pg_cpu=$(cpu_since "$pg_pid" "$pg_cpu_before")
+broker_cpu=$(cpu_since "$BROKER_PID" "$broker_cpu_before")
 first=$(grep -h "partitions assigned" "$work"/tp.$measured-*.log | sort | head -1 | cut -d' ' -f1)
 last=$(pg bench_throughput "SELECT to_char(greatest((SELECT max(stored_at) FROM hub.current_state), (SELECT max(quarantined_at) FROM hub.quarantine)) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')")
 elapsed=$(python3 -c "import datetime as d;f=lambda s:d.datetime.fromisoformat(s.replace('Z','+00:00'));print(round((f('$last')-f('$first')).total_seconds(),3))")
@@ -260,9 +263,9 @@ grep -h " stopped " "$work"/tp.*.log | sed -e 's/^[^ ]* [A-Z]* //' > "$work/wait
 # The maintenance the run leaves behind (replaced versions, the visibility map, statistics):
 # a VACUUM (ANALYZE) of the database now, its PostgreSQL CPU reported per record beside the
 # run's, since autovacuum would spend it later.
-vacuum_before=$(service_cpu "$(head -1 "$PG_DATA/postmaster.pid")")
+vacuum_before=$(service_cpu "$pg_pid")
 pg bench_throughput "VACUUM (ANALYZE)" >/dev/null
-pg_vacuum_cpu=$(python3 -c "print(round($(service_cpu "$(head -1 "$PG_DATA/postmaster.pid")") - $vacuum_before, 1))")
+pg_vacuum_cpu=$(cpu_since "$pg_pid" "$vacuum_before")
 
 # Latency: produce → visible, at 50 % of the measured throughput and at the fixed rate.
 latency_at() {  # prefix database rate → "p50 p99"
