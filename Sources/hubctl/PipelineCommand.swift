@@ -21,19 +21,32 @@ struct PipelineCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Sink consumer group (offsets stored in PostgreSQL). Default hub-sink.") var sinkGroup = "hub-sink"
     }
 
+    /// Every partition of `topics` (none of a topic the broker does not have).
+    static func partitions(of topics: [String], _ config: KafkaConfig) throws -> [TopicPartition] {
+        var out: [TopicPartition] = []
+        for t in topics {
+            let n = try KafkaAdmin.partitionCount(config: config, topic: t, timeout: .seconds(10)) ?? 0
+            out += (0..<Int32(n)).map { TopicPartition(topic: t, partition: $0) }
+        }
+        return out
+    }
+
+    /// `group`'s committed offsets of `partitions` (``TopicPartitionOffset/invalid`` where it
+    /// committed nothing).
+    static func committed(_ partitions: [TopicPartition], group: String, _ config: KafkaConfig) throws -> [TopicPartitionOffset] {
+        var config = config
+        config["group.id"] = group
+        let consumer = try KafkaConsumer(config: config)
+        defer { consumer.close() }
+        return try consumer.committed(partitions, timeout: .seconds(10))
+    }
+
     static func progress(_ ctx: Context, _ groups: Groups, _ db: PGConnection) throws -> Progress {
         let s = ctx.settings
-        var config = ctx.kafkaConfig
+        let config = ctx.kafkaConfig
         func lag(topics: [String], group: String) throws -> Int {
-            config["group.id"] = group
-            let consumer = try KafkaConsumer(config: config)
-            defer { consumer.close() }
-            var partitions: [TopicPartition] = []
-            for t in topics {
-                let n = try KafkaAdmin.partitionCount(config: config, topic: t, timeout: .seconds(10)) ?? 0
-                partitions += (0..<Int32(n)).map { TopicPartition(topic: t, partition: $0) }
-            }
-            let committed = try consumer.committed(partitions, timeout: .seconds(10))
+            let partitions = try PipelineCommand.partitions(of: topics, config)
+            let committed = try PipelineCommand.committed(partitions, group: group, config)
             let highs = try KafkaWatermarks.high(config: ctx.kafkaConfig, partitions, timeout: .seconds(10))
             var behind = 0
             for p in partitions {
@@ -46,11 +59,7 @@ struct PipelineCommand: AsyncParsableCommand {
         p.ingest = try lag(topics: ctx.topology.streams.map { s.topic($0.sourceTopic) }, group: groups.ingestGroup)
         p.transform = try lag(topics: [s.ingestedTopic], group: groups.transformGroup)
         // The sink keeps its offsets in PostgreSQL.
-        var sinkPartitions: [TopicPartition] = []
-        for t in ctx.topology.streams.map({ s.topic($0.outputTopic) }) + [s.quarantineTopic] {
-            let n = try KafkaAdmin.partitionCount(config: config, topic: t, timeout: .seconds(10)) ?? 0
-            sinkPartitions += (0..<Int32(n)).map { TopicPartition(topic: t, partition: $0) }
-        }
+        let sinkPartitions = try partitions(of: ctx.topology.streams.map { s.topic($0.outputTopic) } + [s.quarantineTopic], config)
         let highs = try KafkaWatermarks.high(config: ctx.kafkaConfig, sinkPartitions, timeout: .seconds(10))
         for tp in sinkPartitions {
             // No row (or no table yet): the sink has committed nothing of the partition.
@@ -130,18 +139,14 @@ struct PipelineCommand: AsyncParsableCommand {
             let ctx = try Context(common)
             let (source, target) = to == .raw ? (groups.ingestGroup, groups.transformGroup) : (groups.transformGroup, groups.ingestGroup)
             var config = ctx.kafkaConfig
-            var partitions: [TopicPartition] = []
-            for topic in Set(ctx.topology.streams.map { ctx.settings.topic($0.sourceTopic) }).sorted() {
-                let n = try KafkaAdmin.partitionCount(config: config, topic: topic, timeout: .seconds(10)) ?? 0
-                partitions += (0..<Int32(n)).map { TopicPartition(topic: topic, partition: $0) }
-            }
+            let partitions = try PipelineCommand.partitions(
+                of: Set(ctx.topology.streams.map { ctx.settings.topic($0.sourceTopic) }).sorted(), config)
             guard !partitions.isEmpty else { throw ValidationError("the topology's raw topics do not exist on the broker") }
             func committed(_ group: String) throws -> [TopicPartition: Int64] {
-                config["group.id"] = group
-                let consumer = try KafkaConsumer(config: config)
-                defer { consumer.close() }
                 var out: [TopicPartition: Int64] = [:]
-                for o in try consumer.committed(partitions, timeout: .seconds(10)) where o.offset >= 0 { out[o.topicPartition] = o.offset }
+                for o in try PipelineCommand.committed(partitions, group: group, config) where o.offset >= 0 {
+                    out[o.topicPartition] = o.offset
+                }
                 return out
             }
             let from = try committed(source), before = try committed(target)
