@@ -224,6 +224,7 @@ fi
 echo "[bench] running the workers" >&2
 broker_cpu_before=$(service_cpu "$BROKER_PID")
 pg_cpu_before=$(service_cpu "$pg_pid")
+wal_before=$(pg postgres "SELECT wal_records, wal_fpi, wal_bytes FROM pg_stat_wal")
 if ((isolate_sink)); then start_stages "tp." sink; else start_pipeline "tp." bench_throughput; fi
 cpu_timeline "${stage_pids[@]}" "postgres:$pg_pid" "broker:$BROKER_PID" > "$work/cpu-timeline.txt" &
 timeline_pid=$!; pids+=("$timeline_pid")
@@ -233,6 +234,11 @@ kill "$timeline_pid" 2>/dev/null || true
 # the whole state (in parallel workers), about 0.4 µs per record that no worker caused.
 pg_cpu=$(cpu_since "$pg_pid" "$pg_cpu_before")
 broker_cpu=$(cpu_since "$BROKER_PID" "$broker_cpu_before")
+# The WAL the run wrote (records, full-page images, bytes): what each row and index entry costs
+# in log volume, and whether checkpoints during the run forced page images.
+IFS='|' read -r records_before fpi_before bytes_before <<<"$wal_before"
+IFS='|' read -r wal_records wal_fpi wal_mib < <(pg postgres "SELECT wal_records - $records_before, wal_fpi - $fpi_before,
+  round((wal_bytes - $bytes_before) / 1048576) FROM pg_stat_wal")
 first=$(grep -h "partitions assigned" "$work"/tp.$measured-*.log | sort | head -1 | cut -d' ' -f1)
 last=$(pg bench_throughput "SELECT to_char(greatest((SELECT max(stored_at) FROM hub.current_state), (SELECT max(quarantined_at) FROM hub.quarantine)) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')")
 elapsed=$(python3 -c "import datetime as d;f=lambda s:d.datetime.fromisoformat(s.replace('Z','+00:00'));print(round((f('$last')-f('$first')).total_seconds(),3))")
@@ -263,9 +269,25 @@ grep -h " stopped " "$work"/tp.*.log | sed -e 's/^[^ ]* [A-Z]* //' > "$work/wait
 # The maintenance the run leaves behind (replaced versions, the visibility map, statistics):
 # a VACUUM (ANALYZE) of the database now, its PostgreSQL CPU reported per record beside the
 # run's, since autovacuum would spend it later.
+# VACUUM and ANALYZE apart, since they scale differently: vacuum visits every page the run
+# wrote, analyze reads a fixed sample per table each time autovacuum decides to.
 vacuum_before=$(service_cpu "$pg_pid")
-pg bench_throughput "VACUUM (ANALYZE)" >/dev/null
-pg_vacuum_cpu=$(cpu_since "$pg_pid" "$vacuum_before")
+psql -qtA -h 127.0.0.1 -p "$PG_PORT" -U postgres -d bench_throughput -c "VACUUM (VERBOSE)" > /dev/null 2> "$work/vacuum.txt"
+pg_vacuum_only_cpu=$(cpu_since "$pg_pid" "$vacuum_before")
+analyze_before=$(service_cpu "$pg_pid")
+psql -qtA -h 127.0.0.1 -p "$PG_PORT" -U postgres -d bench_throughput -c "ANALYZE (VERBOSE)" > /dev/null 2> "$work/analyze.txt"
+pg_analyze_cpu=$(cpu_since "$pg_pid" "$analyze_before")
+pg_vacuum_cpu=$(python3 -c "print(round($pg_vacuum_only_cpu + $pg_analyze_cpu, 1))")
+# At a sustained rate autovacuum analyzes a busy table at most once per naptime (it checks each
+# database once per naptime), and each time reads a fixed sample; vacuum's work grows with the
+# pages written. So in steady state a run of T seconds causes its whole vacuum but only
+# min(1, T / naptime) of an analyze: PostgreSQL "everything included" is the run's CPU plus that.
+naptime=$(pg postgres "SELECT setting::int FROM pg_settings WHERE name = 'autovacuum_naptime'")
+pg_analyze_amortised_cpu=$(python3 -c "print(round($pg_analyze_cpu * min(1.0, $elapsed / $naptime), 2))")
+pg_total_cpu=$(python3 -c "print(round($pg_cpu + $pg_vacuum_only_cpu + $pg_analyze_amortised_cpu, 2))")
+# VACUUM VERBOSE reports each table's CPU: the costliest tables, for the summary.
+vacuum_tables=$(awk '/^INFO:  vacuuming "/ {t=$3} /CPU: user:/ {gsub(/,/, ""); print $5 + $8, t}' "$work/vacuum.txt" \
+  | sort -rn | head -2 | awk '{printf "%s%s %.2f s", (NR > 1 ? ", " : ""), $2, $1}')
 
 # Latency: produce → visible, at 50 % of the measured throughput and at the fixed rate.
 latency_at() {  # prefix database rate → "p50 p99"
@@ -303,13 +325,17 @@ cat > "$out" <<JSON
  "isolated": $( ((isolate_sink)) && echo '"sink"' || echo null ), "transform_input": "$transform_input",
  "instances": {"ingest": $( [[ $transform_input == raw ]] && echo 0 || count_for ingest ), "transform": $(count_for transform), "sink": $(count_for sink)},
  "cpu_seconds": {"ingest": ${cpu[ingest]}, "transform": ${cpu[transform]}, "sink": ${cpu[sink]},
-                 "postgres": $pg_cpu, "broker": $broker_cpu, "postgres_vacuum_after": $pg_vacuum_cpu},
+                 "postgres": $pg_cpu, "broker": $broker_cpu, "postgres_vacuum_after": $pg_vacuum_cpu,
+                 "postgres_vacuum_only": $pg_vacuum_only_cpu, "postgres_analyze": $pg_analyze_cpu,
+                 "postgres_analyze_amortised": $pg_analyze_amortised_cpu, "postgres_everything_included": $pg_total_cpu},
+ "wal": {"records": $wal_records, "full_page_images": $wal_fpi, "mib": $wal_mib},
  "peak_rss_mib": {"ingest": ${rss[ingest]}, "transform": ${rss[transform]}, "sink": ${rss[sink]}},
  "minor_faults_per_1k_valid_records": {"ingest": $(per_k ${faults[ingest]}), "transform": $(per_k ${faults[transform]}),
                                        "sink": $(per_k ${faults[sink]})},
  "cpu_us_per_valid_record": {"ingest": $(us ${cpu[ingest]}), "transform": $(us ${cpu[transform]}), "sink": $(us ${cpu[sink]}),
                              "postgres": $(us $pg_cpu), "broker": $(us $broker_cpu),
-                             "postgres_vacuum_after": $(us $pg_vacuum_cpu)},
+                             "postgres_vacuum_after": $(us $pg_vacuum_cpu),
+                             "postgres_everything_included": $(us $pg_total_cpu)},
  "calibration": {"cpu_loop_seconds": $calib_cpu, "postgres_copy_500k_seconds": $calib_pg},
  "latency_half_rate": $half_rate, "latency_half_p50_ms": $half_p50, "latency_half_p99_ms": $half_p99,
  "latency_rate": $latency_rate, "latency_p50_ms": $p50, "latency_p99_ms": $p99}
@@ -322,7 +348,10 @@ printf '%-34s %s\n' "valid records" "$valid" "elapsed (first consume → last co
   "CPU s postgres / broker" "$pg_cpu / $broker_cpu" \
   "CPU µs/record ingest/transform/sink" "$(us ${cpu[ingest]}) / $(us ${cpu[transform]}) / $(us ${cpu[sink]})" \
   "CPU µs/record postgres / broker" "$(us $pg_cpu) / $(us $broker_cpu)" \
-  "CPU µs/record PG VACUUM after run" "$(us $pg_vacuum_cpu)" \
+  "CPU µs/record PG VACUUM after run" "$(us $pg_vacuum_cpu) (vacuum $(us $pg_vacuum_only_cpu), analyze $(us $pg_analyze_cpu))" \
+  "CPU µs/record PG everything incl." "$(us $pg_total_cpu) (run + vacuum + analyze at one per ${naptime} s: $(us $pg_analyze_amortised_cpu))" \
+  "VACUUM CPU, costliest tables" "$vacuum_tables" \
+  "WAL records / page images / MiB" "$wal_records / $wal_fpi / $wal_mib" \
   "calibration CPU loop / PG COPY 500k" "$calib_cpu / $calib_pg s" \
   "latency p50 / p99 at $half_rate rec/s (50 %)" "$half_p50 / $half_p99 ms" \
   "peak RSS MiB ingest / transform / sink" "${rss[ingest]} / ${rss[transform]} / ${rss[sink]}" \
