@@ -21,10 +21,11 @@ struct PipelineCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Sink consumer group (offsets stored in PostgreSQL). Default hub-sink.") var sinkGroup = "hub-sink"
     }
 
-    /// Every partition of `topics` (none of a topic the broker does not have).
+    /// Every partition of `topics`, each once even where two streams share a topic (none of a
+    /// topic the broker does not have).
     static func partitions(of topics: [String], _ config: KafkaConfig) throws -> [TopicPartition] {
         var out: [TopicPartition] = []
-        for t in topics {
+        for t in Set(topics).sorted() {
             let n = try KafkaAdmin.partitionCount(config: config, topic: t, timeout: .seconds(10)) ?? 0
             out += (0..<Int32(n)).map { TopicPartition(topic: t, partition: $0) }
         }
@@ -140,7 +141,7 @@ struct PipelineCommand: AsyncParsableCommand {
             let (source, target) = to == .raw ? (groups.ingestGroup, groups.transformGroup) : (groups.transformGroup, groups.ingestGroup)
             var config = ctx.kafkaConfig
             let partitions = try PipelineCommand.partitions(
-                of: Set(ctx.topology.streams.map { ctx.settings.topic($0.sourceTopic) }).sorted(), config)
+                of: ctx.topology.streams.map { ctx.settings.topic($0.sourceTopic) }, config)
             guard !partitions.isEmpty else { throw ValidationError("the topology's raw topics do not exist on the broker") }
             func committed(_ group: String) throws -> [TopicPartition: Int64] {
                 var out: [TopicPartition: Int64] = [:]
