@@ -7,6 +7,9 @@
 #       --check-config against the real binaries and the environment those files define;
 #   (d) systemd-analyze verify on the units (when systemd is installed), bash -n on the
 #       container health check;
+#   (b') the deployment without hub-ingest (kubernetes-raw-input, compose raw-input overlay):
+#       no hub-ingest, transform reads raw, the scheduler watches transform's group, and the
+#       Kubernetes overlay changes nothing else of the base;
 #   (e) the monitoring files: promtool check/test of the alert rules, the PrometheusRule equal to
 #       them, the PodMonitor selecting every worker, the Grafana dashboard's queries present.
 #
@@ -66,9 +69,14 @@ check="$repo/deploy/check"
 status=0
 run() { "$@" || status=1; }
 
-run "$python" "$check/kubernetes_schema.py" --validator "$venv/bin/kubernetes-validate" \
-  --kubernetes-version "$KUBERNETES_VERSION" "$repo/deploy/kubernetes" "$repo/Topologies"
+# The split deployment (deploy/kubernetes) and the one without hub-ingest (its raw-input overlay).
+for core in "$repo/deploy/kubernetes" "$repo/deploy/kubernetes-raw-input"; do
+  run "$python" "$check/kubernetes_schema.py" --validator "$venv/bin/kubernetes-validate" \
+    --kubernetes-version "$KUBERNETES_VERSION" "$core" "$repo/Topologies"
+done
 run "$python" "$check/keda_objects.py" "$repo/deploy/kubernetes/keda" "$repo/deploy/kubernetes"
+run "$python" "$check/keda_objects.py" --stages transform,sink "$repo/deploy/kubernetes-raw-input/keda" "$repo/deploy/kubernetes-raw-input"
+run "$python" "$check/raw_input.py" "$repo"
 run "$python" "$check/monitoring.py" "$repo"
 run "$python" "$check/commands.py" --bin-dir "$bin_dir" --repo "$repo" \
   ${brokers:+--brokers "$brokers"} ${database:+--database "$database"}

@@ -90,25 +90,34 @@ def from_dockerfile(repo, image, image_mounts):
     return [Invocation("Dockerfile CMD", argv, image["env"], image_mounts)]
 
 
-def from_compose(repo, work, image, image_mounts, report):
+def from_compose(repo, work, image, image_mounts, report, override=None):
+    """The commands Compose starts from docker-compose.yml, or from it with `override` (a file
+    of deploy/compose, as `-f docker-compose.yml -f OVERRIDE`): services with profiles are not
+    started by default, so they are left out."""
     path = os.path.join(repo, "deploy/compose/docker-compose.yml")
     compose = manifests.load_compose(path)
+    label = "compose"
+    if override:
+        compose = manifests.compose_merge(compose, manifests.load_compose(os.path.join(repo, "deploy/compose", override)))
+        label = f"compose {override.removeprefix('docker-compose.').removesuffix('.yml')}"
     defined = compose.get("secrets", {}) or {}
     out = []
     for name, service in compose.get("services", {}).items():
         if "eduhub" not in str(service.get("image", "")) and "build" not in service:
             continue
+        if service.get("profiles"):
+            continue
         entrypoint = manifests.compose_as_list(service.get("entrypoint"))
         command = manifests.compose_as_list(service.get("command"))
         argv = (entrypoint if entrypoint is not None else image["entrypoint"] or []) + \
                (command if command is not None else ([] if entrypoint is not None else image["cmd"] or []))
-        secrets_dir = os.path.join(work, f"compose-{name}-secrets")
+        secrets_dir = os.path.join(work, f"{label.replace(' ', '-')}-{name}-secrets")
         os.makedirs(secrets_dir)
         mounts = dict(image_mounts)
         mounts["/run/secrets"] = secrets_dir
         for secret, target in manifests.compose_secret_targets(service):
             if secret not in defined:
-                report.failed(f"compose:{name}", f"secret {secret} is not defined under top-level secrets")
+                report.failed(f"{label}:{name}", f"secret {secret} is not defined under top-level secrets")
             host = os.path.join(secrets_dir, os.path.basename(target))
             write_files(os.path.dirname(host), {os.path.basename(host): test_secret_value(secret)})
             mounts[target] = host
@@ -116,16 +125,18 @@ def from_compose(repo, work, image, image_mounts, report):
             # Named volumes and bind mounts ("source:/target[:mode]" or the long form) → a temporary directory.
             target = volume.get("target") if isinstance(volume, dict) else (volume.split(":")[1] if ":" in volume else None)
             if target:
-                host = os.path.join(work, f"compose-{name}-volume-{len(mounts)}")
+                host = os.path.join(work, f"{label.replace(' ', '-')}-{name}-volume-{len(mounts)}")
                 os.makedirs(host)
                 mounts[target.rstrip("/")] = host
         env = {**image["env"], **manifests.compose_environment(service)}
-        out.append(Invocation(f"compose:{name}", argv, env, mounts))
+        out.append(Invocation(f"{label}:{name}", argv, env, mounts))
     return out
 
 
-def from_kubernetes(repo, work, image, image_mounts):
-    objects = manifests.render_kustomization(os.path.join(repo, "deploy/kubernetes"))
+def from_kubernetes(repo, work, image, image_mounts, directory="kubernetes"):
+    """The commands of deploy/kubernetes, or of the overlay deploy/`directory`."""
+    objects = manifests.render_kustomization(os.path.join(repo, "deploy", directory))
+    label = "k8s" if directory == "kubernetes" else f"k8s {directory.removeprefix('kubernetes-')}"
     config_maps = {o["metadata"]["name"]: o.get("data", {}) for o in objects if o["kind"] == "ConfigMap"}
     secrets = {}
     for o in objects:
@@ -137,7 +148,7 @@ def from_kubernetes(repo, work, image, image_mounts):
         for pod in manifests.pod_specs(obj):
             volumes = {}
             for volume in pod.get("volumes", []):
-                host = os.path.join(work, f"k8s-{obj['metadata']['name']}-{volume['name']}")
+                host = os.path.join(work, f"{label.replace(' ', '-')}-{obj['metadata']['name']}-{volume['name']}")
                 if "configMap" in volume:
                     data = config_maps[volume["configMap"]["name"]]
                     items = volume["configMap"].get("items")
@@ -181,7 +192,7 @@ def from_kubernetes(repo, work, image, image_mounts):
                         raise manifests.ManifestError(f"{container['name']}: subPath mounts are not simulated")
                     mounts[mount["mountPath"].rstrip("/")] = volumes[mount["name"]]
                 kind = obj["kind"].lower()
-                out.append(Invocation(f"k8s:{kind}/{obj['metadata']['name']}/{container['name']}", argv, env, mounts))
+                out.append(Invocation(f"{label}:{kind}/{obj['metadata']['name']}/{container['name']}", argv, env, mounts))
     return out
 
 
@@ -309,7 +320,9 @@ def main():
             image, image_mounts = image_of(args.repo)
             invocations += from_dockerfile(args.repo, image, image_mounts)
             invocations += from_compose(args.repo, work, image, image_mounts, report)
+            invocations += from_compose(args.repo, work, image, image_mounts, report, "docker-compose.raw-input.yml")
             invocations += from_kubernetes(args.repo, work, image, image_mounts)
+            invocations += from_kubernetes(args.repo, work, image, image_mounts, "kubernetes-raw-input")
             invocations += from_systemd(args.repo, work)
         except (manifests.ManifestError, OSError, KeyError) as error:
             report.failed("collect commands", f"{type(error).__name__}: {error}")

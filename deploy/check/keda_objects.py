@@ -10,6 +10,7 @@ kafka trigger's consumer group and brokers matching the worker's settings.
 """
 
 import argparse
+import os
 
 import manifests
 from report import Report
@@ -50,8 +51,11 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("keda_dir")
     parser.add_argument("core_dir")
+    parser.add_argument("--stages", default=",".join(WORKER_STAGES),
+                        help="the stages whose Deployments a ScaledObject must scale (comma-separated)")
     args = parser.parse_args()
-    report = Report("keda")
+    parent = os.path.basename(os.path.dirname(os.path.normpath(args.keda_dir)))
+    report = Report("keda" if parent == "kubernetes" else f"keda {parent}")
 
     core = manifests.render_kustomization(args.core_dir)
     deployments = {o["metadata"]["name"]: o for o in core if o.get("kind") == "Deployment"}
@@ -120,7 +124,7 @@ def main():
         else:
             report.passed(subject, f"→ Deployment/{ref['name']}, replicas {low}..{high}, {', '.join(described)}")
 
-    for stage in WORKER_STAGES:
+    for stage in args.stages.split(","):
         if f"hub-{stage}" not in targets:
             report.failed(f"Deployment/hub-{stage}", "no valid ScaledObject scales it")
     report.exit()

@@ -28,7 +28,8 @@ def main():
     parser.add_argument("kustomize_dir")
     parser.add_argument("topology_dir")
     args = parser.parse_args()
-    report = Report("k8s-schema")
+    overlay = os.path.basename(os.path.normpath(args.kustomize_dir))
+    report = Report("k8s-schema" if overlay == "kubernetes" else f"k8s-schema {overlay}")
 
     try:
         objects = manifests.render_kustomization(args.kustomize_dir)

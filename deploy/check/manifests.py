@@ -2,7 +2,9 @@
 
 Each reader understands just the subset of its format that eduhub's files use and refuses
 anything else loudly, so that a construct the checks would silently ignore cannot slip in:
-  - Kubernetes: a kustomization (resources, namespace, labels, configMapGenerator, images);
+  - Kubernetes: a kustomization (resources, namespace, labels, configMapGenerator, images), and
+    an overlay's directory resource and `patches` (strategic-merge files: `$patch: delete` of a
+    whole object, maps merged, the built-in lists of named items merged by name);
   - Compose: services with command/entrypoint, environment, secrets, YAML anchors and merges;
   - Dockerfile: the last stage's ENV, COPY, CMD and ENTRYPOINT;
   - systemd: ExecStart, Environment, EnvironmentFile and LoadCredential of [Service].
@@ -19,9 +21,14 @@ import yaml
 # Kinds that live in a namespace (the ones eduhub uses; others are cluster-scoped here).
 NAMESPACED_KINDS = {
     "ConfigMap", "Secret", "Service", "Deployment", "Job", "PodDisruptionBudget",
-    "ServiceAccount", "ScaledObject", "StatefulSet", "CronJob",
+    "ServiceAccount", "ScaledObject", "StatefulSet", "CronJob", "PersistentVolumeClaim", "NetworkPolicy",
 }
-KUSTOMIZATION_KEYS = {"apiVersion", "kind", "namespace", "labels", "resources", "configMapGenerator", "images"}
+KUSTOMIZATION_KEYS = {"apiVersion", "kind", "namespace", "labels", "resources", "configMapGenerator", "images", "patches"}
+# The lists a strategic merge patch of a built-in kind merges item by item, keyed by `name`
+# (kustomize's patchMergeKey for them); every other list, and every list of a custom resource
+# (a ScaledObject's triggers), is replaced whole.
+NAMED_LISTS = {"containers", "initContainers", "env", "volumes", "volumeMounts", "ports"}
+BUILT_IN_API_GROUPS = {"v1", "apps/v1", "batch/v1", "policy/v1", "networking.k8s.io/v1"}
 
 
 class ManifestError(Exception):
@@ -47,7 +54,15 @@ def render_kustomization(directory):
     for resource in k.get("resources", []):
         resource_path = os.path.join(directory, resource)
         if os.path.isdir(resource_path):
-            raise ManifestError(f"{path}: resource {resource} is a directory; list files")
+            # An overlay's base: a directory is rendered as its own kustomization.
+            here, base = os.path.realpath(directory), os.path.realpath(resource_path)
+            if os.path.commonpath([here, base]) == base:
+                # kustomize refuses it too ("cycle detected"): an overlay lives beside its base.
+                raise ManifestError(f"{path}: resource {resource} contains this kustomization")
+            if not os.path.isfile(os.path.join(resource_path, "kustomization.yaml")):
+                raise ManifestError(f"{path}: resource {resource} is a directory without a kustomization.yaml; list files")
+            objects += render_kustomization(resource_path)
+            continue
         objects += load_yaml_documents(resource_path)
     for generator in k.get("configMapGenerator", []):
         data = {}
@@ -60,6 +75,11 @@ def render_kustomization(directory):
                         "metadata": {"name": generator["name"]}, "data": data,
                         "_generatedFrom": [os.path.normpath(os.path.join(directory, e.rpartition("=")[2]))
                                            for e in generator.get("files", [])]})
+    for entry in k.get("patches", []):
+        if set(entry) != {"path"}:
+            raise ManifestError(f"{path}: a patch is rendered here only as {{path: FILE}}, not {entry}")
+        for patch in load_yaml_documents(os.path.join(directory, entry["path"])):
+            objects = apply_patch(objects, patch, f"{path}: patch {entry['path']}")
     namespace = k.get("namespace")
     for obj in objects:
         meta = obj.setdefault("metadata", {})
@@ -73,6 +93,54 @@ def render_kustomization(directory):
             for container in pod.get("initContainers", []) + pod.get("containers", []):
                 container["image"] = rewrite_image(container.get("image", ""), k.get("images", []))
     return objects
+
+
+def apply_patch(objects, patch, where):
+    """`objects` with one strategic-merge patch applied to the object of its kind and name."""
+    kind, name = patch.get("kind"), (patch.get("metadata") or {}).get("name")
+    matches = [i for i, o in enumerate(objects) if o.get("kind") == kind and o.get("metadata", {}).get("name") == name]
+    if len(matches) != 1:
+        raise ManifestError(f"{where}: {kind}/{name} matches {len(matches)} objects, not one")
+    (index,) = matches
+    if patch.get("$patch") == "delete":
+        if set(patch) - {"apiVersion", "kind", "metadata", "$patch"}:
+            raise ManifestError(f"{where}: a $patch: delete of {kind}/{name} carries other fields")
+        return objects[:index] + objects[index + 1:]
+    built_in = objects[index].get("apiVersion") in BUILT_IN_API_GROUPS
+    merged = copy.deepcopy(objects)
+    merged[index] = strategic_merge(merged[index], patch, built_in, f"{where}: {kind}/{name}")
+    return merged
+
+
+def strategic_merge(target, patch, built_in, where):
+    if isinstance(target, dict) and isinstance(patch, dict):
+        out = dict(target)
+        for key, value in patch.items():
+            if key.startswith("$"):
+                raise ManifestError(f"{where}: directive {key} is not rendered here")
+            if key in out and isinstance(out[key], list) and isinstance(value, list) and built_in and key in NAMED_LISTS:
+                out[key] = merge_named(out[key], value, where)
+            elif key in out and value is not None:
+                out[key] = strategic_merge(out[key], value, built_in, where)
+            elif value is None:
+                out.pop(key, None)
+            else:
+                out[key] = copy.deepcopy(value)
+        return out
+    return copy.deepcopy(patch)
+
+
+def merge_named(target, patch, where):
+    out = [copy.deepcopy(item) for item in target]
+    for item in patch:
+        if not isinstance(item, dict) or "name" not in item:
+            raise ManifestError(f"{where}: an item of a merged list needs a name: {item}")
+        index = next((i for i, t in enumerate(out) if t.get("name") == item["name"]), None)
+        if index is None:
+            out.append(copy.deepcopy(item))
+        else:
+            out[index] = strategic_merge(out[index], item, True, where)
+    return out
 
 
 def rewrite_image(image, rules):
@@ -108,6 +176,21 @@ def strip_internal(obj):
 def load_compose(path):
     (doc,) = load_yaml_documents(path)
     return doc
+
+
+def compose_merge(base, override):
+    """`docker compose -f BASE -f OVERRIDE`'s model for the keys eduhub's overlays use: maps
+    merge key by key (a service's environment too), anything else the override replaces."""
+    if isinstance(base, dict) and isinstance(override, dict):
+        out = dict(base)
+        for key, value in override.items():
+            out[key] = compose_merge(base[key], value) if key in base else copy.deepcopy(value)
+        return out
+    if (isinstance(base, list) or isinstance(override, list)) and base != override:
+        # Compose appends some lists (ports, secrets) and replaces others (command): refuse
+        # rather than guess which.
+        raise ManifestError(f"an override list {override!r} over {base!r} is not merged here")
+    return copy.deepcopy(override)
 
 
 def compose_environment(service):
