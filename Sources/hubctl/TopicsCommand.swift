@@ -49,12 +49,18 @@ struct TopicsCommand: AsyncParsableCommand {
         @Option(name: .long) var transformGroup = "hub-transform"
         @Option(name: .long) var sinkGroup = "hub-sink"
         @Option(name: .long) var archiveGroup = "hub-archive"
-        @Option(name: .long, help: "What hub-transform reads: ingested (default) or raw (--input raw: it reads the raw topics and no hub-ingest runs).")
-        var transformInput = "ingested"
+        @Option(name: .long, help: """
+            What hub-transform reads: ingested or raw (--input raw: it reads the raw topics and no hub-ingest runs). \
+            Env HUB_TRANSFORM_INPUT, as for hub-transform. Default ingested.
+            """)
+        var transformInput: String?
 
         func run() async throws {
+            let environment = ProcessInfo.processInfo.environment["HUB_TRANSFORM_INPUT"]
+            let transformInput = transformInput ?? environment ?? "ingested"
             guard ["ingested", "raw"].contains(transformInput) else {
-                throw ValidationError("--transform-input must be ingested or raw, not \"\(transformInput)\"")
+                let setting = self.transformInput == nil ? "HUB_TRANSFORM_INPUT" : "--transform-input"
+                throw ValidationError("\(setting) must be ingested or raw, not \"\(transformInput)\"")
             }
             guard ["rules", "kafka-acls"].contains(format) else { throw ValidationError("--format must be rules or kafka-acls, not \"\(format)\"") }
             var principals: [KafkaAccessPlan.Principal: String] = [:]

@@ -51,6 +51,27 @@ struct CommandLineTests {
         #expect(r.err.contains("\"\(value)\""), "\(r.err)")
     }
 
+    /// The deployment without hub-ingest sets HUB_TRANSFORM_INPUT=raw for every process
+    /// (deploy/kubernetes-raw-input's eduhub-config); `hubctl topics acl` run with that
+    /// environment grants transform the raw topics and ingest nothing.
+    @Test func aclsFollowHubTransformInput() throws {
+        let topology = ["topics", "acl", "--topology", DeployTests.repositoryRoot + "/Topologies"]
+        let split = try run("hubctl", topology)
+        let raw = try run("hubctl", topology, ["HUB_TRANSFORM_INPUT": "raw"])
+        #expect(split.status == 0 && raw.status == 0, "\(split.err) \(raw.err)")
+        let transformReadsRaw = "User:hub-transform  Allow  Read  Topic  raw.student\n"
+        #expect(split.out.contains("User:hub-ingest  Allow  Read  Topic  raw.student\n"), "\(split.out)")
+        #expect(!split.out.contains(transformReadsRaw), "\(split.out)")
+        #expect(raw.out.contains(transformReadsRaw), "\(raw.out)")
+        #expect(!raw.out.contains("User:hub-ingest "), "\(raw.out)")
+        // The flag wins over the environment.
+        let flag = try run("hubctl", topology + ["--transform-input", "ingested"], ["HUB_TRANSFORM_INPUT": "raw"])
+        #expect(flag.out == split.out)
+        let bad = try run("hubctl", topology, ["HUB_TRANSFORM_INPUT": "rawx"])
+        #expect(bad.status == 2)
+        #expect(bad.err == "hubctl: error: HUB_TRANSFORM_INPUT must be ingested or raw, not \"rawx\"\n", "\(bad.err)")
+    }
+
     @Test("a bad flag value or an unknown flag is one line naming the flag")
     func badFlags() throws {
         let typed = try run("hub-sink", ["--batch-size", "abc"])
