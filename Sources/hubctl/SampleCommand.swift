@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HubCore
 import Kafka
 import WorkerRuntime
 
@@ -25,7 +26,7 @@ struct SampleCommand: AsyncParsableCommand {
         func run() async throws {
             let ctx = try Context(common)
             var gen = SampleGenerator(seed: seed)
-            var packer = SamplePacker(rng: SplitMix(seed: seed ^ 0xABCDEF))
+            var packer = SamplePacker(rng: SplitMix64(seed: seed ^ 0xABCDEF))
             let producer = try KafkaProducer(config: ctx.kafkaConfig)
             func send(_ messages: [SampleGenerator.Message], stampedNow: Bool = false) throws {
                 for m in messages {

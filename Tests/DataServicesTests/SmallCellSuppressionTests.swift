@@ -1,4 +1,5 @@
 import DataServices
+import HubCore
 import Testing
 
 /// The suppression pattern against an attacker who knows every published cell, the table's
@@ -14,7 +15,7 @@ struct SmallCellSuppressionTests {
         var schools: [String] = []
 
         init(seed: UInt64, small: Bool) {
-            var rng = SplitMix(seed: seed)
+            var rng = SplitMix64(seed: seed)
             let all = CellKey.all
             var schoolCells: [String: [[Int64]: Int64]] = [:]
             for city in ["330100", "330200"] {
@@ -45,18 +46,6 @@ struct SmallCellSuppressionTests {
                 }
             }
             _ = all
-        }
-    }
-
-    struct SplitMix {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
         }
     }
 

@@ -8,19 +8,6 @@ import Zstd
 struct RobustnessTests {
     static let contentTypes: [String?] = [nil, "application/x-ndjson", "text/csv", "text/csv; charset=gbk"]
 
-    /// SplitMix64, so that every run feeds the same inputs (`HUB_TEST_SEED` picks others).
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
-
     static let seed: UInt64 = {
         let seed = ProcessInfo.processInfo.environment["HUB_TEST_SEED"].flatMap { UInt64($0) } ?? 20_261_130
         print("[robustness] seed \(seed) (repeat with HUB_TEST_SEED=\(seed))")
@@ -64,23 +51,23 @@ struct RobustnessTests {
 
     @Test("random and mutated bytes never crash the decoder, and decode consistently", arguments: contentTypes)
     func randomBytes(contentType: String?) {
-        var random = Random(state: Self.seed ^ UInt64(Self.contentTypes.firstIndex { $0 == contentType } ?? 0))
+        var random = SplitMix64(seed: Self.seed ^ UInt64(Self.contentTypes.firstIndex { $0 == contentType } ?? 0))
         let alphabet = Array("{}[]\",:\\\r\n tfn0123456789-.eEu\u{7F}ab".utf8) + [0x00, 0xC3, 0xA9, 0xFF, 0x81, 0x30]
         let valid = Self.valid(contentType)
         var outcomes = (decoded: 0, rejected: 0)
         for i in 0..<2_000 {
             var bytes: [UInt8]
             if i % 2 == 0 {
-                bytes = (0..<(1 + random.below(200))).map { _ in
-                    random.below(2) == 0 ? alphabet[random.below(alphabet.count)] : UInt8(truncatingIfNeeded: random.next())
+                bytes = (0..<(1 + random.int(200))).map { _ in
+                    random.int(2) == 0 ? alphabet[random.int(alphabet.count)] : UInt8(truncatingIfNeeded: random.next())
                 }
             } else {
                 // A valid value with one to three bytes changed, inserted or removed.
                 bytes = valid
-                for _ in 0...random.below(3) where !bytes.isEmpty {
-                    let at = random.below(bytes.count)
-                    switch random.below(3) {
-                    case 0: bytes[at] = alphabet[random.below(alphabet.count)]
+                for _ in 0...random.int(3) where !bytes.isEmpty {
+                    let at = random.int(bytes.count)
+                    switch random.int(3) {
+                    case 0: bytes[at] = alphabet[random.int(alphabet.count)]
                     case 1: bytes.insert(UInt8(truncatingIfNeeded: random.next()), at: at)
                     default: bytes.remove(at: at)
                     }
@@ -123,10 +110,10 @@ struct RobustnessTests {
 
     @Test("random bytes declared as zstd are rejected, and too_large only for a frame that says it is")
     func randomZstd() {
-        var random = Random(state: Self.seed)
+        var random = SplitMix64(seed: Self.seed)
         var reasons: [QuarantineReason: Int] = [:]
         for _ in 0..<500 {
-            let frame: [UInt8] = [0x28, 0xB5, 0x2F, 0xFD] + (0..<random.below(101)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+            let frame: [UInt8] = [0x28, 0xB5, 0x2F, 0xFD] + (0..<random.int(101)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
             let decoded = MessageFixtures.decode(frame, contentEncoding: "zstd")
             guard let reason = decoded.rejectionReason else {
                 Issue.record("random bytes decoded into records: \(frame) (seed \(Self.seed))")

@@ -15,7 +15,7 @@ struct SinkPoisonIsolationTests {
     /// 3,000 incompressible characters: a class this long was once part of an indexed key (over
     /// the btree row limit); the key is a digest now, so it is stored like any other.
     static let hugeClass: String = {
-        var rng = SplitMix64(state: 7)
+        var rng = SplitMix64(seed: 7)
         let letters = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".utf8)
         return String(decoding: (0..<3000).map { _ in letters[rng.int(letters.count)] }, as: UTF8.self)
     }()
@@ -131,7 +131,7 @@ struct SinkPoisonIsolationTests {
 
     @Test("applying a batch in halves (isolation) gives the same state, aggregates and quality as applying it at once")
     func halvesEqualTheWhole() throws {
-        var rng = SplitMix64(state: 2026)
+        var rng = SplitMix64(seed: 2026)
         let checkable: [UInt64] = [0, 1, 2, 3, 4, 8, 10].map { UInt64(1) << $0 }
         func mask() -> (UInt64, UInt64) {
             var c: UInt64 = 0, x: UInt64 = 0

@@ -27,7 +27,7 @@ struct SampleGenerator {
         var quarantine: [String: Int] = [:]   // reason
     }
 
-    var rng: SplitMix
+    var rng: SplitMix64
     let counties = ["330102", "330106", "330212", "330302"]
     var schools: [School] = []
     var truth = Truth()
@@ -35,7 +35,7 @@ struct SampleGenerator {
     var usedIds: Set<String> = []
 
     init(seed: UInt64) {
-        rng = SplitMix(seed: seed)
+        rng = SplitMix64(seed: seed)
         for (ci, county) in counties.enumerated() {
             for s in 0..<3 {
                 schools.append(School(code: "3133\(ci)0\(String(format2: s))\(ci)\(s)".prefix10, county: county))
@@ -302,20 +302,6 @@ struct SampleGenerator {
 
     func pad(_ v: Int) -> String { v < 10 ? "0\(v)" : String(v) }
     func pad3(_ v: Int) -> String { v < 10 ? "00\(v)" : v < 100 ? "0\(v)" : String(v) }
-}
-
-/// A small, fast, seedable random generator, so a sample is reproducible from its seed.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func int(_ upper: Int) -> Int { Int(next() % UInt64(upper)) }
 }
 
 extension String {

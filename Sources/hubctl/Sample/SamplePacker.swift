@@ -10,7 +10,7 @@ import Glibc
 /// objects, ndjson and CSV batches, UTF-8 or GBK/GB18030, some zstd-compressed, plus a few
 /// whole-value failures — and counts the quarantine units this must produce.
 struct SamplePacker {
-    var rng: SplitMix
+    var rng: SplitMix64
 
     mutating func pack(_ records: [(SampleGenerator.School, SampleRecord)], topic: String) -> [SampleGenerator.Message] {
         var bySchool: [String: [SampleRecord]] = [:]

@@ -1,12 +1,13 @@
 import Foundation
+import HubCore
 
 /// The truth's source of randomness: SplitMix64, so a seed names one data set exactly on
 /// every machine. The seed of a run comes from `HUB_TEST_SEED` or is drawn fresh, and is
 /// printed so that a failing run can be repeated.
 struct TruthRandom {
-    private var state: UInt64
+    private var generator: SplitMix64
 
-    init(seed: UInt64) { state = seed }
+    init(seed: UInt64) { generator = SplitMix64(seed: seed) }
 
     /// `HUB_TEST_SEED` when set (a decimal number), else a fresh seed; printed either way
     /// with the line that repeats the run.
@@ -17,13 +18,7 @@ struct TruthRandom {
         return seed
     }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { generator.next() }
 
     /// 0 ..< n (n > 0).
     mutating func int(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
