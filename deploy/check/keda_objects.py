@@ -26,15 +26,7 @@ REQUIRED_METADATA = {
 def container_environment(deployment, config_maps):
     """The main container's environment as the pod would see it (envFrom, then env)."""
     container = deployment["spec"]["template"]["spec"]["containers"][0]
-    env = {}
-    for source in container.get("envFrom", []):
-        ref = source.get("configMapRef")
-        if ref:
-            env.update(config_maps.get(ref["name"], {}))
-    for item in container.get("env", []):
-        if "value" in item:
-            env[item["name"]] = item["value"]
-    return container, env
+    return container, manifests.container_environment(container, config_maps)
 
 
 def partition_count(objects):

@@ -163,6 +163,19 @@ def pod_specs(obj):
     return []
 
 
+def container_environment(container, config_maps):
+    """A container's environment as the pod would see it: envFrom's ConfigMaps, then env's values."""
+    env = {}
+    for source in container.get("envFrom", []):
+        ref = source.get("configMapRef")
+        if ref:
+            env.update(config_maps.get(ref["name"], {}))
+    for item in container.get("env", []):
+        if "value" in item:
+            env[item["name"]] = item["value"]
+    return env
+
+
 def strip_internal(obj):
     """The object without this checker's bookkeeping fields."""
     clean = copy.deepcopy(obj)

@@ -20,18 +20,6 @@ def program(container):
     return os.path.basename(command[0]) if command else ""
 
 
-def kubernetes_environment(container, config_maps):
-    env = {}
-    for source in container.get("envFrom", []):
-        ref = source.get("configMapRef")
-        if ref:
-            env.update(config_maps.get(ref["name"], {}))
-    for item in container.get("env", []):
-        if "value" in item:
-            env[item["name"]] = item["value"]
-    return env
-
-
 def check_processes(report, subject, processes):
     """`processes`: (program, environment) of every eduhub container the deployment starts."""
     problems = []
@@ -62,7 +50,7 @@ def kubernetes(report, repo):
     for obj in overlay:
         for pod in manifests.pod_specs(obj):
             for c in pod.get("initContainers", []) + pod.get("containers", []):
-                processes.append((program(c), kubernetes_environment(c, config_maps)))
+                processes.append((program(c), manifests.container_environment(c, config_maps)))
     check_processes(report, "kubernetes-raw-input", processes)
 
     def key(o):
