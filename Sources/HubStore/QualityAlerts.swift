@@ -125,12 +125,17 @@ public enum QualityAlerts {
     }
 
     /// Alerts raised but not yet published, oldest first.
-    public static func unpublished(_ db: PGConnection, schema: HubSchema, topology: Topology, limit: Int = 1000) throws -> [OutboxAlert] {
+    /// Up to `limit` unpublished alerts, oldest first. With `claim` (inside a transaction) the
+    /// rows are locked until it ends, and rows another publisher has claimed are skipped: two
+    /// publishers at once never send the same alert.
+    public static func unpublished(_ db: PGConnection, schema: HubSchema, topology: Topology, limit: Int = 1000,
+                                   claim: Bool = false) throws -> [OutboxAlert] {
         let r = try db.query("""
             SELECT source, monitor, severity, school_code, day::text AS day, checked, failed, level, period, value, comparison,
                    threshold_low, threshold_high
             FROM \(schema.name).quality_alerts
             WHERE published_at IS NULL ORDER BY raised_at, source, monitor, school_code, day, period LIMIT $1
+            \(claim ? "FOR UPDATE SKIP LOCKED" : "")
             """, bind: limit)
         return try r.rows.map { row in
             let name: String = try row.decode("monitor")

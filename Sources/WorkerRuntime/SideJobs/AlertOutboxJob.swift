@@ -7,8 +7,9 @@ import Topology
 /// The sink's side job: publishes the `quality_alerts` outbox (``QualityAlertPublisher``) at
 /// start, every 10 s — alerts raised elsewhere (the day-level evaluation, monitoring scenarios)
 /// wait in the same outbox — when the poll loop has committed new alerts, and once more on the
-/// way out. It is the outbox's only publisher in the process, so no alert is sent twice, and it
-/// has its own connection and producer.
+/// way out. It is the outbox's only publisher in the process, with its own connection and
+/// producer; publishers in other processes (`hubctl quality evaluate`) skip the rows it has
+/// claimed, and it skips theirs, so no alert is sent twice.
 public struct AlertOutboxJob: SideJob {
     public static let interval = Duration.seconds(10)
 

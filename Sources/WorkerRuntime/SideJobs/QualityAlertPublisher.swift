@@ -8,7 +8,9 @@ import Topology
 /// Publishes raised alerts from the `quality_alerts` outbox — quality monitors' breaches and
 /// monitoring scenarios' warnings alike: each alert goes to the alerts topic (keyed by
 /// monitor|school|day, or scenario|NAME|level|region|period) and to the log, then is marked
-/// published. A crash between the two publishes it again on restart with the same key, which a
+/// published, in one transaction that claims the rows: another publisher at the same time (the
+/// sink's outbox job, `hubctl quality evaluate`, `hubctl monitor evaluate`) skips them. A crash
+/// between sending and the commit publishes them again on restart with the same key, which a
 /// compacted topic or a consumer keyed on it folds into one.
 public struct QualityAlertPublisher {
     let producer: KafkaProducer
@@ -34,32 +36,40 @@ public struct QualityAlertPublisher {
         }
     }
 
-    /// Publishes every unpublished alert; returns how many.
+    /// Publishes every unpublished alert no other publisher is sending; returns how many.
     @discardableResult
     public func publishPending() throws -> Int {
         var total = 0
         while true {
-            let alerts = try QualityAlerts.unpublished(db, schema: schema, topology: topology)
-            guard !alerts.isEmpty else { return total }
-            for a in alerts {
-                try producer.send(topic: topic, key: Array(a.key.utf8), value: a.json,
-                                  headers: [KafkaHeader(name: "content-type", string: "application/json")])
-                switch a {
-                case .quality(let q):
-                    logger.warning("quality alert", metadata: [
-                        "monitor": "\(q.monitor)", "severity": "\(q.severity)", "school": "\(q.shownSchool)", "day": "\(q.day)",
-                        "failed": "\(q.failed)", "checked": "\(q.checked)"])
-                    Counter(label: "hub_quality_alerts_total", dimensions: [("monitor", q.monitor), ("severity", q.severity)]).increment()
-                case .scenario(let w):
-                    logger.warning("scenario warning", metadata: [
-                        "scenario": "\(w.scenario)", "severity": "\(w.severity)", "level": "\(w.level)", "region": "\(w.region)",
-                        "period": "\(w.period)", "value": "\(w.value)"])
-                    Counter(label: "hub_scenario_alerts_total", dimensions: [("scenario", w.scenario), ("severity", w.severity)]).increment()
-                }
-            }
-            try producer.flush(timeout: .seconds(30))
-            try QualityAlerts.markPublished(db, schema: schema, alerts)
-            total += alerts.count
+            let sent = try db.transaction { db in try publishClaimed(db) }
+            guard sent > 0 else { return total }
+            total += sent
         }
+    }
+
+    /// Claims up to a thousand unpublished alerts, sends them, waits for the broker, and marks
+    /// them published; the caller's transaction holds the claim until then.
+    private func publishClaimed(_ db: PGConnection) throws -> Int {
+        let alerts = try QualityAlerts.unpublished(db, schema: schema, topology: topology, claim: true)
+        guard !alerts.isEmpty else { return 0 }
+        for a in alerts {
+            try producer.send(topic: topic, key: Array(a.key.utf8), value: a.json,
+                              headers: [KafkaHeader(name: "content-type", string: "application/json")])
+            switch a {
+            case .quality(let q):
+                logger.warning("quality alert", metadata: [
+                    "monitor": "\(q.monitor)", "severity": "\(q.severity)", "school": "\(q.shownSchool)", "day": "\(q.day)",
+                    "failed": "\(q.failed)", "checked": "\(q.checked)"])
+                Counter(label: "hub_quality_alerts_total", dimensions: [("monitor", q.monitor), ("severity", q.severity)]).increment()
+            case .scenario(let w):
+                logger.warning("scenario warning", metadata: [
+                    "scenario": "\(w.scenario)", "severity": "\(w.severity)", "level": "\(w.level)", "region": "\(w.region)",
+                    "period": "\(w.period)", "value": "\(w.value)"])
+                Counter(label: "hub_scenario_alerts_total", dimensions: [("scenario", w.scenario), ("severity", w.severity)]).increment()
+            }
+        }
+        try producer.flush(timeout: .seconds(30))
+        try QualityAlerts.markPublished(db, schema: schema, alerts)
+        return alerts.count
     }
 }
