@@ -51,16 +51,18 @@ struct TopicsCommand: AsyncParsableCommand {
         @Option(name: .long) var archiveGroup = "hub-archive"
         @Option(name: .long, help: """
             What hub-transform reads: ingested or raw (--input raw: it reads the raw topics and no hub-ingest runs). \
-            Env HUB_TRANSFORM_INPUT, as for hub-transform. Default ingested.
+            Env HUB_TRANSFORM_INPUT (or the configuration file), as for hub-transform. Default ingested.
             """)
         var transformInput: String?
 
         func run() async throws {
-            let environment = ProcessInfo.processInfo.environment["HUB_TRANSFORM_INPUT"]
-            let transformInput = transformInput ?? environment ?? "ingested"
-            guard ["ingested", "raw"].contains(transformInput) else {
-                let setting = self.transformInput == nil ? "HUB_TRANSFORM_INPUT" : "--transform-input"
-                throw ValidationError("\(setting) must be ingested or raw, not \"\(transformInput)\"")
+            // Resolved as hub-transform resolves its --input: flag, environment, configuration file.
+            let transformInput: String
+            do {
+                transformInput = try SettingSource(configFile: common.config).choice(
+                    self.transformInput, flag: "--transform-input", env: "HUB_TRANSFORM_INPUT", default: "ingested", choices: ["ingested", "raw"])
+            } catch {
+                throw ValidationError(error.description)
             }
             guard ["rules", "kafka-acls"].contains(format) else { throw ValidationError("--format must be rules or kafka-acls, not \"\(format)\"") }
             var principals: [KafkaAccessPlan.Principal: String] = [:]

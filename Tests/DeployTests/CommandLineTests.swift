@@ -69,7 +69,7 @@ struct CommandLineTests {
         #expect(flag.out == split.out)
         let bad = try run("hubctl", topology, ["HUB_TRANSFORM_INPUT": "rawx"])
         #expect(bad.status == 2)
-        #expect(bad.err == "hubctl: error: HUB_TRANSFORM_INPUT must be ingested or raw, not \"rawx\"\n", "\(bad.err)")
+        #expect(bad.err == "hubctl: error: HUB_TRANSFORM_INPUT must be one of ingested, raw, not \"rawx\"\n", "\(bad.err)")
     }
 
     @Test("a bad flag value or an unknown flag is one line naming the flag")
