@@ -266,16 +266,15 @@ sleep 2
 # Where each stage's polling thread waited (logged when it stops; the input wait includes the
 # time before the first and after the last batch).
 grep -h " stopped " "$work"/tp.*.log | sed -e 's/^[^ ]* [A-Z]* //' > "$work/waits.txt" || true
-# The maintenance the run leaves behind (replaced versions, the visibility map, statistics):
-# a VACUUM (ANALYZE) of the database now, its PostgreSQL CPU reported per record beside the
-# run's, since autovacuum would spend it later.
-# VACUUM and ANALYZE apart, since they scale differently: vacuum visits every page the run
-# wrote, analyze reads a fixed sample per table each time autovacuum decides to.
+# The maintenance the run leaves behind (replaced versions, the visibility map, statistics),
+# which autovacuum would spend later: VACUUM and ANALYZE of the database now, apart, since they
+# scale differently (vacuum visits every page the run wrote, analyze reads a fixed sample per
+# table each time autovacuum decides to). Their VERBOSE reports go to $work.
 vacuum_before=$(service_cpu "$pg_pid")
-psql -qtA -h 127.0.0.1 -p "$PG_PORT" -U postgres -d bench_throughput -c "VACUUM (VERBOSE)" > /dev/null 2> "$work/vacuum.txt"
+pg bench_throughput "VACUUM (VERBOSE)" > /dev/null 2> "$work/vacuum.txt"
 pg_vacuum_only_cpu=$(cpu_since "$pg_pid" "$vacuum_before")
 analyze_before=$(service_cpu "$pg_pid")
-psql -qtA -h 127.0.0.1 -p "$PG_PORT" -U postgres -d bench_throughput -c "ANALYZE (VERBOSE)" > /dev/null 2> "$work/analyze.txt"
+pg bench_throughput "ANALYZE (VERBOSE)" > /dev/null 2> "$work/analyze.txt"
 pg_analyze_cpu=$(cpu_since "$pg_pid" "$analyze_before")
 pg_vacuum_cpu=$(python3 -c "print(round($pg_vacuum_only_cpu + $pg_analyze_cpu, 1))")
 # At a sustained rate autovacuum analyzes a busy table at most once per naptime (it checks each
