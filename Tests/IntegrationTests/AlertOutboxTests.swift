@@ -1,5 +1,4 @@
 import Foundation
-import Kafka
 import TestSupport
 import Testing
 
@@ -30,24 +29,8 @@ struct AlertOutboxTests {
         for p in publishers {
             #expect(try p.waitForExit(timeout: .seconds(120)) == 0, "\(p.standardError())")
         }
-        try eventually(timeout: .seconds(60), "every alert published") {
-            try h.query("SELECT count(*) FROM hub.quality_alerts WHERE published_at IS NULL").int(0, 0) == 0
-        }
-
-        let consumer = try KafkaConsumer(config: KafkaConfig(["bootstrap.servers": h.brokers]))
-        defer { consumer.close() }
-        let tp = TopicPartition(topic: h.prefix + "quality.alerts", partition: 0)
-        try consumer.assign([TopicPartitionOffset(tp, offset: TopicPartitionOffset.beginning)])
-        // Everything on the topic: read until a second passes with nothing new.
-        var perKey: [String: Int] = [:]
-        var messages = 0, quiet = 0
-        let deadline = ContinuousClock.now + .seconds(60)
-        while quiet < 4 && ContinuousClock.now < deadline {
-            let batch = try consumer.poll(maxMessages: 500, timeout: .milliseconds(250))
-            for m in batch { perKey[String(decoding: m.key ?? [], as: UTF8.self), default: 0] += 1 }
-            messages += batch.count
-            quiet = batch.isEmpty && messages > 0 ? quiet + 1 : 0
-        }
+        let perKey = try h.alertMessageCounts()
+        let messages = perKey.values.reduce(0, +)
         #expect(messages == alerts, "messages on the alerts topic")
         #expect(perKey.count == alerts)
         #expect(perKey.values.filter { $0 != 1 }.count == 0, "keys sent more than once: \(perKey.filter { $0.value != 1 }.count)")

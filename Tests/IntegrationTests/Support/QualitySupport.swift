@@ -137,27 +137,11 @@ final class QualityFixture: @unchecked Sendable {
     /// `school|day` → number of messages for `monitor` on the alerts topic, once every raised
     /// alert has been published.
     func alertMessages(_ monitor: String) throws -> [String: Int] {
-        try eventually(timeout: .seconds(60), "alerts published") {
-            try h.query("SELECT count(*) FROM hub.quality_alerts WHERE published_at IS NULL").int(0, 0) == 0
-        }
-        let consumer = try KafkaConsumer(config: KafkaConfig(["bootstrap.servers": h.brokers]))
-        defer { consumer.close() }
-        let tp = TopicPartition(topic: h.prefix + "quality.alerts", partition: 0)
-        try consumer.assign([TopicPartitionOffset(tp, offset: TopicPartitionOffset.beginning)])
-        let high = try consumer.queryWatermarks(tp, timeout: .seconds(10)).high
         var counts: [String: Int] = [:]
-        var quiet = 0
-        let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline {
-            let batch = try consumer.poll(maxMessages: 500, timeout: .milliseconds(300))
-            for m in batch {
-                let parts = String(decoding: m.key ?? [], as: UTF8.self).split(separator: "|", omittingEmptySubsequences: false).map(String.init)
-                guard parts.count == 3, parts[0] == monitor else { continue }
-                counts["\(parts[1])|\(parts[2])", default: 0] += 1
-            }
-            quiet = batch.isEmpty ? quiet + 1 : 0
-            let position = try consumer.position([tp]).first?.offset ?? 0
-            if (high == 0 || position >= high) && quiet >= 3 { break }
+        for (key, n) in try h.alertMessageCounts() {
+            let parts = key.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 3, parts[0] == monitor else { continue }
+            counts["\(parts[1])|\(parts[2])", default: 0] += n
         }
         return counts
     }
@@ -169,6 +153,30 @@ final class QualityFixture: @unchecked Sendable {
 }
 
 extension PipelineHarness {
+    /// Message key → number of messages on the alerts topic, read once the outbox is empty
+    /// (every raised alert published) and until the topic stays quiet.
+    func alertMessageCounts() throws -> [String: Int] {
+        try eventually(timeout: .seconds(60), "alerts published") {
+            try query("SELECT count(*) FROM hub.quality_alerts WHERE published_at IS NULL").int(0, 0) == 0
+        }
+        let consumer = try KafkaConsumer(config: KafkaConfig(["bootstrap.servers": brokers]))
+        defer { consumer.close() }
+        let tp = TopicPartition(topic: prefix + "quality.alerts", partition: 0)
+        try consumer.assign([TopicPartitionOffset(tp, offset: TopicPartitionOffset.beginning)])
+        let high = try consumer.queryWatermarks(tp, timeout: .seconds(10)).high
+        var counts: [String: Int] = [:]
+        var quiet = 0
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            let batch = try consumer.poll(maxMessages: 1_000, timeout: .milliseconds(300))
+            for m in batch { counts[String(decoding: m.key ?? [], as: UTF8.self), default: 0] += 1 }
+            quiet = batch.isEmpty ? quiet + 1 : 0
+            let position = try consumer.position([tp]).first?.offset ?? 0
+            if (high == 0 || position >= high) && quiet >= 3 { break }
+        }
+        return counts
+    }
+
     /// `monitor|school|day` → [checked, failed] of every monitor, rows that are not all zero.
     func qualityResults() throws -> [String: [Int]] {
         let r = try query("SELECT monitor, school_code, day::text, checked, failed FROM hub.quality_results WHERE checked <> 0 OR failed <> 0")

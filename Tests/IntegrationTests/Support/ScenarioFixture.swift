@@ -326,24 +326,9 @@ final class ScenarioFixture: @unchecked Sendable {
 
     /// `scenario|level|region|period` → messages on the alerts topic (every scenario warning).
     func alertMessages() throws -> [String: Int] {
-        try eventually(timeout: .seconds(60), "scenario warnings published") {
-            try h.query("SELECT count(*) FROM hub.quality_alerts WHERE published_at IS NULL").int(0, 0) == 0
-        }
-        let consumer = try KafkaConsumer(config: KafkaConfig(["bootstrap.servers": h.brokers]))
-        defer { consumer.close() }
-        let tp = TopicPartition(topic: h.prefix + "quality.alerts", partition: 0)
-        try consumer.assign([TopicPartitionOffset(tp, offset: TopicPartitionOffset.beginning)])
-        let high = try consumer.queryWatermarks(tp, timeout: .seconds(10)).high
         var counts: [String: Int] = [:]
-        var read: Int64 = 0
-        let deadline = ContinuousClock.now + .seconds(60)
-        while read < high, ContinuousClock.now < deadline {
-            for m in try consumer.poll(maxMessages: 1_000, timeout: .milliseconds(300)) {
-                read = max(read, m.offset + 1)
-                let key = String(decoding: m.key ?? [], as: UTF8.self)
-                guard key.hasPrefix("scenario|") else { continue }
-                counts[String(key.dropFirst("scenario|".count)), default: 0] += 1
-            }
+        for (key, n) in try h.alertMessageCounts() where key.hasPrefix("scenario|") {
+            counts[String(key.dropFirst("scenario|".count)), default: 0] += n
         }
         return counts
     }
