@@ -100,6 +100,7 @@ def from_compose(repo, work, image, image_mounts, report, override=None):
     if override:
         compose = manifests.compose_merge(compose, manifests.load_compose(os.path.join(repo, "deploy/compose", override)))
         label = f"compose {override.removeprefix('docker-compose.').removesuffix('.yml')}"
+    slug = label.replace(" ", "-")  # in the temporary directories' names
     defined = compose.get("secrets", {}) or {}
     out = []
     for name, service in compose.get("services", {}).items():
@@ -111,7 +112,7 @@ def from_compose(repo, work, image, image_mounts, report, override=None):
         command = manifests.compose_as_list(service.get("command"))
         argv = (entrypoint if entrypoint is not None else image["entrypoint"] or []) + \
                (command if command is not None else ([] if entrypoint is not None else image["cmd"] or []))
-        secrets_dir = os.path.join(work, f"{label.replace(' ', '-')}-{name}-secrets")
+        secrets_dir = os.path.join(work, f"{slug}-{name}-secrets")
         os.makedirs(secrets_dir)
         mounts = dict(image_mounts)
         mounts["/run/secrets"] = secrets_dir
@@ -125,7 +126,7 @@ def from_compose(repo, work, image, image_mounts, report, override=None):
             # Named volumes and bind mounts ("source:/target[:mode]" or the long form) → a temporary directory.
             target = volume.get("target") if isinstance(volume, dict) else (volume.split(":")[1] if ":" in volume else None)
             if target:
-                host = os.path.join(work, f"{label.replace(' ', '-')}-{name}-volume-{len(mounts)}")
+                host = os.path.join(work, f"{slug}-{name}-volume-{len(mounts)}")
                 os.makedirs(host)
                 mounts[target.rstrip("/")] = host
         env = {**image["env"], **manifests.compose_environment(service)}
@@ -137,6 +138,7 @@ def from_kubernetes(repo, work, image, image_mounts, directory="kubernetes"):
     """The commands of deploy/kubernetes, or of the overlay deploy/`directory`."""
     objects = manifests.render_kustomization(os.path.join(repo, "deploy", directory))
     label = "k8s" if directory == "kubernetes" else f"k8s {directory.removeprefix('kubernetes-')}"
+    slug = label.replace(" ", "-")  # in the temporary directories' names
     config_maps = {o["metadata"]["name"]: o.get("data", {}) for o in objects if o["kind"] == "ConfigMap"}
     secrets = {}
     for o in objects:
@@ -148,7 +150,7 @@ def from_kubernetes(repo, work, image, image_mounts, directory="kubernetes"):
         for pod in manifests.pod_specs(obj):
             volumes = {}
             for volume in pod.get("volumes", []):
-                host = os.path.join(work, f"{label.replace(' ', '-')}-{obj['metadata']['name']}-{volume['name']}")
+                host = os.path.join(work, f"{slug}-{obj['metadata']['name']}-{volume['name']}")
                 if "configMap" in volume:
                     data = config_maps[volume["configMap"]["name"]]
                     items = volume["configMap"].get("items")

@@ -107,8 +107,9 @@ def apply_patch(objects, patch, where):
             raise ManifestError(f"{where}: a $patch: delete of {kind}/{name} carries other fields")
         return objects[:index] + objects[index + 1:]
     built_in = objects[index].get("apiVersion") in BUILT_IN_API_GROUPS
-    merged = copy.deepcopy(objects)
-    merged[index] = strategic_merge(merged[index], patch, built_in, f"{where}: {kind}/{name}")
+    # strategic_merge builds the patched object anew; the others are taken as they are.
+    merged = list(objects)
+    merged[index] = strategic_merge(objects[index], patch, built_in, f"{where}: {kind}/{name}")
     return merged
 
 
