@@ -44,15 +44,8 @@ struct QuarantinePurgeTests {
 
         let queued = try h.hubctl(["dag", "trigger", "purge_now"])
         #expect(queued.contains("queued run"), "\(queued)")
-        let scheduler = try ManagedProcess(executable: PipelineHarness.binDirectory + "/hub-scheduler",
-                                           environment: h.environment("scheduler").merging(["HUB_SCHEDULER_TICK_MS": "200"]) { $1 })
-        defer {
-            scheduler.terminate()
-            _ = try? scheduler.waitForExit(timeout: .seconds(20))
-        }
-        try eventually(timeout: .seconds(90), poll: .milliseconds(200), "the purge run succeeded") {
-            try h.query("SELECT state FROM hub.dag_runs WHERE dag = 'purge_now'").value(0, 0) == "success"
-        }
+        let run = try h.runScheduler(until: "purge_now", timeout: .seconds(90))
+        #expect(run.state == "success", "\(run.outputs)")
 
         #expect(try h.query("SELECT count(*) FROM hub_private.quarantine_raw WHERE raw IS NOT NULL OR record IS NOT NULL").int(0, 0) == 0,
                 "raw bytes left after the purge")

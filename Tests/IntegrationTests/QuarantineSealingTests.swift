@@ -125,21 +125,10 @@ struct QuarantineSealingTests {
         #expect(replay.standardOutput().contains("replayed 1 unknown_school records"), "\(replay.standardOutput())")
 
         try h.hubctl(["dag", "trigger", "replay_c"])
-        let scheduler = try ManagedProcess(executable: PipelineHarness.binDirectory + "/hub-scheduler",
-                                           environment: h.environment("scheduler").merging([
-                                               "HUB_SCHEDULER_TICK_MS": "200", "HUB_DATABASE": h.database + " user=\(schedulerLogin)",
-                                               "HUB_AT_REST_KEY_FILES": both]) { $1 })
-        defer {
-            scheduler.terminate()
-            _ = try? scheduler.waitForExit(timeout: .seconds(20))
-        }
-        try eventually(timeout: .seconds(120), poll: .milliseconds(200), "the replay run ended") {
-            let state = try h.query("SELECT state FROM hub.dag_runs WHERE dag = 'replay_c'").value(0, 0)
-            return state == "success" || state == "failed"
-        }
-        let output = try h.query("SELECT coalesce(string_agg(i.output, ' | '), '') FROM hub.task_instances i JOIN hub.dag_runs r ON r.id = i.run_id WHERE r.dag = 'replay_c'").value(0, 0) ?? ""
-        #expect(try h.query("SELECT state FROM hub.dag_runs WHERE dag = 'replay_c'").value(0, 0) == "success", "\(output)")
-        #expect(output.contains("replayed 1 unknown_school records"), "\(output)")
+        let run = try h.runScheduler(until: "replay_c", environment: [
+            "HUB_DATABASE": h.database + " user=\(schedulerLogin)", "HUB_AT_REST_KEY_FILES": both])
+        #expect(run.state == "success", "\(run.outputs)")
+        #expect(run.outputs.contains("replayed 1 unknown_school records"), "\(run.outputs)")
 
         try eventually(timeout: .seconds(90), poll: .milliseconds(200), "both replayed students count") {
             let e = try h.enrollment()

@@ -53,33 +53,17 @@ struct SchedulerLoginTests {
         let output = dir.path + "/output"
         // As deployed: its own login, the pipeline's groups for the watermark sensor, and no
         // person-code key (none of its tasks needs it).
-        var environment = h.environment("scheduler").merging([
-            "HUB_SCHEDULER_TICK_MS": "200", "HUB_DATABASE": h.database + " user=\(login)", "HUB_SCHEDULER_OUTPUT_DIR": output,
+        let publication = try h.runScheduler(until: "publication_now", environment: [
+            "HUB_DATABASE": h.database + " user=\(login)", "HUB_SCHEDULER_OUTPUT_DIR": output,
             "HUB_INGEST_GROUP": "\(h.prefix)hub-ingest", "HUB_TRANSFORM_GROUP": "\(h.prefix)hub-transform",
-            "HUB_SINK_GROUP": "\(h.prefix)hub-sink",
-        ]) { $1 }
-        environment["HUB_PERSON_CODE_KEY"] = nil
-        let scheduler = try ManagedProcess(executable: PipelineHarness.binDirectory + "/hub-scheduler", environment: environment)
-        defer {
-            scheduler.terminate()
-            _ = try? scheduler.waitForExit(timeout: .seconds(20))
+            "HUB_SINK_GROUP": "\(h.prefix)hub-sink", "HUB_PERSON_CODE_KEY": nil,
+        ], timeout: .seconds(300))
+        for (task, outcome) in publication.tasks {
+            #expect(outcome.state == "success", "\(task) under \(login): \(outcome.output)")
         }
-        try eventually(timeout: .seconds(300), poll: .milliseconds(250), "the publication run ended") {
-            let state = try h.query("SELECT state FROM hub.dag_runs WHERE dag = 'publication_now'").value(0, 0)
-            return state == "success" || state == "failed"
-        }
-        let tasks = try h.query("""
-            SELECT i.task, i.state, coalesce(i.output, '') FROM hub.task_instances i JOIN hub.dag_runs r ON r.id = i.run_id
-            WHERE r.dag = 'publication_now' ORDER BY i.task
-            """)
-        var outputs: [String: String] = [:]
-        for i in 0..<tasks.rowCount {
-            let task = tasks.value(i, 0) ?? "?"
-            #expect(tasks.value(i, 1) == "success", "\(task) under \(login): \(tasks.value(i, 2) ?? "")")
-            outputs[task] = tasks.value(i, 2) ?? ""
-        }
+        let outputs = publication.tasks.mapValues { $0.output }
         #expect(outputs.keys.sorted() == ["monitor_evaluate", "purge_raw", "quality_report", "reconcile", "snapshot_export", "watermark_sensor"])
-        #expect(try h.query("SELECT state FROM hub.dag_runs WHERE dag = 'publication_now'").value(0, 0) == "success")
+        #expect(publication.state == "success")
         #expect(outputs["reconcile"] == "reconciliation: 0 differences")
 
         // What the tasks report equals the owner's own count.
