@@ -11,7 +11,9 @@
 #       no hub-ingest, transform reads raw, the scheduler watches transform's group, and the
 #       Kubernetes overlay changes nothing else of the base;
 #   (e) the monitoring files: promtool check/test of the alert rules, the PrometheusRule equal to
-#       them, the PodMonitor selecting every worker, the Grafana dashboard's queries present.
+#       them, the PodMonitor selecting every worker, the Grafana dashboard's queries present;
+#   (f) where kubectl is installed, every kustomization under deploy/ rendered by `kubectl
+#       kustomize` equals the rendering the checks above read (a NOTE line without kubectl).
 #
 #   scripts/deploy-check.sh BIN_DIR [--brokers HOST:PORT] [--database CONNINFO] [--allow-skip]
 #
@@ -78,6 +80,8 @@ run "$python" "$check/keda_objects.py" "$repo/deploy/kubernetes/keda" "$repo/dep
 run "$python" "$check/keda_objects.py" --stages transform,sink "$repo/deploy/kubernetes-raw-input/keda" "$repo/deploy/kubernetes-raw-input"
 run "$python" "$check/raw_input.py" "$repo"
 run "$python" "$check/monitoring.py" "$repo"
+mapfile -t kustomizations < <(find "$repo/deploy" -name kustomization.yaml -printf '%h\n' | sort)
+run "$python" "$check/kustomize_equal.py" "${kustomizations[@]}"
 run "$python" "$check/commands.py" --bin-dir "$bin_dir" --repo "$repo" \
   ${brokers:+--brokers "$brokers"} ${database:+--database "$database"}
 

@@ -19,9 +19,12 @@ import shlex
 import yaml
 
 # Kinds that live in a namespace (the ones eduhub uses; others are cluster-scoped here).
-NAMESPACED_KINDS = {
-    "ConfigMap", "Secret", "Service", "Deployment", "Job", "PodDisruptionBudget",
-    "ServiceAccount", "ScaledObject", "StatefulSet", "CronJob", "PersistentVolumeClaim", "NetworkPolicy",
+# Kinds without a namespace. kustomize's `namespace:` goes on every other object, custom
+# resources (ScaledObject, PodMonitor, PrometheusRule) included.
+CLUSTER_SCOPED_KINDS = {
+    "Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "PersistentVolume",
+    "StorageClass", "PriorityClass", "IngressClass", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration",
+    "APIService", "RuntimeClass",
 }
 KUSTOMIZATION_KEYS = {"apiVersion", "kind", "namespace", "labels", "resources", "configMapGenerator", "images", "patches"}
 # The lists a strategic merge patch of a built-in kind merges item by item, keyed by `name`
@@ -83,7 +86,7 @@ def render_kustomization(directory):
     namespace = k.get("namespace")
     for obj in objects:
         meta = obj.setdefault("metadata", {})
-        if namespace and obj.get("kind") in NAMESPACED_KINDS:
+        if namespace and obj.get("kind") not in CLUSTER_SCOPED_KINDS:
             meta["namespace"] = namespace
         for label_set in k.get("labels", []):
             if label_set.get("includeSelectors") or label_set.get("includeTemplates"):
