@@ -108,6 +108,14 @@ struct CSVTests {
         }
     }
 
+    @Test("header names are the same when their bytes are, as in JSON objects")
+    func headerNamesCompareByBytes() {
+        // é precomposed and decomposed: two columns, not a duplicate.
+        let records = decode("\u{E9},e\u{301}\n1,2\n")
+        #expect(records.map(\.malformedRow) == [nil])
+        #expect(decode("\u{E9},\u{E9}\n1,2\n").map(\.malformedRow) == [1])
+    }
+
     @Test("broken quoting in the header makes every row malformed")
     func brokenHeader() {
         let records = decode("a,b\"\n1,2\n")

@@ -83,6 +83,25 @@ struct SingleObjectTests {
         #expect(decoded.rejectionDetail?.hasPrefix("duplicate field name") == true)
     }
 
+    @Test("names are the same when their bytes are: canonically equivalent spellings are two fields")
+    func namesCompareByBytes() throws {
+        // é precomposed (U+00E9) and decomposed (e + U+0301): Swift's == calls them equal; the
+        // standardiser matches field names byte for byte, so they are two different fields,
+        // in the record object as in nested objects, in short and long objects alike.
+        let (composed, decomposed) = ("\u{E9}", "e\u{301}")
+        for text in ["{\"\(composed)\":1,\"\(decomposed)\":2}", #"{"\u00e9":1,"e\u0301":2}"#] {
+            let record = try #require(MessageFixtures.decode(text).rawRecords.first, "\(text)")
+            #expect(record.fields.map { Array($0.name.utf8) } == [Array(composed.utf8), Array(decomposed.utf8)])
+        }
+        #expect(MessageFixtures.decode("{\"o\":{\"\(composed)\":1,\"\(decomposed)\":2}}").rawRecords.count == 1)
+        let many = (0..<20).map { "\"f\($0)\":\($0)" }
+        let long = "{" + (many + ["\"\(composed)\":1", "\"\(decomposed)\":2"]).joined(separator: ",") + "}"
+        #expect(MessageFixtures.decode(long).rawRecords.first?.fields.count == 22)
+        let repeated = "{" + (many + ["\"\(composed)\":1", #""\u00e9":2"#]).joined(separator: ",") + "}"
+        #expect(MessageFixtures.decode(repeated).rejectionReason == .malformed)
+        #expect(MessageFixtures.decode("{\"\(decomposed)\":1,\"e\\u0301\":2}").rejectionReason == .malformed)
+    }
+
     @Test("equal names in different objects are not duplicates")
     func sameNameInSiblingObjects() {
         #expect(MessageFixtures.decode(#"{"x":{"x":1},"l":[{"x":1},{"x":2}]}"#).rawRecords.count == 1)

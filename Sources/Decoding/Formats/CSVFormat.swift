@@ -20,7 +20,8 @@ enum CSVFormat: RecordFormat {
         switch header.fields {
         case .success(let fields):
             names = fields.map { $0.trimmingASCIIWhitespace() }
-            if Set(names).count != names.count { headerProblem = "duplicate CSV header name" }
+            // The same name is the same bytes, as in JSON objects and the standardiser.
+            if Set(names.map { Array($0.utf8) }).count != names.count { headerProblem = "duplicate CSV header name" }
         case .failure(.unterminatedQuote):
             throw .malformed("invalid CSV header: " + CSVSyntaxError.unterminatedQuote.detail)
         case .failure(let error):

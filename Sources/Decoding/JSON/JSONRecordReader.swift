@@ -89,7 +89,7 @@ struct JSONRecordReader {
             return (fields, 0)
         }
         fields.reserveCapacity(max(previous.count, 12))
-        var names: Set<String> = []
+        var names: Set<[UInt8]> = []
         var reused = 0
         while true {
             let nameOffset = position
@@ -108,14 +108,16 @@ struct JSONRecordReader {
             if isReused {
                 // Distinct from the names before it: they are the previous record's, in order.
             } else if fields.count < Self.linearDuplicateScanLimit {
-                // Comparing lengths first is cheap and settles most pairs.
+                // Names are the same when their bytes are (after unescaping), as the
+                // standardiser matches them; lengths first settle most pairs. By index: a
+                // closure over the fields copied each one.
                 let length = name.utf8.count
-                if fields.contains(where: { $0.name.utf8.count == length && $0.name == name }) {
+                for i in fields.indices where fields[i].name.utf8.count == length && fields[i].name.hasSameUTF8(as: name) {
                     throw .duplicateFieldName(offset: nameOffset - start)
                 }
             } else {
-                if names.isEmpty { names = Set(fields.map(\.name)) }
-                guard names.insert(name).inserted else { throw .duplicateFieldName(offset: nameOffset - start) }
+                if names.isEmpty { names = Set(fields.map { Array($0.name.utf8) }) }
+                guard names.insert(Array(name.utf8)).inserted else { throw .duplicateFieldName(offset: nameOffset - start) }
             }
             fields.append(RawField(name: name, value: value))
             guard try nextMember(closing: .closeBrace) else { return (fields, reused) }
@@ -201,12 +203,12 @@ struct JSONRecordReader {
             output.append(.closeBrace)
             return
         }
-        var names: Set<String> = []
+        var names: Set<[UInt8]> = []
         while true {
             let nameStart = position
             guard try peek() == .quote else { throw .unexpectedByte(offset: position - start) }
             let name = try readString()
-            guard names.insert(name).inserted else { throw .duplicateFieldName(offset: nameStart - start) }
+            guard names.insert(Array(name.utf8)).inserted else { throw .duplicateFieldName(offset: nameStart - start) }
             output.append(contentsOf: bytes[nameStart..<position])
             try expectColon()
             output.append(.colon)
