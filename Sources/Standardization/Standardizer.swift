@@ -100,18 +100,23 @@ public struct Standardizer: Sendable {
         let schoolCode = plan.schoolIndex.flatMap { texts[$0] }
         do throws(Rejection) {
             try Self.checkPresence(plan, &texts)
+            // The invalid optional values are dropped after the loops, and only if there are
+            // any: `texts` shares its storage with `presentTexts`, and a write inside a loop
+            // made every record copy the array (the uniqueness check is hoisted out of it).
             let presentTexts = texts
-            let (personCode, canonicalId, idBirthDate) = try identify(fields, &texts)
+            var dropped: [Int] = []
+            let (personCode, canonicalId, idBirthDate) = try identify(fields, texts, dropping: &dropped)
             var out = StandardRecord(type: stream.recordType, key: Digest32(w0: 0, w1: 0, w2: 0, w3: 0), schoolCode: schoolCode ?? "",
                                      countyCode: "", updatedAtMicros: 0, position: source, replayed: replayed,
                                      sourceTimestampMs: sourceTimestampMs)
             for j in fields.indices {
-                guard let text = texts[j] else { continue }
+                guard let text = texts[j], !dropped.contains(j) else { continue }
                 if try !read(text, raws[j] ?? .null, fields[j], into: &out) {
                     if fields[j].required { throw Rejection(.invalidCode, fields[j].from, invalidDetail(fields[j])) }
-                    texts[j] = nil
+                    dropped.append(j)
                 }
             }
+            if !dropped.isEmpty { for j in dropped { texts[j] = nil } }
             try locate(&out, plan, schoolCode, registry, registryAsOfMs, personCode)
             guard !plan.monitors.isEmpty else { return .standard(out) }
             // The record moves into the monitors' view and back out: copying it retained and
@@ -165,8 +170,10 @@ public struct Standardizer: Sendable {
         }
     }
 
-    /// Step 2: the ID number and the person code keyed from it; an invalid optional one is dropped.
-    private func identify(_ fields: [FieldPlan], _ texts: inout [String?]) throws(Rejection) -> (Digest32?, String?, CalendarDate?) {
+    /// Step 2: the ID number and the person code keyed from it; an invalid optional one is
+    /// added to `dropped`.
+    private func identify(_ fields: [FieldPlan], _ texts: [String?], dropping dropped: inout [Int])
+        throws(Rejection) -> (Digest32?, String?, CalendarDate?) {
         var personCode: Digest32?
         var canonicalId: String?
         var birthDate: CalendarDate?
@@ -183,7 +190,7 @@ public struct Standardizer: Sendable {
             } else if fields[j].required {
                 throw Rejection(.invalidIdNumber, fields[j].from, "not a valid GB 11643 ID number")
             } else {
-                texts[j] = nil
+                dropped.append(j)
             }
         }
         return (personCode, canonicalId, birthDate)
