@@ -239,7 +239,9 @@ broker_cpu=$(cpu_since "$BROKER_PID" "$broker_cpu_before")
 IFS='|' read -r records_before fpi_before bytes_before <<<"$wal_before"
 IFS='|' read -r wal_records wal_fpi wal_mib < <(pg postgres "SELECT wal_records - $records_before, wal_fpi - $fpi_before,
   round((wal_bytes - $bytes_before) / 1048576) FROM pg_stat_wal")
-first=$(grep -h "partitions assigned" "$work"/tp.$measured-*.log | sort | head -1 | cut -d' ' -f1)
+# No `head` in these pipelines: under pipefail, head leaving before sort has written everything
+# kills sort with SIGPIPE and ends the script without a word (it did, once, after a whole run).
+first=$(grep -h "partitions assigned" "$work"/tp.$measured-*.log | sort | awk 'NR == 1 {print $1}')
 last=$(pg bench_throughput "SELECT to_char(greatest((SELECT max(stored_at) FROM hub.current_state), (SELECT max(quarantined_at) FROM hub.quarantine)) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')")
 elapsed=$(python3 -c "import datetime as d;f=lambda s:d.datetime.fromisoformat(s.replace('Z','+00:00'));print(round((f('$last')-f('$first')).total_seconds(),3))")
 declare -A cpu=([ingest]=0 [transform]=0 [sink]=0) rss=([ingest]=0 [transform]=0 [sink]=0) faults=([ingest]=0 [transform]=0 [sink]=0)
@@ -286,7 +288,7 @@ pg_analyze_amortised_cpu=$(python3 -c "print(round($pg_analyze_cpu * min(1.0, $e
 pg_total_cpu=$(python3 -c "print(round($pg_cpu + $pg_vacuum_only_cpu + $pg_analyze_amortised_cpu, 2))")
 # VACUUM VERBOSE reports each table's CPU: the costliest tables, for the summary.
 vacuum_tables=$(awk '/^INFO:  vacuuming "/ {t=$3} /CPU: user:/ {gsub(/,/, ""); print $5 + $8, t}' "$work/vacuum.txt" \
-  | sort -rn | head -2 | awk '{printf "%s%s %.2f s", (NR > 1 ? ", " : ""), $2, $1}')
+  | sort -rn | awk 'NR <= 2 {printf "%s%s %.2f s", (NR > 1 ? ", " : ""), $2, $1}')
 
 # Latency: produce → visible, at 50 % of the measured throughput and at the fixed rate.
 latency_at() {  # prefix database rate → "p50 p99"
