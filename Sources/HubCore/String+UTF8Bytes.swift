@@ -7,18 +7,4 @@ extension String {
         guard utf8.count == bytes.count else { return false }
         return utf8.withContiguousStorageIfAvailable { $0.elementsEqual(bytes) } ?? utf8.elementsEqual(bytes)
     }
-
-    /// Whether both strings are the same UTF-8 bytes: `==` without Unicode canonical
-    /// equivalence. Field names are told apart this way (the standardiser maps them byte for
-    /// byte), and `==` normalises non-ASCII text on each comparison: Chinese field names made
-    /// the JSON reader's duplicate check a tenth of its time.
-    @inlinable
-    public func hasSameUTF8(as other: String) -> Bool {
-        let a = utf8, b = other.utf8
-        guard a.count == b.count else { return false }
-        if case let equal?? = a.withContiguousStorageIfAvailable({ x in b.withContiguousStorageIfAvailable { y in x.elementsEqual(y) } }) {
-            return equal
-        }
-        return a.elementsEqual(b)
-    }
 }

@@ -109,10 +109,12 @@ struct JSONRecordReader {
                 // Distinct from the names before it: they are the previous record's, in order.
             } else if fields.count < Self.linearDuplicateScanLimit {
                 // Names are the same when their bytes are (after unescaping), as the
-                // standardiser matches them; lengths first settle most pairs. By index: a
-                // closure over the fields copied each one.
+                // standardiser matches them: `==` would also call canonically equivalent
+                // spellings the same, and normalises non-ASCII names on every comparison.
+                // Lengths first settle most pairs. By index: a closure over the fields copied
+                // each one.
                 let length = name.utf8.count
-                for i in fields.indices where fields[i].name.utf8.count == length && fields[i].name.hasSameUTF8(as: name) {
+                for i in fields.indices where fields[i].name.utf8.count == length && fields[i].name.hasUTF8(name.utf8) {
                     throw .duplicateFieldName(offset: nameOffset - start)
                 }
             } else {
