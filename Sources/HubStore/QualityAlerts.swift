@@ -124,7 +124,6 @@ public enum QualityAlerts {
         return warnings.filter { new.contains("\($0.scenario)|\($0.region)|\($0.period)") }
     }
 
-    /// Alerts raised but not yet published, oldest first.
     /// Up to `limit` unpublished alerts, oldest first. With `claim` (inside a transaction) the
     /// rows are locked until it ends, and rows another publisher has claimed are skipped: two
     /// publishers at once never send the same alert.

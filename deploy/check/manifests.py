@@ -18,7 +18,6 @@ import shlex
 
 import yaml
 
-# Kinds that live in a namespace (the ones eduhub uses; others are cluster-scoped here).
 # Kinds without a namespace. kustomize's `namespace:` goes on every other object, custom
 # resources (ScaledObject, PodMonitor, PrometheusRule) included.
 CLUSTER_SCOPED_KINDS = {

@@ -111,10 +111,9 @@ struct JSONRecordReader {
                 // Names are the same when their bytes are (after unescaping), as the
                 // standardiser matches them: `==` would also call canonically equivalent
                 // spellings the same, and normalises non-ASCII names on every comparison.
-                // Lengths first settle most pairs. By index: a closure over the fields copied
-                // each one.
-                let length = name.utf8.count
-                for i in fields.indices where fields[i].name.utf8.count == length && fields[i].name.hasUTF8(name.utf8) {
+                // (`hasUTF8` compares lengths first, which settles most pairs.) By index: a
+                // closure over the fields copied each one.
+                for i in fields.indices where fields[i].name.hasUTF8(name.utf8) {
                     throw .duplicateFieldName(offset: nameOffset - start)
                 }
             } else {
