@@ -40,10 +40,28 @@ struct DerivedStepTests {
         let f = try F("steps_quarantine")
         var s = try f.commit([], quarantine: [F.unit(offset: 1), F.unit(offset: 1), F.unit(offset: 1, row: 2)])
         #expect(s.newQuarantined == 2)
-        s = try f.commit([], quarantine: [F.unit(offset: 1, row: 2), F.unit(offset: 3, reason: .malformed)])
+        #expect(s.redeliveredCopies == 1)
+        // A batch mixing a stored position with a new one (units out of order), then one of
+        // stored positions only: only the new unit is stored, with its raw bytes.
+        s = try f.commit([], quarantine: [F.unit(offset: 3, reason: .malformed), F.unit(offset: 1, row: 2)])
         #expect(s.newQuarantined == 1)
+        #expect(s.redeliveredCopies == 1)
+        s = try f.commit([], quarantine: [F.unit(offset: 3, reason: .malformed), F.unit(offset: 1)])
+        #expect(s.newQuarantined == 0)
+        #expect(s.redeliveredCopies == 2)
         #expect(try f.lines("SELECT reason, records FROM hub.quarantine_counts ORDER BY 1") == ["invalid_code|2", "malformed|1"])
-        #expect(try f.lines("SELECT count(*) FROM hub_private.quarantine_raw WHERE raw IS NOT NULL") == ["3"])
+        #expect(try f.lines("SELECT src_offset, src_row FROM hub_private.quarantine_raw WHERE raw IS NOT NULL ORDER BY 1, 2")
+            == ["1|0", "1|2", "3|0"])
+        // A raw row held without its quarantine row (left by hand) does not stop the unit.
+        try f.query("""
+            INSERT INTO hub_private.quarantine_raw (src_topic, src_partition, src_offset, src_row, raw)
+            VALUES ('raw.student', 0, 9, 0, '\\x00')
+            """)
+        s = try f.commit([], quarantine: [F.unit(offset: 8), F.unit(offset: 9)])
+        #expect(s.newQuarantined == 2)
+        #expect(try f.lines("SELECT src_offset FROM hub.quarantine WHERE src_offset >= 8 ORDER BY 1") == ["8", "9"])
+        #expect(try f.lines("SELECT src_offset, length(raw) FROM hub_private.quarantine_raw WHERE src_offset >= 8 ORDER BY 1")
+            == ["8|11", "9|1"])
     }
 
     @Test("a replayed version resolves its quarantined unit; the count stays")
