@@ -2,15 +2,17 @@ import Foundation
 import Testing
 import TestSupport
 
-/// One test per shipped data-quality monitor (issue 5): each seeds a counted number of its
-/// defect at known schools and days, runs the real workers, and asserts the exact
-/// (checked, failed) per (school, day), the rollups per county/city/province, and exactly
-/// one alert per breached (school, day) — in the table and on the alerts topic.
-@Suite("Quality monitors, one scenario each", .serialized, .heavy)
-struct QualityMonitorTests {
+/// What every quality-monitor scenario reads: the fixture's schools, the two days, and the
+/// assertion of a monitor's whole outcome.
+protocol QualityScenario {}
+
+extension QualityScenario {
     typealias F = QualityFixture
-    let a = F.a, b = F.b, c = F.c
-    let d1 = "2026-09-01", d2 = "2026-09-02"
+    var a: String { F.a }
+    var b: String { F.b }
+    var c: String { F.c }
+    var d1: String { "2026-09-01" }
+    var d2: String { "2026-09-02" }
 
     /// Asserts a monitor's whole outcome against the expected school rows and breaches.
     func expect(_ f: F, _ monitor: String, rows: [String: [Int]], breaches: Set<String>,
@@ -22,7 +24,17 @@ struct QualityMonitorTests {
         #expect(o.messages == Dictionary(uniqueKeysWithValues: breaches.map { ($0, 1) }), "alert messages of \(monitor)",
                 sourceLocation: sourceLocation)
     }
+}
 
+/// One test per shipped data-quality monitor (issue 5): each seeds a counted number of its
+/// defect at known schools and days, runs the real workers, and asserts the exact
+/// (checked, failed) per (school, day), the rollups per county/city/province, and exactly
+/// one alert per breached (school, day) — in the table and on the alerts topic.
+///
+/// The scenarios share the machine with other pipeline suites; the one that stops the sink
+/// at a kill point is in ``QualityMonitorRestartTests``, which has it to itself.
+@Suite("Quality monitors, one scenario each", .serialized, .pipeline)
+struct QualityMonitorTests: QualityScenario {
     // MARK: students
 
     @Test func studentProfileComplete() throws {
@@ -116,45 +128,6 @@ struct QualityMonitorTests {
         try expect(f, "student_record_accepted",
                    rows: ["\(a)|\(d1)": [7, 3], "\(b)|\(d1)": [100, 0], "|\(d1)": [2, 2]],
                    breaches: ["\(a)|\(d1)", "|\(d1)"])
-    }
-
-    @Test func studentEnrolledAtOneSchoolAcrossPartitionsAndRestarts() throws {
-        let f = try F("q_enrolled_once")
-        defer { f.stop() }
-        // P1 enrolls at A, then at B (A never reports the transfer): both claims conflict.
-        // P2 enrolls at A, then A reports the transfer out and B enrolls: no conflict.
-        // P3 enrolls at A and at C, on different partitions, with the sink killed in between.
-        // P4–P6 are enrolled once at A.
-        try f.send("raw.student", [F.student(1, school: a), F.student(2, school: a), F.student(3, school: a)] +
-                   (4...6).map { F.student($0, school: a) }, partition: 0)
-        try f.waitUntilCaughtUp()
-        // The claims of the second group reach a sink that stops itself inside its
-        // transaction (test kill point): the next sink reads them again.
-        let sink = try #require(f.h.workers.first { $0.stage == .sink }?.process)
-        sink.terminate()
-        #expect(try sink.waitForExit(timeout: .seconds(30)) == 0)
-        try f.send("raw.student", [F.student(1, school: b, time: "2026-09-02 08:00:00"),
-                                   F.student(2, school: a, time: "2026-09-02 07:00:00", [("XJZT", "3")]),
-                                   F.student(2, school: b, time: "2026-09-02 08:00:00")], partition: 1)
-        try f.send("raw.student", [F.student(3, school: c, time: "2026-09-02 08:00:00")], partition: 2)
-        let killed = try f.h.runUntilKillPoint(.sinkBeforeCommit)
-        #expect(killed.offsetRanges.keys.contains { $0.contains("std.student#") }, "\(killed)")
-        try f.h.start(.sink)
-        try f.waitUntilCaughtUp()
-        try f.evaluate()
-        // Checked: the enrolled claims per school and day (P2's claim at A is now "transferred").
-        try expect(f, "student_enrolled_once",
-                   rows: ["\(a)|\(d1)": [5, 2], "\(b)|\(d2)": [2, 1], "\(c)|\(d2)": [1, 1]],
-                   breaches: ["\(a)|\(d1)", "\(b)|\(d2)", "\(c)|\(d2)"])
-        // Other schools' reports are logged only for the persons two schools reported (P1–P3);
-        // P4–P6 have exactly the claim their current state implies.
-        let logged = try f.h.query("SELECT count(DISTINCT entity_key), count(*) FILTER (WHERE school_code <> $1) FROM hub.school_claims", [a])
-        #expect(logged.int(0, 0) == 3 && logged.int(0, 1) == 0)
-        // Evaluating again changes nothing and raises no second alert.
-        try f.evaluate()
-        try expect(f, "student_enrolled_once",
-                   rows: ["\(a)|\(d1)": [5, 2], "\(b)|\(d2)": [2, 1], "\(c)|\(d2)": [1, 1]],
-                   breaches: ["\(a)|\(d1)", "\(b)|\(d2)", "\(c)|\(d2)"])
     }
 
     @Test func studentRegistryNumberUniqueAcrossPartitions() throws {
@@ -334,5 +307,49 @@ struct QualityMonitorTests {
         // A: baseline 4 then (1+4+4+4+4)/5 = 3.4; 1 and 0 are more than 50 % off. B: 4 vs 4.
         try expect(f, "attendance_volume", rows: ["\(a)|\(d1)": [1, 1], "\(a)|\(d2)": [1, 1], "\(b)|\(d1)": [1, 0], "\(b)|\(d2)": [1, 0]],
                    breaches: ["\(a)|\(d1)", "\(a)|\(d2)"])
+    }
+}
+
+/// The enrolled-once monitor across partitions and a sink stopped inside its transaction: a
+/// kill-point run, so (like the chaos suites) it has the machine's pipelines to itself.
+@Suite("Quality monitors across restarts", .serialized, .heavy)
+struct QualityMonitorRestartTests: QualityScenario {
+    @Test func studentEnrolledAtOneSchoolAcrossPartitionsAndRestarts() throws {
+        let f = try F("q_enrolled_once")
+        defer { f.stop() }
+        // P1 enrolls at A, then at B (A never reports the transfer): both claims conflict.
+        // P2 enrolls at A, then A reports the transfer out and B enrolls: no conflict.
+        // P3 enrolls at A and at C, on different partitions, with the sink killed in between.
+        // P4–P6 are enrolled once at A.
+        try f.send("raw.student", [F.student(1, school: a), F.student(2, school: a), F.student(3, school: a)] +
+                   (4...6).map { F.student($0, school: a) }, partition: 0)
+        try f.waitUntilCaughtUp()
+        // The claims of the second group reach a sink that stops itself inside its
+        // transaction (test kill point): the next sink reads them again.
+        let sink = try #require(f.h.workers.first { $0.stage == .sink }?.process)
+        sink.terminate()
+        #expect(try sink.waitForExit(timeout: .seconds(30)) == 0)
+        try f.send("raw.student", [F.student(1, school: b, time: "2026-09-02 08:00:00"),
+                                   F.student(2, school: a, time: "2026-09-02 07:00:00", [("XJZT", "3")]),
+                                   F.student(2, school: b, time: "2026-09-02 08:00:00")], partition: 1)
+        try f.send("raw.student", [F.student(3, school: c, time: "2026-09-02 08:00:00")], partition: 2)
+        let killed = try f.h.runUntilKillPoint(.sinkBeforeCommit)
+        #expect(killed.offsetRanges.keys.contains { $0.contains("std.student#") }, "\(killed)")
+        try f.h.start(.sink)
+        try f.waitUntilCaughtUp()
+        try f.evaluate()
+        // Checked: the enrolled claims per school and day (P2's claim at A is now "transferred").
+        try expect(f, "student_enrolled_once",
+                   rows: ["\(a)|\(d1)": [5, 2], "\(b)|\(d2)": [2, 1], "\(c)|\(d2)": [1, 1]],
+                   breaches: ["\(a)|\(d1)", "\(b)|\(d2)", "\(c)|\(d2)"])
+        // Other schools' reports are logged only for the persons two schools reported (P1–P3);
+        // P4–P6 have exactly the claim their current state implies.
+        let logged = try f.h.query("SELECT count(DISTINCT entity_key), count(*) FILTER (WHERE school_code <> $1) FROM hub.school_claims", [a])
+        #expect(logged.int(0, 0) == 3 && logged.int(0, 1) == 0)
+        // Evaluating again changes nothing and raises no second alert.
+        try f.evaluate()
+        try expect(f, "student_enrolled_once",
+                   rows: ["\(a)|\(d1)": [5, 2], "\(b)|\(d2)": [2, 1], "\(c)|\(d2)": [1, 1]],
+                   breaches: ["\(a)|\(d1)", "\(b)|\(d2)", "\(c)|\(d2)"])
     }
 }
