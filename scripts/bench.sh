@@ -16,8 +16,12 @@
 # 2. Latency: a fresh pipeline fed for about 30 s at 50 % of the measured throughput (the
 #    pipeline's own latency) and at R records/s (default 20,000); p50/p99 of produce → visible
 #    in PostgreSQL (current_state.stored_at − source_time).
-# 0. Calibration first: a fixed CPU loop and a fixed PostgreSQL COPY, timed, so that runs from
-#    different hours (this machine's speed drifts by 25 % and more) can be compared.
+# 0. Calibration first: a fixed CPU loop and a fixed PostgreSQL COPY, timed. Neither follows
+#    this machine's drift (25 % and more within an hour): across 106 stored runs PostgreSQL's CPU
+#    per record divided by the COPY's time varied as much as the figure itself. What does follow
+#    it is the pipeline's other processes (PostgreSQL's CPU per record correlated with
+#    Transform's at 0.91 over 73 runs), so the run also prints PostgreSQL's CPU over
+#    Transform's: compare that across hours (docs/throughput.md, eighth pass).
 # 3. Micro benchmarks: `hubctl bench` (decode, standardise, HMAC, wire format, and the sink's
 #    commit of a batch against this PostgreSQL).
 # Prints a table and writes bench-results/<time>.json (and <time>-micro.json). Not part of
@@ -319,6 +323,7 @@ if ((skip_micro == 0)); then
     --json "bench-results/$stamp-micro.json" > "$work/micro.txt"
 fi
 us() { python3 -c "print(round($1 * 1e6 / $valid, 1))"; }
+pg_per_transform=$(python3 -c "t = ${cpu[transform]}; print(round($pg_cpu / t, 3) if t > 0 else 'null')")
 per_k() { python3 -c "print(round($1 * 1000 / $valid, 1))"; }
 cat > "$out" <<JSON
 {"students": $students, "valid_records": $valid, "preload_seconds": $(python3 -c "print(round($load_end - $load_start, 1))"),
@@ -338,6 +343,7 @@ cat > "$out" <<JSON
                              "postgres_vacuum_after": $(us $pg_vacuum_cpu),
                              "postgres_everything_included": $(us $pg_total_cpu)},
  "calibration": {"cpu_loop_seconds": $calib_cpu, "postgres_copy_500k_seconds": $calib_pg},
+ "postgres_per_transform_cpu": $pg_per_transform,
  "latency_half_rate": $half_rate, "latency_half_p50_ms": $half_p50, "latency_half_p99_ms": $half_p99,
  "latency_rate": $latency_rate, "latency_p50_ms": $p50, "latency_p99_ms": $p99}
 JSON
@@ -354,6 +360,7 @@ printf '%-34s %s\n' "valid records" "$valid" "elapsed (first consume → last co
   "VACUUM CPU, costliest tables" "$vacuum_tables" \
   "WAL records / page images / MiB" "$wal_records / $wal_fpi / $wal_mib" \
   "calibration CPU loop / PG COPY 500k" "$calib_cpu / $calib_pg s" \
+  "PG CPU / transform CPU (across hours)" "$pg_per_transform" \
   "latency p50 / p99 at $half_rate rec/s (50 %)" "$half_p50 / $half_p99 ms" \
   "peak RSS MiB ingest / transform / sink" "${rss[ingest]} / ${rss[transform]} / ${rss[sink]}" \
   "page faults / 1k records i / t / s" "$(per_k ${faults[ingest]}) / $(per_k ${faults[transform]}) / $(per_k ${faults[sink]})" \
