@@ -19,22 +19,29 @@ public struct PGBinaryCopyWriter {
     static let postgresEpochMicros: Int64 = 946_684_800_000_000
 
     private let connection: OpaquePointer
-    private var buffer: [UInt8] = []
+    /// Bytes `0..<count` are the data not yet sent; the rest is room. Fields are stored at a
+    /// write index rather than appended: appending a number's bytes went through a generic,
+    /// unspecialised `append(contentsOf:)` per field, 7 % of the sink's CPU (2.3× slower per
+    /// row than this in a micro benchmark).
+    private var buffer: [UInt8]
+    private var count = 0
     private(set) var rowsWritten = 0
     private(set) var failure: PGError?
 
     init(connection: OpaquePointer) {
         self.connection = connection
-        buffer.reserveCapacity(Self.batchSize + 8192)
+        // Small enough to come from the heap, not a fresh mapping; a COPY of many rows grows
+        // it once to the batch size.
+        buffer = [UInt8](repeating: 0, count: 64 * 1024)
         // Signature, flags (no OIDs), header-extension length.
-        buffer.append(contentsOf: [0x50, 0x47, 0x43, 0x4F, 0x50, 0x59, 0x0A, 0xFF, 0x0D, 0x0A, 0x00])
+        for byte: UInt8 in [0x50, 0x47, 0x43, 0x4F, 0x50, 0x59, 0x0A, 0xFF, 0x0D, 0x0A, 0x00] { store(byte) }
         append32(0)
         append32(0)
     }
 
     /// Starts a row of `fields` fields.
     public mutating func beginRow(fields: Int16) {
-        if buffer.count >= Self.batchSize { flush() }
+        if count >= Self.batchSize { flush() }
         append16(UInt16(bitPattern: fields))
         rowsWritten += 1
     }
@@ -70,7 +77,7 @@ public struct PGBinaryCopyWriter {
     /// A `bool` field.
     public mutating func bool(_ v: Bool) {
         append32(1)
-        buffer.append(v ? 1 : 0)
+        store(UInt8(v ? 1 : 0))
     }
 
     /// A `date` field from days since 1970-01-01, or NULL. Days outside PostgreSQL's `date`
@@ -89,14 +96,15 @@ public struct PGBinaryCopyWriter {
     /// A `bytea` (or, for valid UTF-8 without NUL, `text`) field of raw bytes.
     public mutating func bytes<C: Collection>(_ bytes: C) where C.Element == UInt8 {
         append32(UInt32(truncatingIfNeeded: bytes.count))
-        buffer.append(contentsOf: bytes)
+        let copied: Void? = bytes.withContiguousStorageIfAvailable { copy(UnsafeRawBufferPointer($0)) }
+        if copied == nil { copy(Array(bytes)) }
     }
 
     /// A `bytea` (or `text`) field of an array's bytes: the same as the generic form, which
     /// callers in other modules would otherwise run unspecialised.
     public mutating func bytes(_ bytes: [UInt8]) {
         append32(UInt32(truncatingIfNeeded: bytes.count))
-        buffer.append(contentsOf: bytes)
+        copy(bytes)
     }
 
     /// A 32-byte `bytea` field given as four big-endian words (a digest), without building
@@ -113,14 +121,17 @@ public struct PGBinaryCopyWriter {
     /// it; the standardiser quarantines such values before they get here).
     public mutating func text(_ value: String?) {
         guard var value else { return null() }
-        value.withUTF8 { utf8 in self.bytes(utf8) }
+        value.withUTF8 { utf8 in
+            append32(UInt32(truncatingIfNeeded: utf8.count))
+            copy(UnsafeRawBufferPointer(utf8))
+        }
     }
 
     /// Sends whatever is buffered.
     mutating func flush() {
-        defer { buffer.removeAll(keepingCapacity: true) }
-        guard failure == nil, !buffer.isEmpty else { return }
-        failure = putCopyData(buffer, on: connection)
+        defer { count = 0 }
+        guard failure == nil, count > 0 else { return }
+        failure = buffer.withUnsafeBytes { putCopyData(UnsafeRawBufferPointer(rebasing: $0[0..<count]), on: connection) }
     }
 
     /// The trailer that ends the data.
@@ -129,18 +140,39 @@ public struct PGBinaryCopyWriter {
         flush()
     }
 
-    @inline(__always) private mutating func append16(_ v: UInt16) {
-        buffer.append(UInt8(truncatingIfNeeded: v >> 8))
-        buffer.append(UInt8(truncatingIfNeeded: v))
+    /// Makes room for `size` more bytes: at least doubles, so a field of any size fits.
+    @inline(__always) private mutating func reserve(_ size: Int) {
+        guard buffer.count - count < size else { return }
+        buffer.append(contentsOf: repeatElement(0, count: max(buffer.count, size)))
     }
 
-    @inline(__always) private mutating func append32(_ v: UInt32) {
-        withUnsafeBytes(of: v.bigEndian) { buffer.append(contentsOf: $0) }
+    /// Stores `v`'s bytes in network order at the write index.
+    @inline(__always) private mutating func store<T: FixedWidthInteger>(_ v: T) {
+        let size = MemoryLayout<T>.size
+        reserve(size)
+        let at = count
+        buffer.withUnsafeMutableBytes { $0.storeBytes(of: v.bigEndian, toByteOffset: at, as: T.self) }
+        count += size
     }
 
-    @inline(__always) private mutating func append64(_ v: UInt64) {
-        withUnsafeBytes(of: v.bigEndian) { buffer.append(contentsOf: $0) }
+    /// Copies `bytes` to the write index.
+    private mutating func copy(_ bytes: UnsafeRawBufferPointer) {
+        guard !bytes.isEmpty else { return }
+        reserve(bytes.count)
+        let at = count
+        buffer.withUnsafeMutableBytes { UnsafeMutableRawBufferPointer(rebasing: $0[at..<(at + bytes.count)]).copyMemory(from: bytes) }
+        count += bytes.count
     }
+
+    private mutating func copy(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { copy($0) }
+    }
+
+    @inline(__always) private mutating func append16(_ v: UInt16) { store(v) }
+
+    @inline(__always) private mutating func append32(_ v: UInt32) { store(v) }
+
+    @inline(__always) private mutating func append64(_ v: UInt64) { store(v) }
 }
 
 extension PGConnection {

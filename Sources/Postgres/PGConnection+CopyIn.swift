@@ -75,10 +75,14 @@ extension PGConnection {
 /// Sends a COPY writer's buffered bytes (text or binary format alike); the error when libpq
 /// could not queue them.
 func putCopyData(_ buffer: [UInt8], on connection: OpaquePointer) -> PGError? {
-    let sent = buffer.withUnsafeBufferPointer { bytes in
-        bytes.withMemoryRebound(to: CChar.self) { chars in
-            PQputCopyData(connection, chars.baseAddress, Int32(chars.count))
-        }
+    buffer.withUnsafeBytes { putCopyData($0, on: connection) }
+}
+
+/// The same for bytes lent by the caller.
+func putCopyData(_ bytes: UnsafeRawBufferPointer, on connection: OpaquePointer) -> PGError? {
+    guard let length = Int32(exactly: bytes.count) else {
+        return PGError(message: "COPY data of \(bytes.count) bytes is more than one message can carry")
     }
+    let sent = bytes.withMemoryRebound(to: CChar.self) { PQputCopyData(connection, $0.baseAddress, length) }
     return sent == 1 ? nil : PGError(connection: connection, context: "COPY data could not be sent")
 }
