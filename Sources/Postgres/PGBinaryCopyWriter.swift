@@ -34,7 +34,7 @@ public struct PGBinaryCopyWriter {
         // it once to the batch size.
         buffer = [UInt8](repeating: 0, count: 64 * 1024)
         // Signature, flags (no OIDs), header-extension length.
-        for byte: UInt8 in [0x50, 0x47, 0x43, 0x4F, 0x50, 0x59, 0x0A, 0xFF, 0x0D, 0x0A, 0x00] { store(byte) }
+        ([0x50, 0x47, 0x43, 0x4F, 0x50, 0x59, 0x0A, 0xFF, 0x0D, 0x0A, 0x00] as [UInt8]).withUnsafeBytes { copy($0) }
         append32(0)
         append32(0)
     }
@@ -95,16 +95,14 @@ public struct PGBinaryCopyWriter {
 
     /// A `bytea` (or, for valid UTF-8 without NUL, `text`) field of raw bytes.
     public mutating func bytes<C: Collection>(_ bytes: C) where C.Element == UInt8 {
-        append32(UInt32(truncatingIfNeeded: bytes.count))
-        let copied: Void? = bytes.withContiguousStorageIfAvailable { copy(UnsafeRawBufferPointer($0)) }
-        if copied == nil { copy(Array(bytes)) }
+        let written: Void? = bytes.withContiguousStorageIfAvailable { field(UnsafeRawBufferPointer($0)) }
+        if written == nil { self.bytes(Array(bytes)) }
     }
 
     /// A `bytea` (or `text`) field of an array's bytes: the same as the generic form, which
     /// callers in other modules would otherwise run unspecialised.
     public mutating func bytes(_ bytes: [UInt8]) {
-        append32(UInt32(truncatingIfNeeded: bytes.count))
-        copy(bytes)
+        bytes.withUnsafeBytes { field($0) }
     }
 
     /// A 32-byte `bytea` field given as four big-endian words (a digest), without building
@@ -121,10 +119,7 @@ public struct PGBinaryCopyWriter {
     /// it; the standardiser quarantines such values before they get here).
     public mutating func text(_ value: String?) {
         guard var value else { return null() }
-        value.withUTF8 { utf8 in
-            append32(UInt32(truncatingIfNeeded: utf8.count))
-            copy(UnsafeRawBufferPointer(utf8))
-        }
+        value.withUTF8 { utf8 in field(UnsafeRawBufferPointer(utf8)) }
     }
 
     /// Sends whatever is buffered.
@@ -164,8 +159,10 @@ public struct PGBinaryCopyWriter {
         count += bytes.count
     }
 
-    private mutating func copy(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { copy($0) }
+    /// A field of `bytes`: their length, then the bytes.
+    private mutating func field(_ bytes: UnsafeRawBufferPointer) {
+        append32(UInt32(truncatingIfNeeded: bytes.count))
+        copy(bytes)
     }
 
     @inline(__always) private mutating func append16(_ v: UInt16) { store(v) }
