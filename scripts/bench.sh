@@ -323,8 +323,8 @@ if ((skip_micro == 0)); then
     --json "bench-results/$stamp-micro.json" > "$work/micro.txt"
 fi
 us() { python3 -c "print(round($1 * 1e6 / $valid, 1))"; }
-pg_per_transform=$(python3 -c "t = ${cpu[transform]}; print(round($pg_cpu / t, 3) if t > 0 else 'null')")
 per_k() { python3 -c "print(round($1 * 1000 / $valid, 1))"; }
+pg_per_transform=$(python3 -c "t = ${cpu[transform]}; print(round($pg_cpu / t, 3) if t > 0 else 'null')")
 cat > "$out" <<JSON
 {"students": $students, "valid_records": $valid, "preload_seconds": $(python3 -c "print(round($load_end - $load_start, 1))"),
  "elapsed_seconds": $elapsed, "throughput_records_per_second": $throughput, "exact": $exact,

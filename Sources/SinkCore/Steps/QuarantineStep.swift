@@ -37,9 +37,9 @@ struct QuarantineStep {
     /// already there (23505, in either table) does the savepoint roll back and the batch go
     /// through the staging tables, whose `ON CONFLICT DO NOTHING RETURNING` names the new ones
     /// (and skips a raw row already held, so one without its quarantine row cannot stop the
-    /// sink). The direct path
-    /// spares PostgreSQL a staged copy of every unit, a sort and a speculative insert into each
-    /// table, and the sink the returned positions (`docs/throughput.md`, eighth pass).
+    /// sink). The direct path spares PostgreSQL a staged copy of every unit, a sort and a
+    /// speculative insert into each table, and the sink the returned positions
+    /// (`docs/throughput.md`, eighth pass).
     func apply(_ db: PGConnection, _ units: [QuarantineUnit]) throws -> [QuarantineUnit] {
         guard !units.isEmpty else { return [] }
         var seen: Set<SourcePosition> = []
