@@ -71,20 +71,29 @@ public struct DateTimePattern: Sendable, Hashable, CustomStringConvertible {
 
     /// The calendar date of `text`, if it matches the pattern and is a real date.
     public func date(_ text: String) -> CalendarDate? {
-        guard !isISO8601, let p = parts(Array(text.utf8)) else { return nil }
-        return p.date
+        guard !isISO8601 else { return nil }
+        return Self.withBytes(of: text) { parts($0)?.date }
     }
 
     /// Microseconds since the Unix epoch (UTC), if `text` matches and is a real date and time.
     public func timestampMicros(_ text: String) -> Int64? {
-        let b = Array(text.utf8)
-        if isISO8601 { return DateTimePattern.parseISO8601(b) }
-        guard let p = parts(b) else { return nil }
-        let seconds = Int64(p.date.daysSinceEpoch) * 86_400 + Int64(p.secondOfDay) - Int64(utcOffsetSeconds)
-        return seconds * 1_000_000
+        Self.withBytes(of: text) { b in
+            if isISO8601 { return DateTimePattern.parseISO8601(b) }
+            guard let p = parts(b) else { return nil }
+            let seconds = Int64(p.date.daysSinceEpoch) * 86_400 + Int64(p.secondOfDay) - Int64(utcOffsetSeconds)
+            return seconds * 1_000_000
+        }
     }
 
-    private func parts(_ b: [UInt8]) -> (date: CalendarDate, secondOfDay: Int)? {
+    /// `text`'s UTF-8 bytes, read in place: a native string lends its storage (a small one a
+    /// stack copy), so parsing a value allocates nothing. Copying them into an array was two
+    /// allocations per student record in Transform.
+    private static func withBytes<R>(of text: String, _ body: (UnsafeBufferPointer<UInt8>) -> R?) -> R? {
+        var text = text
+        return text.withUTF8(body)
+    }
+
+    private func parts(_ b: UnsafeBufferPointer<UInt8>) -> (date: CalendarDate, secondOfDay: Int)? {
         var i = 0
         var y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0
         func digits(min: Int, max: Int) -> Int? {
@@ -115,7 +124,7 @@ public struct DateTimePattern: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `YYYY-MM-DDThh:mm:ss[.f…](Z|±hh:mm)`.
-    static func parseISO8601(_ b: [UInt8]) -> Int64? {
+    static func parseISO8601(_ b: UnsafeBufferPointer<UInt8>) -> Int64? {
         var i = 0
         func fixed(_ n: Int) -> Int? {
             guard i + n <= b.count else { return nil }
@@ -128,13 +137,14 @@ public struct DateTimePattern: Sendable, Hashable, CustomStringConvertible {
             i += n
             return v
         }
-        func expect(_ c: Character) -> Bool {
-            guard i < b.count, b[i] == c.asciiValue! else { return false }
+        func expect(_ c: UInt8) -> Bool {
+            guard i < b.count, b[i] == c else { return false }
             i += 1
             return true
         }
-        guard let y = fixed(4), expect("-"), let mo = fixed(2), expect("-"), let d = fixed(2),
-              expect("T"), let h = fixed(2), expect(":"), let mi = fixed(2), expect(":"), let s = fixed(2),
+        let dash = UInt8(ascii: "-"), colon = UInt8(ascii: ":")
+        guard let y = fixed(4), expect(dash), let mo = fixed(2), expect(dash), let d = fixed(2),
+              expect(UInt8(ascii: "T")), let h = fixed(2), expect(colon), let mi = fixed(2), expect(colon), let s = fixed(2),
               h < 24, mi < 60, s < 60, let date = CalendarDate(year: y, month: mo, day: d) else { return nil }
         var micros = 0
         if i < b.count, b[i] == UInt8(ascii: ".") || b[i] == UInt8(ascii: ",") {
@@ -155,7 +165,7 @@ public struct DateTimePattern: Sendable, Hashable, CustomStringConvertible {
         } else if b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
             let sign = b[i] == UInt8(ascii: "-") ? -1 : 1
             i += 1
-            guard let oh = fixed(2), expect(":"), let om = fixed(2), oh < 24, om < 60 else { return nil }
+            guard let oh = fixed(2), expect(colon), let om = fixed(2), oh < 24, om < 60 else { return nil }
             offset = sign * (oh * 3600 + om * 60)
         } else {
             return nil

@@ -198,3 +198,45 @@ struct PatternLayoutTests {
         #expect(pattern("DD.MM.YYYY").date("29.02.2024") == date(2024, 2, 29))
     }
 }
+
+/// The parsers read a string's UTF-8 storage in place, so every read must stay inside it:
+/// each prefix, each one-byte extension and each substitution of a valid value is read
+/// without a trap, and only the complete value (or one that is still valid) gives a result.
+@Suite("DateTimePattern: reads stay inside the value")
+struct PatternBoundsTests {
+    static let cases: [(pattern: String, value: String)] = [
+        ("iso8601", "2026-09-01T08:00:00.123456+08:00"), ("iso8601", "2026-09-01T00:00:00Z"),
+        ("YYYY-MM-DD hh:mm:ss", "2026-09-01 08:00:00"), ("YYYY年M月D日", "2024年2月29日"), ("YYYYMMDD", "20240229"),
+    ]
+
+    @Test("every prefix of a valid value is rejected, the value itself read", arguments: Self.cases)
+    func prefixes(pattern text: String, value: String) {
+        let p = pattern(text)
+        let read: (String) -> Bool = { p.hasTime ? p.timestampMicros($0) != nil : p.date($0) != nil }
+        #expect(read(value))
+        let bytes = Array(value.utf8)
+        for n in 0..<bytes.count {
+            // A cut inside a multi-byte character repairs to U+FFFD: still not the literal.
+            let prefix = String(decoding: bytes[..<n], as: UTF8.self)
+            #expect(!read(prefix), "\(prefix)")
+        }
+        for extra in ["0", "Z", "年", " ", "\u{0}"] { #expect(!read(value + extra), "\(value + extra)") }
+    }
+
+    @Test("a digit replaced by any ASCII byte or a wide character never traps", arguments: Self.cases)
+    func substitutions(pattern text: String, value: String) {
+        let p = pattern(text)
+        let chars = Array(value)
+        var accepted = 0
+        for i in chars.indices {
+            for replacement in (0x20...0x7E).map({ Character(UnicodeScalar(UInt8($0))) }) + ["年", "é", "😀"] {
+                var mutated = chars
+                mutated[i] = replacement
+                let s = String(mutated)
+                if (p.hasTime ? p.timestampMicros(s) != nil : p.date(s) != nil) { accepted += 1 }
+            }
+        }
+        // Some substitutions stay valid (another digit); none with a wide character does.
+        #expect(accepted > 0)
+    }
+}
