@@ -95,8 +95,7 @@ public struct Standardizer: Sendable {
                                detail: "no school code field (\(names)): dialect unknown", schoolCode: nil)
         }
         let fields = plan.fields
-        let raws = Self.rawValues(of: record, plan)
-        var texts: [String?] = raws.map { $0.flatMap(Self.text(of:)) }
+        var (texts, numberLike) = Self.fieldTexts(of: record, plan)
         let schoolCode = plan.schoolIndex.flatMap { texts[$0] }
         do throws(Rejection) {
             try Self.checkPresence(plan, &texts)
@@ -111,7 +110,7 @@ public struct Standardizer: Sendable {
                                      sourceTimestampMs: sourceTimestampMs)
             for j in fields.indices {
                 guard let text = texts[j], !dropped.contains(j) else { continue }
-                if try !read(text, raws[j] ?? .null, fields[j], into: &out) {
+                if try !read(text, numberLike: numberLike.contains(j), fields[j], into: &out) {
                     if fields[j].required { throw Rejection(.invalidCode, fields[j].from, invalidDetail(fields[j])) }
                     dropped.append(j)
                 }
@@ -197,19 +196,21 @@ public struct Standardizer: Sendable {
     }
 
     /// Step 3: one code, count, date or time into its slot; false when the value is invalid.
-    private func read(_ text: String, _ raw: RawValue, _ f: FieldPlan, into out: inout StandardRecord) throws(Rejection) -> Bool {
+    /// `numberLike`: the raw value was a JSON number with a fraction or exponent, a boolean,
+    /// an array or an object, which is never a valid code, count, date or time.
+    private func read(_ text: String, numberLike: Bool, _ f: FieldPlan, into out: inout StandardRecord) throws(Rejection) -> Bool {
         switch f.kind {
         case .code:
-            guard !Self.isNumberLike(raw), let code = f.codes?.code(for: text) else { return false }
+            guard !numberLike, let code = f.codes?.code(for: text) else { return false }
             assign(code, to: f.target, &out)
         case .count:
-            guard let n = Self.count(raw, text), n <= f.maximum else { return false }
+            guard !numberLike, let n = CodeTable.nonNegativeInteger(text), n <= f.maximum else { return false }
             assign(n, to: f.target, &out)
         case .date:
-            guard !Self.isNumberLike(raw), let d = f.format?.date(text) else { return false }
+            guard !numberLike, let d = f.format?.date(text) else { return false }
             if f.target == .day { out.day = Int32(d.daysSinceEpoch) } else { out.birthDay = Int32(d.daysSinceEpoch) }
         case .timestamp:
-            guard !Self.isNumberLike(raw), let t = f.format?.timestampMicros(text), CalendarDate.isSupported(micros: t) else { return false }
+            guard !numberLike, let t = f.format?.timestampMicros(text), CalendarDate.isSupported(micros: t) else { return false }
             out.updatedAtMicros = t
         case .text:
             if f.target == .className { out.className = text }
@@ -254,18 +255,24 @@ public struct Standardizer: Sendable {
         }
     }
 
-    /// The raw value of each of the dialect's fields; a repeated name keeps its last value.
-    /// Records mostly carry a dialect's fields in one order, so where each raw name fills at
-    /// most one field the search starts after the last match: about one comparison per field
-    /// instead of one per pair.
-    static func rawValues(of record: RawRecord, _ plan: DialectPlan) -> [RawValue?] {
+    /// The text of each of the dialect's fields (``text(of:)``), and which of them were
+    /// number-like (``isNumberLike(_:)``); a repeated name keeps its last value. Records
+    /// mostly carry a dialect's fields in one order, so where each raw name fills at most one
+    /// field the search starts after the last match: about one comparison per field instead
+    /// of one per pair. One array per record: the raw values are not kept beside the texts.
+    static func fieldTexts(of record: RawRecord, _ plan: DialectPlan) -> ([String?], FieldSet) {
         let fields = plan.fields
-        var raws = [RawValue?](repeating: nil, count: fields.count)
+        var texts = [String?](repeating: nil, count: fields.count)
+        var numberLike = FieldSet()
+        func take(_ value: RawValue, _ j: Int) {
+            texts[j] = text(of: value)
+            numberLike.set(j, isNumberLike(value))
+        }
         guard plan.distinctSources else {
             for f in record.fields {
-                for j in fields.indices where f.name.hasUTF8(fields[j].fromUTF8) { raws[j] = f.value }
+                for j in fields.indices where f.name.hasUTF8(fields[j].fromUTF8) { take(f.value, j) }
             }
-            return raws
+            return (texts, numberLike)
         }
         var start = 0
         for f in record.fields {
@@ -273,14 +280,35 @@ public struct Standardizer: Sendable {
             for _ in fields.indices {
                 let after = j + 1 == fields.count ? 0 : j + 1
                 if f.name.hasUTF8(fields[j].fromUTF8) {
-                    raws[j] = f.value
+                    take(f.value, j)
                     start = after
                     break
                 }
                 j = after
             }
         }
-        return raws
+        return (texts, numberLike)
+    }
+
+    /// A set of a dialect's field positions, without an allocation for the first 64 (a
+    /// standard stream has at most 11 fields).
+    struct FieldSet {
+        private var low: UInt64 = 0
+        private var high: Set<Int> = []
+
+        mutating func set(_ j: Int, _ member: Bool) {
+            guard j >= 0, j < 64 else {
+                if member { high.insert(j) } else { high.remove(j) }
+                return
+            }
+            let bit = UInt64(1) << UInt64(j)
+            low = member ? low | bit : low & ~bit
+        }
+
+        func contains(_ j: Int) -> Bool {
+            guard j >= 0, j < 64 else { return high.contains(j) }
+            return low & (UInt64(1) << UInt64(j)) != 0
+        }
     }
 
     /// The first dialect (in topology order) whose school-code field the record carries.
@@ -328,13 +356,6 @@ public struct Standardizer: Sendable {
         switch value {
         case .number, .bool, .composite: return true
         default: return false
-        }
-    }
-
-    static func count(_ value: RawValue, _ text: String) -> Int64? {
-        switch value {
-        case .integer, .string: return CodeTable.nonNegativeInteger(text)
-        default: return nil
         }
     }
 }

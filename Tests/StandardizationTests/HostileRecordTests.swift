@@ -103,6 +103,24 @@ struct HostileRecordTests {
         #expect(outcome(.student, with(student, "SFZJH", .string("11010519491231002X\u{0}"))) == "invalid_id_number SFZJH")
     }
 
+    /// The kind of a raw value is kept per field beside its text: each check below gives a value
+    /// whose text alone would pass, so only the kind can reject it, and only in its own field.
+    @Test("number-like raw values are never a code, count, date or time; integer tokens and strings are")
+    func numberLikeValues() {
+        for kind in [RawValue.number, RawValue.composite] {
+            #expect(outcome(.attendance, with(attendance, "NJDM", kind("11"))) == "invalid_code NJDM")
+            #expect(outcome(.attendance, with(attendance, "YDRS", kind("40"))) == "invalid_code YDRS")
+            #expect(outcome(.attendance, with(attendance, "SDRS", kind("38"))) == "invalid_code SDRS")
+            #expect(outcome(.attendance, with(attendance, "RQ", kind("20260901"))) == "invalid_code RQ")
+            #expect(outcome(.attendance, with(attendance, "GXSJ", kind("2026-09-01 08:00:00"))) == "invalid_code GXSJ")
+            // An optional field is dropped, and the record kept.
+            #expect(outcome(.student, with(student, "CSRQ", kind("20100304"))) == "standard")
+        }
+        #expect(outcome(.attendance, with(attendance, "YDRS", .bool(true))) == "invalid_code YDRS")
+        let integers = with(with(with(attendance, "NJDM", .integer("11")), "YDRS", .integer("40")), "RQ", .integer("20260901"))
+        #expect(outcome(.attendance, integers) == "standard")
+    }
+
     @Test("an ID number or a name in the school field is unknown_school")
     func personalDataInTheSchoolField() {
         guard case .quarantine(let reason, _, _, let school) = Fixtures.run(.student, with(student, "XXBSM", .string(IDs.a))) else {
