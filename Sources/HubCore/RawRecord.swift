@@ -32,12 +32,17 @@ public struct RawRecord: Sendable, Hashable {
     /// for ndjson (blank lines count, so positions are stable), the 1-based data row for CSV.
     public var row: Int32
     public var fields: [RawField]
-    /// The record's own text (UTF-8), kept for the quarantine.
-    public var text: [UInt8]
+    /// The record's own text (UTF-8), kept for the quarantine: a slice of the message's
+    /// text, so decoding copies no record's bytes (only a quarantined one is copied out).
+    public var text: ArraySlice<UInt8>
 
-    public init(row: Int32, fields: [RawField], text: [UInt8]) {
+    public init(row: Int32, fields: [RawField], text: ArraySlice<UInt8>) {
         self.row = row
         self.fields = fields
         self.text = text
+    }
+
+    public init(row: Int32, fields: [RawField], text: [UInt8]) {
+        self.init(row: row, fields: fields, text: text[...])
     }
 }

@@ -147,23 +147,33 @@ struct TransformStage: AtLeastOnceStage {
         }
         let outputTopic = settings.topic(standardizer.stream.outputTopic)
         let asOf = ingested.registryAsOfMs ?? ingested.timestampMs
+        // Looked up once per message, not per record: the registry (a copy is a retain) and
+        // the output topic's array (a hash of its name). The array goes back when the message
+        // is done, also when libcrypto fails; a topic without records gets no entry.
+        let registry = registryFollower.registry
+        var standard: [StandardRecord] = []
+        var held = false
+        if let existing = batch.output.standard.removeValue(forKey: outputTopic) {
+            standard = existing  // the only reference left, so appending copies nothing
+            held = true
+        }
+        defer { if held || !standard.isEmpty { batch.output.standard[outputTopic] = standard } }
         for record in ingested.records {
             batch.records += 1
             var position = ingested.source
             position.row = record.row
-            let outcome = try standardizer.standardize(record, source: position, registryAsOfMs: asOf,
-                                                   registry: registryFollower.registry,
+            let outcome = try standardizer.standardize(record, source: position, registryAsOfMs: asOf, registry: registry,
                                                    replayed: ingested.registryAsOfMs != nil,
                                                    sourceTimestampMs: ingested.timestampMs)
             switch outcome {
             case .standard(let std):
-                batch.output.standard[outputTopic, default: []].append(std)
+                standard.append(std)
             case .quarantine(let reason, let field, let detail, let school):
                 // The school field may hold anything (a name, an ID number): only a
                 // school code is kept; the raw bytes keep the rest.
                 let unit = QuarantineUnit(position: position, timestampMs: ingested.timestampMs,
                                           recordType: standardizer.stream.recordType, reason: reason, field: field,
-                                          detail: detail, schoolCode: SchoolCode.dimension(school), raw: record.text,
+                                          detail: detail, schoolCode: SchoolCode.dimension(school), raw: Array(record.text),
                                           record: record).fitted(to: settings.maxInternalValueBytes)
                 batch.output.quarantine.append((unit.key, unit.encoded()))
                 batch.quarantined[reason, default: 0] += 1

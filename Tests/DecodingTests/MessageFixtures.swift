@@ -65,7 +65,7 @@ extension DecodedRecord {
 
     var text: [UInt8] {
         switch self {
-        case .record(let record): record.text
+        case .record(let record): Array(record.text)
         case .malformed(_, _, let text): text
         }
     }

@@ -33,17 +33,17 @@ enum CSVFormat: RecordFormat {
         var row: Int32 = 0
         while let record = reader.next() {
             row &+= 1
-            let raw = Array(text[record.text])
+            let raw = text[record.text]
             if let headerProblem {
-                records.append(.malformed(row: row, detail: headerProblem, text: raw))
+                records.append(.malformed(row: row, detail: headerProblem, text: Array(raw)))
                 continue
             }
             switch record.fields {
             case .failure(let error):
-                records.append(.malformed(row: row, detail: error.detail, text: raw))
+                records.append(.malformed(row: row, detail: error.detail, text: Array(raw)))
             case .success(let values) where values.count != names.count:
                 let detail = "CSV row has \(values.count) fields, header has \(names.count)"
-                records.append(.malformed(row: row, detail: detail, text: raw))
+                records.append(.malformed(row: row, detail: detail, text: Array(raw)))
             case .success(let values):
                 let fields = zip(names, values).map { RawField(name: $0, value: .string($1)) }
                 records.append(.record(RawRecord(row: row, fields: fields, text: raw)))

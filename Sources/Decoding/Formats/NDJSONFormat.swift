@@ -24,7 +24,7 @@ enum NDJSONFormat: RecordFormat {
                 if object.reusedNames != names.count || object.fields.count != names.count {
                     names = object.namesEscapeFree ? object.fields.map(\.name) : []
                 }
-                records.append(.record(RawRecord(row: lineNumber, fields: object.fields, text: Array(text[object.text]))))
+                records.append(.record(RawRecord(row: lineNumber, fields: object.fields, text: text[object.text])))
                 lineStart = object.end + 1
             } catch {
                 let line = lineRange(in: text, from: lineStart)

@@ -10,7 +10,7 @@ enum SingleObjectFormat: RecordFormat {
         var reader = JSONRecordReader(text, range: text.indices)
         do {
             let object = try reader.readSoleObject()
-            return [.record(RawRecord(row: 0, fields: object.fields, text: Array(text[object.text])))]
+            return [.record(RawRecord(row: 0, fields: object.fields, text: text[object.text]))]
         } catch {
             throw .malformed(error.detail)
         }

@@ -68,7 +68,7 @@ public struct RawMessageReader: Sendable {
             for ((_, bytes), record) in zip(oversized, removed.reversed()) {
                 quarantine(.tooLarge, row: record.row, detail: "record of \(record.text.count) bytes encodes to \(bytes) bytes, "
                     + "over the internal message limit of \(internalLimit) bytes" + (internalLimitOrigin.map { " (\($0))" } ?? ""),
-                    raw: record.text)
+                    raw: Array(record.text))
             }
             out.oversized = oversized.count
         }
