@@ -23,14 +23,26 @@ enum KeyGenerationAlignment {
         var out = batch
         var expected: [KeySlot: Int] = [:]
         var newer: [KeySlot: Int] = [:]
-        for (i, r) in batch.records.enumerated() {
-            let slot = KeySlot(type: r.type, partition: i < batch.partitions.count ? batch.partitions[i] : -1)
-            let stored = generations[slot] ?? 1
-            expected[slot] = stored
-            if r.keyGeneration > stored {
-                newer[slot] = max(newer[slot] ?? 0, r.keyGeneration)
-            } else if r.keyGeneration < stored {
-                out.records[i] = try keyring.raise(r, to: stored)
+        // A batch holds runs of one partition's records, so the slot's generation is looked up
+        // once per run; each record is read in place (enumerating copied every record, and the
+        // two lookups per record were 2 % of the sink's CPU).
+        let records = batch.records.span
+        var last: (slot: KeySlot, stored: Int)?
+        for i in records.indices {
+            let slot = KeySlot(type: records[i].type, partition: i < batch.partitions.count ? batch.partitions[i] : -1)
+            let stored: Int
+            if let last, last.slot == slot {
+                stored = last.stored
+            } else {
+                stored = generations[slot] ?? 1
+                expected[slot] = stored
+                last = (slot, stored)
+            }
+            let generation = records[i].keyGeneration
+            if generation > stored {
+                newer[slot] = max(newer[slot] ?? 0, generation)
+            } else if generation < stored {
+                out.records[i] = try keyring.raise(records[i], to: stored)
             }
         }
         if let (slot, target) = newer.min(by: { $0.key.partition < $1.key.partition }) {

@@ -98,15 +98,23 @@ struct EntityStateStep {
     }
 
     /// Writes the changed entities' new versions, in key-hash order (index inserts in order
-    /// touch fewer pages: measured 3.0 against 4.6 µs per row).
+    /// touch fewer pages: measured 3.0 against 4.6 µs per row). The sort compares the hashes
+    /// gathered beside each row's place, not the records: a comparison that reached into the
+    /// ~270-byte records was 2.6 % of the sink's CPU.
     private func insert(_ db: PGConnection, _ changes: StateChanges, storedAtMicros: Int64) throws {
         guard !changes.changed.isEmpty else { return }
-        let order = changes.changed.map { (changes.entities[$0].best, changes.entities[$0].partition) }
-            .sorted { changes.records[$0.0].key.prefix64 < changes.records[$1.0].key.prefix64 }
+        var order: [(hash: Int64, best: Int, partition: Int32)] = []
+        order.reserveCapacity(changes.changed.count)
+        let entities = changes.entities.span, records = changes.records.span
+        for e in changes.changed {
+            let best = entities[e].best
+            order.append((records[best].key.prefix64, best, entities[e].partition))
+        }
+        order.sort { $0.hash < $1.hash }
         try db.copyInBinary("COPY \(schema.name).entity_state (\(Self.columns.joined(separator: ", "))) FROM STDIN WITH (FORMAT binary)") { w in
             // Each record lent from the batch, not copied (~270 bytes each).
             let records = changes.records.span
-            for (i, partition) in order { Self.write(records[i], partition: partition, storedAtMicros: storedAtMicros, &w) }
+            for row in order { Self.write(records[row.best], partition: row.partition, storedAtMicros: storedAtMicros, &w) }
         }
     }
 
