@@ -48,6 +48,89 @@ struct CharsetTests {
         #expect(UTF8Validation.firstInvalidOffset(in: [0x61, 0x62, 0xC3]) == 2)
     }
 
+    /// The first ill-formed offset by the standard library's own UTF-8 parser: an independent
+    /// reference for the validator's word-at-a-time ASCII path.
+    static func referenceFirstInvalid(_ bytes: [UInt8]) -> Int? {
+        var parser = Unicode.UTF8.ForwardParser()
+        var input = bytes.makeIterator()
+        var offset = 0
+        while true {
+            switch parser.parseScalar(from: &input) {
+            case .valid(let scalar): offset += scalar.count
+            case .emptyInput: return nil
+            case .error: return offset
+            }
+        }
+    }
+
+    @Test("every one- and two-byte sequence, at every alignment of an ASCII run, as the standard library finds it")
+    func everyShortSequenceAtEveryAlignment() {
+        var mismatches = 0
+        for prefix in 0...9 {
+            for pair in 0..<(256 * 256 + 256) {
+                let sequence: [UInt8] = pair < 256 ? [UInt8(pair)]
+                    : [UInt8(truncatingIfNeeded: (pair - 256) >> 8), UInt8(truncatingIfNeeded: pair - 256)]
+                let bytes = [UInt8](repeating: 0x61, count: prefix) + sequence + [UInt8](repeating: 0x62, count: 9)
+                if UTF8Validation.firstInvalidOffset(in: bytes) != Self.referenceFirstInvalid(bytes) { mismatches += 1 }
+            }
+        }
+        #expect(mismatches == 0)
+    }
+
+    @Test("three- and four-byte leads with boundary continuation bytes, cut short at the end or not")
+    func longerSequences() {
+        let edges: [UInt8] = [0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xE0, 0xFF]
+        var mismatches = 0
+        var checked = 0
+        for lead in UInt8(0xE0)...0xF4 {
+            for second in edges {
+                for third in edges {
+                    for fourth in edges {
+                        for prefix in [0, 5, 8] {
+                            for cut in 0...4 {
+                                let sequence = Array([lead, second, third, fourth].prefix(cut == 0 ? 4 : cut))
+                                let bytes = [UInt8](repeating: 0x20, count: prefix) + sequence + (cut == 0 ? Array("tail-end".utf8) : [])
+                                checked += 1
+                                if UTF8Validation.firstInvalidOffset(in: bytes) != Self.referenceFirstInvalid(bytes) { mismatches += 1 }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        #expect(checked == 21 * 12 * 12 * 12 * 3 * 5)
+        #expect(mismatches == 0)
+    }
+
+    @Test("random mixtures of ASCII runs, valid scalars and broken bytes, as the standard library finds them")
+    func randomMixtures() {
+        let pieces: [[UInt8]] = [
+            Array("school_code".utf8), Array("2024-09-01T08:00:00+08:00".utf8), Array("学校".utf8), Array("😀".utf8),
+            Array("é".utf8), [0x80], [0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xE5, 0xAD], [0xFF],
+            Array("x".utf8), Array("0123456789abcdef".utf8),
+        ]
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        var mismatches = 0
+        var invalid = 0
+        for _ in 0..<20_000 {
+            var bytes: [UInt8] = []
+            for _ in 0..<next(12) {
+                // Broken pieces are rarer, so many cases are valid and the ASCII runs are long.
+                let piece = next(4) == 0 ? pieces[next(pieces.count)] : pieces[[0, 1, 2, 3, 4, 11, 12][next(7)]]
+                bytes += piece
+            }
+            let expected = Self.referenceFirstInvalid(bytes)
+            if expected != nil { invalid += 1 }
+            if UTF8Validation.firstInvalidOffset(in: bytes) != expected { mismatches += 1 }
+        }
+        #expect(mismatches == 0)
+        #expect(invalid > 2_000 && invalid < 18_000)
+    }
+
     @Test("GBK input decodes as GB18030")
     func gbk() {
         // "学校代码,姓名\n3133001234,张三\n" in GBK.

@@ -3,12 +3,27 @@
 enum UTF8Validation {
     /// The offset of the first byte that starts an ill-formed sequence, or nil if well-formed.
     static func firstInvalidOffset(in bytes: [UInt8]) -> Int? {
+        bytes.withUnsafeBufferPointer { firstInvalidOffset(in: $0) }
+    }
+
+    /// Runs of ASCII are checked eight bytes at a time: every value passes through here before
+    /// it is split, and byte by byte this was ~1.7 % of Transform's CPU. Every read is inside
+    /// `bytes`: the word loop reads only while eight bytes remain, and a sequence is read only
+    /// after its length is known to fit.
+    static func firstInvalidOffset(in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard let base = bytes.baseAddress else { return nil }
         let count = bytes.count
         var index = 0
         while index < count {
-            let lead = bytes[index]
+            while count - index >= 8 {
+                let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                if word & 0x8080_8080_8080_8080 != 0 { break }
+                index &+= 8
+            }
+            guard index < count else { return nil }
+            let lead = base[index]
             if lead < 0x80 {
-                index += 1
+                index &+= 1
                 continue
             }
             // The range allowed for the second byte and the sequence length, by lead byte.
@@ -24,9 +39,11 @@ enum UTF8Validation {
             case 0xF4: secondRange = 0x80...0x8F; length = 4
             default: return index
             }
-            guard index + length <= count, secondRange.contains(bytes[index + 1]) else { return index }
-            for continuation in (index + 2)..<(index + length) where bytes[continuation] & 0xC0 != 0x80 {
-                return index
+            guard length <= count - index, secondRange.contains(base[index + 1]) else { return index }
+            var continuation = index + 2
+            while continuation < index + length {
+                if base[continuation] & 0xC0 != 0x80 { return index }
+                continuation += 1
             }
             index += length
         }
