@@ -131,6 +131,70 @@ struct CharsetTests {
         #expect(invalid > 2_000 && invalid < 18_000)
     }
 
+    /// A decoding's outcome as text: the UTF-8 bytes, or the failure's reason and detail.
+    static func outcome(_ decode: () throws(DecodingFailure) -> [UInt8]) -> String {
+        do {
+            return "ok \(try decode())"
+        } catch {
+            return "\(error.reason) \(error.detail)"
+        }
+    }
+
+    @Test("GB18030: every two-byte sequence (and every other byte pair) decodes as iconv decodes the whole value")
+    func gb18030EveryPairAsIconv() throws {
+        let table = try #require(GB18030Decoder.twoByteTable)
+        // The table holds every two-byte sequence (126 leads × 190 trails) that iconv decodes
+        // to a character of the BMP; the few it maps beyond (U+20087 and others, four UTF-8
+        // bytes) are left to iconv.
+        var inBMP = 0
+        for lead in UInt8(0x81)...0xFE {
+            for trail in UInt8(0x40)...0xFE where trail != 0x7F {
+                if let utf8 = try? GB18030Decoder.decodeWithIconv([lead, trail]), utf8.count <= 3 { inBMP += 1 }
+            }
+        }
+        #expect(inBMP > 126 * 190 - 20)
+        #expect(table.filter { $0 != 0 }.count == inBMP)
+        var mismatches = 0
+        var byTable = 0
+        for lead in 0x80...0xFF {
+            for trail in 0x00...0xFF {
+                let bytes = Array("a,".utf8) + [UInt8(lead), UInt8(trail)] + Array(",z".utf8)
+                if GB18030Decoder.decodeByTable(bytes, table) != nil { byTable += 1 }
+                let fast = Self.outcome { () throws(DecodingFailure) in try GB18030Decoder.decode(bytes) }
+                let reference = Self.outcome { () throws(DecodingFailure) in try GB18030Decoder.decodeWithIconv(bytes) }
+                if fast != reference { mismatches += 1 }
+            }
+        }
+        #expect(mismatches == 0)
+        #expect(byTable == inBMP)
+    }
+
+    @Test("GB18030: random mixtures of ASCII, two- and four-byte sequences and broken bytes decode as iconv decodes them")
+    func gb18030RandomMixtures() {
+        let pieces: [[UInt8]] = [
+            Array("3133001234,".utf8), [0xD5, 0xC5], [0xC8, 0xFD], [0xA2, 0xE3], [0x95, 0x32, 0x82, 0x36], [0x81, 0x30, 0x81, 0x30],
+            [0x84, 0x31, 0x95, 0x33], [0xFE, 0xFE], [0xA1, 0x40], [0x80], [0xFF], [0x81], [0x81, 0x30], [0x81, 0x7F], Array("\n".utf8),
+        ]
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        var mismatches = 0
+        var failures = 0
+        for _ in 0..<5_000 {
+            var bytes: [UInt8] = []
+            for _ in 0..<next(16) {
+                bytes += next(5) == 0 ? pieces[next(pieces.count)] : pieces[[0, 1, 2, 3, 7, 8, 14][next(7)]]
+            }
+            let reference = Self.outcome { () throws(DecodingFailure) in try GB18030Decoder.decodeWithIconv(bytes) }
+            if !reference.hasPrefix("ok") { failures += 1 }
+            if Self.outcome({ () throws(DecodingFailure) in try GB18030Decoder.decode(bytes) }) != reference { mismatches += 1 }
+        }
+        #expect(mismatches == 0)
+        #expect(failures > 500 && failures < 4_500)
+    }
+
     @Test("GBK input decodes as GB18030")
     func gbk() {
         // "学校代码,姓名\n3133001234,张三\n" in GBK.
