@@ -59,8 +59,12 @@ public struct StateChanges: Sendable {
     }
 
     /// Calls `body` with (version before, version after) of every changed entity, in batch
-    /// order. The new version is lent from the batch, not copied (a record is ~270 bytes and
-    /// this runs twice per changed entity); a replaced version is copied into its optional.
+    /// order; a replaced version is copied into its optional. The new version is read from
+    /// the batch in place, but the compiler still copies it (~270 bytes) before each call into
+    /// the counting code of another module, which could for all it knows write that memory
+    /// (seen in the release build's disassembly; reading from an array instead of a span, and
+    /// inlining this function, leave the copy). Only a callee that reads the fields where the
+    /// record lies avoids it, as the state step's COPY does.
     func forEachReplacement(_ body: (StandardRecord?, StandardRecord) throws -> Void) rethrows {
         let entities = self.entities.span, records = self.records.span, stored = storedVersions.span
         for e in changed {
