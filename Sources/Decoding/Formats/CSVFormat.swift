@@ -31,7 +31,7 @@ enum CSVFormat: RecordFormat {
 
         var records: [DecodedRecord] = []
         var row: Int32 = 0
-        while let record = reader.next() {
+        while let record = reader.next(expectedFields: names.count) {
             row &+= 1
             let raw = text[record.text]
             if let headerProblem {
