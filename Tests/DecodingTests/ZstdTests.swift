@@ -50,7 +50,37 @@ struct ZstdTests {
         }
     }
 
-    @Test("decoders are reused: one left mid-frame by a failure decodes the next value from its start")
+    @Test("a damaged frame gets the same verdict whatever was decompressed before it")
+    func verdictIndependentOfHistory() throws {
+        // The damage the property test once found (frame without content size, three bytes
+        // flipped with 175, six bytes cut): from a fresh decoder "Destination buffer is too
+        // small", after a large frame "Data corruption detected" when decoders were pooled.
+        let text = Array(String(repeating: "{\"XXBSM\":\"3133001234\",\"XM\":\"张三\"}\n", count: 40).utf8)
+        var damaged = try Zstd.compress(text, level: 3, includeContentSize: false)
+        for position in Set([4511, 497, 9632].map { $0 % damaged.count }) { damaged[position] ^= 175 }
+        damaged.removeLast(6)
+        var state: UInt64 = 1
+        let large = (0..<3_000_000).map { _ -> UInt8 in
+            state = state &* 6_364_136_223_846_793_005 &+ 1
+            return UInt8(truncatingIfNeeded: (state >> 60) + 97)
+        }
+        let largeFrame = try Zstd.compress(large, level: 19, includeContentSize: false)
+        func verdict() -> String {
+            do {
+                return "ok \(try Zstd.decompress(damaged, maxOutput: text.count))"
+            } catch {
+                return "\(error)"
+            }
+        }
+        let fresh = verdict()
+        #expect(fresh.hasPrefix("malformed"))
+        for _ in 0..<4 {
+            #expect(try Zstd.decompress(largeFrame, maxOutput: 4_000_000) == large)
+            #expect(verdict() == fresh)
+        }
+    }
+
+    @Test("a decoder left mid-frame by a failure does not affect the next value")
     func reusedAfterFailure() throws {
         let frame = try Zstd.compress(sample, level: 3, includeContentSize: false)
         let bomb = try Zstd.compress([UInt8](repeating: 0, count: 4 << 20), level: 3, includeContentSize: false)
