@@ -27,7 +27,7 @@ struct ArchiveWorker: PollLoopWorker {
         let schema = HubSchema(name: settings.schema)
         let database = DatabaseAvailability(conninfo: settings.database, health: health, logger: logger, stop: stop)
         guard let db = database.connect() else { return }
-        try database.retrying { try schema.migrate(db, topology: context.topology) }
+        try database.retrying(db) { try schema.migrate(db, topology: context.topology) }
         let store = RawZoneStore(db: db, schema: schema)
         health.set("database", true)
         schemaReady.open()

@@ -32,15 +32,15 @@ struct SinkWorker: PollLoopWorker {
         let schema = HubSchema(name: settings.schema)
         let database = DatabaseAvailability(conninfo: settings.database, health: health, logger: logger, stop: stop)
         guard let db = database.connect() else { return }
-        try database.retrying { try schema.migrate(db, topology: topology) }
+        try database.retrying(db) { try schema.migrate(db, topology: topology) }
         var bits = MonitorBits(names: [:])
-        try database.retrying { bits = try MonitorBits.load(db, schema: schema) }
+        try database.retrying(db) { bits = try MonitorBits.load(db, schema: schema) }
 
         var streamOf: [String: StreamDefinition] = [:]
         for s in topology.streams { streamOf[settings.topic(s.outputTopic)] = s }
         let stdTopics = streamOf.mapValues(\.recordType)
         let counts = try partitionCounts(Array(streamOf.keys))
-        try database.retrying {
+        try database.retrying(db) {
             try SinkPartitionState.pin(db, schema: schema, counts: counts, types: stdTopics)
             try SinkPartitionState.recordSourceTopics(db, schema: schema, Dictionary(
                 topology.streams.map { ($0.recordType, settings.topic($0.sourceTopic)) }, uniquingKeysWith: { a, _ in a }))

@@ -38,17 +38,25 @@ public struct DatabaseAvailability {
         return nil
     }
 
-    /// Runs `body`, retrying while it fails because the connection is down.
-    public func retrying(_ body: () throws -> Void) throws {
+    /// Runs `body` on `db`, retrying while it fails because the connection is down; `db` is
+    /// re-opened before each retry. A dropped connection never comes back by itself: without
+    /// the re-open, a sink that started while PostgreSQL was restarting retried its migration
+    /// on the dead connection ("no connection to the server") until it was killed, seven
+    /// minutes in the chaos test, while PostgreSQL had been back for all but four seconds.
+    public func retrying(_ db: PGConnection, _ body: () throws -> Void) throws {
         var backoff = Backoff()
         while true {
             health.progressed()
             do {
                 return try body()
             } catch let error as PGError where error.isConnectionError && !stop.isStopping {
+                health.set("database", false)
                 let delay = backoff.next()
                 logger.warning("database unavailable; retrying", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
                 sleep(delay, unless: stop)
+                // A failed re-open leaves the connection down: the next attempt fails fast
+                // with a connection error and waits again.
+                try? db.reset()
             }
         }
     }
