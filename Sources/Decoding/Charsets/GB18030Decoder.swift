@@ -2,9 +2,9 @@ import Glibc
 
 /// GB18030 (and so GBK) to UTF-8 — Foundation has no GBK on Linux.
 ///
-/// glibc's iconv is the authority. It decodes character by character through UCS-4, and in a
-/// profile of Transform on the benchmark's mix (a third of the values with Chinese text come
-/// in GBK or GB18030) its two conversion steps were ~3 % of all samples. So values made only
+/// glibc's iconv is the authority. It decodes character by character through UCS-4, and in
+/// profiles of Transform on the benchmark's mix (a third of the values with Chinese text come
+/// in GBK or GB18030) its two conversion steps were about 2 % of all samples. So values made only
 /// of ASCII and two-byte sequences (all of GBK) go through a table of the two-byte
 /// sequences' UTF-8, built once *by iconv itself*; anything else — a four-byte sequence, a
 /// byte iconv refuses, a sequence cut off at the end — sends the whole value through iconv,

@@ -117,6 +117,8 @@ struct EntityStateStep {
             // a third of this step's CPU in a profile of the sink.
             changes.records.withUnsafeBufferPointer { records in
                 for row in order {
+                    // Always true (`best` is an index of these records, set in `apply`); kept so
+                    // that no read of the buffer can leave it.
                     guard records.indices.contains(row.best) else { continue }
                     Self.write(records, row.best, partition: row.partition, storedAtMicros: storedAtMicros, &w)
                 }
