@@ -36,6 +36,17 @@ public struct AggregateDeltas: Sendable {
     /// Records the replacement of `old` (nil: new entity) by `new`. All or nothing: when a
     /// sum would overflow, nothing is recorded and the error is thrown.
     public mutating func replace(_ old: StandardRecord?, with new: StandardRecord) throws(AggregateOverflow) {
+        try withUnsafePointer(to: new) { new throws(AggregateOverflow) in
+            guard let old else { return try replace(nil, with: new) }
+            try withUnsafePointer(to: old) { old throws(AggregateOverflow) in try replace(old, with: new) }
+        }
+    }
+
+    /// ``replace(_:with:)`` for versions that lie in the caller's buffers, read where they are:
+    /// a record passed by value from an array into this module was copied first (memcpy and a
+    /// retain per string, for every changed entity of a batch).
+    public mutating func replace(_ old: UnsafePointer<StandardRecord>?, with new: UnsafePointer<StandardRecord>)
+        throws(AggregateOverflow) {
         if let old { try add(old, sign: -1) }
         do {
             try add(new, sign: 1)
@@ -48,27 +59,31 @@ public struct AggregateDeltas: Sendable {
 
     /// Adds (`sign` 1) or retracts (-1) a record's contribution; all or nothing.
     public mutating func add(_ record: StandardRecord, sign: Int64) throws(AggregateOverflow) {
+        try withUnsafePointer(to: record) { record throws(AggregateOverflow) in try add(record, sign: sign) }
+    }
+
+    mutating func add(_ r: UnsafePointer<StandardRecord>, sign: Int64) throws(AggregateOverflow) {
         // Each update goes into its row at once (one lookup); if a later definition's would
         // overflow, the earlier ones are taken back. Most records feed one definition, so the
         // first update waits in a variable and only further ones take an array.
         var first: (SchoolKey, Measures)?
         var more: [(SchoolKey, Measures)] = []
         var place: Int32 = -1
-        for def in compiled where def.recordType == record.type {
-            guard def.passes(record), let groups = def.groups(record) else { continue }
+        for def in compiled where def.recordType == r.pointee.type {
+            guard def.passes(r), let groups = def.groups(r) else { continue }
             var m = Measures()
             var overflow = false
             for (i, measure) in def.measures.enumerated() {
                 switch measure {
                 case .count: m[i] = sign
                 case .sum(let field):
-                    let (p, o) = (field.value(record) ?? 0).multipliedReportingOverflow(by: sign)
+                    let (p, o) = (field.value(r) ?? 0).multipliedReportingOverflow(by: sign)
                     overflow = overflow || o
                     m[i] = p
                 }
             }
             if place < 0 {
-                place = Int32(truncatingIfNeeded: places.number(of: Place(school: record.schoolCode, county: record.countyCode)).number)
+                place = Int32(truncatingIfNeeded: places.number(of: Place(school: r.pointee.schoolCode, county: r.pointee.countyCode)).number)
             }
             let key = SchoolKey(definition: UInt8(truncatingIfNeeded: def.index), place: place, groups: groups)
             if !overflow, schools[key, default: Measures()].add(m, count: def.measures.count) {
@@ -118,7 +133,7 @@ public struct AggregateDeltas: Sendable {
     }
 
     static func passes(_ r: StandardRecord, _ def: AggregateDefinition) -> Bool {
-        Compiled(def, index: 0).passes(r)
+        withUnsafePointer(to: r) { Compiled(def, index: 0).passes($0) }
     }
 
     // MARK: compiled definitions
@@ -141,15 +156,15 @@ public struct AggregateDeltas: Sendable {
         }
 
         @inline(__always)
-        func value(_ r: StandardRecord) -> Int64? {
+        func value(_ r: UnsafePointer<StandardRecord>) -> Int64? {
             switch self {
-            case .gender: return r.gender.map(Int64.init)
-            case .grade: return r.grade.map(Int64.init)
-            case .status: return r.status.map(Int64.init)
-            case .day: return r.day.map(Int64.init)
-            case .birthDay: return r.birthDay.map(Int64.init)
-            case .expected: return r.expected
-            case .present: return r.present
+            case .gender: return r.pointee.gender.map(Int64.init)
+            case .grade: return r.pointee.grade.map(Int64.init)
+            case .status: return r.pointee.status.map(Int64.init)
+            case .day: return r.pointee.day.map(Int64.init)
+            case .birthDay: return r.pointee.birthDay.map(Int64.init)
+            case .expected: return r.pointee.expected
+            case .present: return r.pointee.present
             case .unknown: return nil
             }
         }
@@ -186,7 +201,7 @@ public struct AggregateDeltas: Sendable {
         }
 
         @inline(__always)
-        func passes(_ r: StandardRecord) -> Bool {
+        func passes(_ r: UnsafePointer<StandardRecord>) -> Bool {
             for f in filter {
                 guard let v = f.field.value(r), let code = Int16(exactly: v), f.codes.contains(code) else { return false }
             }
@@ -195,7 +210,7 @@ public struct AggregateDeltas: Sendable {
 
         /// The group-by values, or nil when one is missing (the record does not count).
         @inline(__always)
-        func groups(_ r: StandardRecord) -> (Int64, Int64, Int64)? {
+        func groups(_ r: UnsafePointer<StandardRecord>) -> (Int64, Int64, Int64)? {
             var g: (Int64, Int64, Int64) = (0, 0, 0)
             for (i, f) in groupFields.enumerated() {
                 guard let v = f.value(r) else { return nil }

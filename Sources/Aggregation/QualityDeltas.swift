@@ -144,13 +144,22 @@ public struct QualityDeltas: Sendable {
 
     /// Records the replacement of `old` (nil: new entity) by `new` in the current state.
     public mutating func replace(_ old: StandardRecord?, with new: StandardRecord) {
+        withUnsafePointer(to: new) { new in
+            guard let old else { return replace(nil, with: new) }
+            withUnsafePointer(to: old) { replace($0, with: new) }
+        }
+    }
+
+    /// ``replace(_:with:)`` for versions that lie in the caller's buffers, read where they are
+    /// (passed by value, each was copied first).
+    public mutating func replace(_ old: UnsafePointer<StandardRecord>?, with new: UnsafePointer<StandardRecord>) {
         if let old { add(old, sign: -1) }
         add(new, sign: 1)
     }
 
-    private mutating func add(_ r: StandardRecord, sign: Int64) {
-        let i = slot(r.type, school: r.schoolCode, day: r.qualityDay)
-        slots[i].count(r, sign: sign, names: names(r.type))
+    private mutating func add(_ r: UnsafePointer<StandardRecord>, sign: Int64) {
+        let i = slot(r.pointee.type, school: r.pointee.schoolCode, day: r.pointee.qualityDay)
+        slots[i].count(r, sign: sign, names: names(r.pointee.type))
     }
 
     /// Notes that a record of `type` for `school` on `day` arrived at `arrivalMs` (Kafka time).
@@ -190,20 +199,20 @@ extension QualityDeltas.Activity {
 
 extension QualityDeltas.Slot {
     /// Adds (`sign` 1) or retracts (-1) one record's activity and monitor results.
-    mutating func count(_ r: StandardRecord, sign: Int64, names: [String]) {
+    mutating func count(_ r: UnsafePointer<StandardRecord>, sign: Int64, names: [String]) {
         activity.records += sign
-        var bits = r.qualityChecked
+        var bits = r.pointee.qualityChecked
         while bits != 0 {
             let i = bits.trailingZeroBitCount
             bits &= bits - 1
             guard i < names.count, i < checked.count, !names[i].isEmpty else { continue }
-            let failedHere = r.qualityFailed & (UInt64(1) << UInt64(i)) != 0
+            let failedHere = r.pointee.qualityFailed & (UInt64(1) << UInt64(i)) != 0
             touched |= UInt64(1) << UInt64(i)
             checked[i] += sign
             if failedHere {
                 failed[i] += sign
                 if sign > 0, examples[i].count < QualityDeltas.examplesPerRow {
-                    let example = r.key.hex
+                    let example = r.pointee.key.hex
                     if !examples[i].contains(example) { examples[i].append(example) }
                 }
             }

@@ -188,38 +188,48 @@ public struct StandardRecord: Sendable, Hashable {
     /// Reads one record body written by ``encodeBody(into:)`` (`bodyVersion` 4), or by wire
     /// version 3, which ends before the key generation (generation 1).
     public init(body r: inout BinaryReader, topic: String, bodyVersion: UInt8 = StandardRecord.version) throws {
+        // Read into locals and initialised once at the end: assigning the stored properties one
+        // by one between throwing reads made the compiler build the record twice and copy it
+        // into place (a retain per string and a destroy), for every record the sink decodes.
         guard let type = RecordType(wireCode: try r.byte()) else { throw WireFormatError("unknown record type") }
-        self.type = type
-        key = try r.digest()
-        schoolCode = try r.string()
-        countyCode = try r.string()
-        updatedAtMicros = try r.signed()
+        let key = try r.digest()
+        let schoolCode = try r.string()
+        let countyCode = try r.string()
+        let updatedAtMicros = try r.signed()
         let partition = try r.int32()
         let offset = try r.signed()
         let row = try r.int32()
-        position = SourcePosition(topic: topic, partition: partition, offset: offset, row: row)
         guard let flags = UInt16(exactly: try r.unsigned()) else { throw WireFormatError("bad presence bits") }
-        gender = flags & 1 != 0 ? try Self.small(try r.signed()) : nil
-        grade = flags & 2 != 0 ? try Self.small(try r.signed()) : nil
-        status = flags & 4 != 0 ? try Self.small(try r.signed()) : nil
-        day = flags & 8 != 0 ? try Self.day(try r.signed()) : nil
-        className = flags & 16 != 0 ? try r.string() : nil
-        expected = flags & 32 != 0 ? try r.signed() : nil
-        self.present = flags & 64 != 0 ? try r.signed() : nil
-        birthDay = flags & 128 != 0 ? try Self.day(try r.signed()) : nil
-        localIdCode = flags & 256 != 0 ? try r.digest() : nil
-        replayed = flags & 512 != 0
-        sourceTimestampMs = try r.signed()
-        qualityChecked = try r.unsigned()
-        qualityFailed = try r.unsigned()
+        let gender = flags & 1 != 0 ? try Self.small(try r.signed()) : nil
+        let grade = flags & 2 != 0 ? try Self.small(try r.signed()) : nil
+        let status = flags & 4 != 0 ? try Self.small(try r.signed()) : nil
+        let day = flags & 8 != 0 ? try Self.day(try r.signed()) : nil
+        let className = flags & 16 != 0 ? try r.string() : nil
+        let expected = flags & 32 != 0 ? try r.signed() : nil
+        let present = flags & 64 != 0 ? try r.signed() : nil
+        let birthDay = flags & 128 != 0 ? try Self.day(try r.signed()) : nil
+        let localIdCode = flags & 256 != 0 ? try r.digest() : nil
+        let sourceTimestampMs = try r.signed()
+        let checked = try r.unsigned()
+        let failed = try r.unsigned()
+        var generation = 1
+        var routed: Int32 = 0
         if bodyVersion >= 4 {
             guard let g = Int(exactly: try r.unsigned()), (1...PersonCodeKeyring.maxGeneration).contains(g) else {
                 throw WireFormatError("key generation out of range")
             }
-            keyGeneration = g
+            generation = g
             guard let n = Int32(exactly: try r.unsigned()) else { throw WireFormatError("routing partition count out of range") }
-            routedPartitions = n
+            routed = n
         }
+        self.init(type: type, key: key, schoolCode: schoolCode, countyCode: countyCode, updatedAtMicros: updatedAtMicros,
+                  position: SourcePosition(topic: topic, partition: partition, offset: offset, row: row), gender: gender,
+                  grade: grade, status: status, day: day, className: className, expected: expected, present: present,
+                  birthDay: birthDay, localIdCode: localIdCode, replayed: flags & 512 != 0, sourceTimestampMs: sourceTimestampMs)
+        qualityChecked = checked
+        qualityFailed = failed
+        keyGeneration = generation
+        routedPartitions = routed
     }
 
     private init(legacy r: inout BinaryReader, wireVersion: UInt8) throws {

@@ -38,7 +38,13 @@ struct StdMessageDecoder {
             let cacheKey = "\(stream.recordType.rawValue)|" + declared.joined(separator: ",")
             let remap = remaps[cacheKey] ?? bits.remap(stream.recordType, declared: declared)
             remaps[cacheKey] = remap
-            let misplaced = batch.records[start...].contains { !($0.type == stream.recordType && $0.belongs(onPartition: m.partition, of: count)) }
+            // Read in place: `contains` on the slice copied every record into its closure (a
+            // retain per string and the copy itself: a tenth of the sink's record copies).
+            let misplaced = batch.records.withUnsafeBufferPointer { records in
+                records[start...].indices.contains { i in
+                    !(records[i].type == stream.recordType && records[i].belongs(onPartition: m.partition, of: count))
+                }
+            }
             if misplaced {
                 // Rare (a protocol violation): take the message's records out and sort them.
                 let decoded = Array(batch.records[start...])

@@ -54,25 +54,32 @@ public struct StateChanges: Sendable {
     /// The pairs (version before, version after) of every changed entity, as copies.
     public var replacements: [(old: StandardRecord?, new: StandardRecord)] {
         var pairs: [(old: StandardRecord?, new: StandardRecord)] = []
-        forEachReplacement { pairs.append(($0, $1)) }
+        forEachReplacement { pairs.append(($0?.pointee, $1.pointee)) }
         return pairs
     }
 
     /// Calls `body` with (version before, version after) of every changed entity, in batch
-    /// order; a replaced version is copied into its optional. The new version is read from
-    /// the batch in place, but the compiler still copies it (~270 bytes) before each call into
-    /// the counting code of another module, which could for all it knows write that memory
-    /// (seen in the release build's disassembly; reading from an array instead of a span, and
-    /// inlining this function, leave the copy). Only a callee that reads the fields where the
-    /// record lies avoids it, as the state step's COPY does.
-    func forEachReplacement(_ body: (StandardRecord?, StandardRecord) throws -> Void) rethrows {
-        let entities = self.entities.span, records = self.records.span, stored = storedVersions.span
-        for e in changed {
-            let k = Int(entities[e].stored)
-            if k >= 0 {
-                try body(stored[k], records[entities[e].best])
-            } else {
-                try body(nil, records[entities[e].best])
+    /// order, as pointers into the batch's records and the stored versions, valid during the
+    /// call. Passed by value, the compiler copied each record (~270 bytes, a retain per string)
+    /// before every call into the counting code of another module, which could for all it
+    /// knows write that memory (seen in the release build's disassembly and in the sink's
+    /// profile); the counting code reads the fields where the records lie.
+    func forEachReplacement<E: Error>(_ body: (UnsafePointer<StandardRecord>?, UnsafePointer<StandardRecord>) throws(E) -> Void)
+        throws(E) {
+        try records.withUnsafeBufferPointer { records throws(E) in
+            try storedVersions.withUnsafeBufferPointer { stored throws(E) in
+                guard let newBase = records.baseAddress else { return }
+                for e in changed {
+                    // Always in range (set in the state step); kept so that no read leaves the buffers.
+                    let best = entities[e].best, k = Int(entities[e].stored)
+                    guard records.indices.contains(best) else { continue }
+                    if k >= 0 {
+                        guard stored.indices.contains(k), let oldBase = stored.baseAddress else { continue }
+                        try body(oldBase + k, newBase + best)
+                    } else {
+                        try body(nil, newBase + best)
+                    }
+                }
             }
         }
     }

@@ -60,16 +60,28 @@ public struct Standardizer: Sendable {
         }
     }
 
-    /// A dialect with its fields resolved in check order.
-    struct DialectPlan: Sendable {
-        var dialect: Dialect
-        var fields: [FieldPlan]
-        var monitors: RecordMonitors
+    /// A dialect with its fields resolved in check order. A class: each record takes its plan,
+    /// and a struct of arrays, strings and a dictionary cost a retain and a release of each of
+    /// them per record (a profile of Transform had them among the standardiser's own ARC calls).
+    final class DialectPlan: Sendable {
+        let dialect: Dialect
+        let fields: [FieldPlan]
+        let monitors: RecordMonitors
         /// A required stream field this dialect does not map at all (every record misses it).
-        var unmappedRequired: String?
-        var schoolIndex: Int?
+        let unmappedRequired: String?
+        let schoolIndex: Int?
         /// No two fields of the dialect read the same raw name, so a raw field fills at most one.
-        var distinctSources: Bool
+        let distinctSources: Bool
+
+        init(dialect: Dialect, fields: [FieldPlan], monitors: RecordMonitors, unmappedRequired: String?,
+             schoolIndex: Int?, distinctSources: Bool) {
+            self.dialect = dialect
+            self.fields = fields
+            self.monitors = monitors
+            self.unmappedRequired = unmappedRequired
+            self.schoolIndex = schoolIndex
+            self.distinctSources = distinctSources
+        }
     }
 
     public init(stream: StreamDefinition, pseudonymizer: Pseudonymizer) {

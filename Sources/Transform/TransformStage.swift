@@ -158,25 +158,32 @@ struct TransformStage: AtLeastOnceStage {
             held = true
         }
         defer { if held || !standard.isEmpty { batch.output.standard[outputTopic] = standard } }
-        for record in ingested.records {
-            batch.records += 1
-            var position = ingested.source
-            position.row = record.row
-            let outcome = try standardizer.standardize(record, source: position, registryAsOfMs: asOf, registry: registry,
-                                                   replayed: ingested.registryAsOfMs != nil,
-                                                   sourceTimestampMs: ingested.timestampMs)
-            switch outcome {
-            case .standard(let std):
-                standard.append(std)
-            case .quarantine(let reason, let field, let detail, let school):
-                // The school field may hold anything (a name, an ID number): only a
-                // school code is kept; the raw bytes keep the rest.
-                let unit = QuarantineUnit(position: position, timestampMs: ingested.timestampMs,
-                                          recordType: standardizer.stream.recordType, reason: reason, field: field,
-                                          detail: detail, schoolCode: SchoolCode.dimension(school), raw: Array(record.text),
-                                          record: record).fitted(to: settings.maxInternalValueBytes)
-                batch.output.quarantine.append((unit.key, unit.encoded()))
-                batch.quarantined[reason, default: 0] += 1
+        // Each record read where it lies: `for record in records` copied every record (a retain
+        // of its field array and of its text's buffer, and their releases).
+        try ingested.records.withUnsafeBufferPointer { records throws(CryptoError) in
+            for i in records.indices {
+                batch.records += 1
+                var position = ingested.source
+                position.row = records[i].row
+                let outcome = try standardizer.standardize(records[i], source: position, registryAsOfMs: asOf,
+                                                           registry: registry, replayed: ingested.registryAsOfMs != nil,
+                                                           sourceTimestampMs: ingested.timestampMs)
+                // Consumed, so the standard record moves into the output instead of being
+                // copied out of the outcome, which was then destroyed.
+                switch consume outcome {
+                case .standard(let std):
+                    standard.append(std)
+                case .quarantine(let reason, let field, let detail, let school):
+                    // The school field may hold anything (a name, an ID number): only a
+                    // school code is kept; the raw bytes keep the rest.
+                    let unit = QuarantineUnit(position: position, timestampMs: ingested.timestampMs,
+                                              recordType: standardizer.stream.recordType, reason: reason, field: field,
+                                              detail: detail, schoolCode: SchoolCode.dimension(school),
+                                              raw: Array(records[i].text), record: records[i])
+                        .fitted(to: settings.maxInternalValueBytes)
+                    batch.output.quarantine.append((unit.key, unit.encoded()))
+                    batch.quarantined[reason, default: 0] += 1
+                }
             }
         }
     }
