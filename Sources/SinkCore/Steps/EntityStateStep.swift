@@ -26,22 +26,21 @@ struct EntityStateStep {
     func apply(_ db: PGConnection, records: [StandardRecord], partitions: [Int32], filters: EntityKeyFilters,
                storedAtMicros: Int64) throws -> StateChanges {
         var changes = StateChanges(records: records)
-        var index: [EntityID: Int] = [:]
-        index.reserveCapacity(records.count)
+        var index = EntityIndex(capacity: records.count)
         changes.entityOfRecord.reserveCapacity(records.count)
         changes.entities.reserveCapacity(records.count)
         for i in records.indices {  // by index: a copy of each record (~270 bytes) showed in the profile
             let id = EntityID(type: records[i].type, key: records[i].key)
-            if let e = index[id] {
+            if let e = index.find(id, in: changes.entities) {
                 let kept = records[changes.entities[e].best].version
                 let version = records[i].version
                 if kept == version { changes.copies += 1 }
                 if kept < version { changes.entities[e].best = i }
                 changes.entityOfRecord.append(Int32(truncatingIfNeeded: e))
             } else {
-                index[id] = changes.entities.count
                 changes.entityOfRecord.append(Int32(truncatingIfNeeded: changes.entities.count))
                 changes.entities.append(.init(id: id, partition: i < partitions.count ? partitions[i] : -1, best: i))
+                index.insert(id, as: changes.entities.count - 1, entities: changes.entities)
             }
         }
         try probe(db, &changes, index: index, filters: filters)
@@ -70,7 +69,7 @@ struct EntityStateStep {
     }
 
     /// Reads the stored versions of the entities the filters may have seen.
-    private func probe(_ db: PGConnection, _ changes: inout StateChanges, index: [EntityID: Int], filters: EntityKeyFilters) throws {
+    private func probe(_ db: PGConnection, _ changes: inout StateChanges, index: EntityIndex, filters: EntityKeyFilters) throws {
         var hashes: [Int64] = []
         for e in changes.entities.indices {
             let (id, partition) = (changes.entities[e].id, changes.entities[e].partition)
@@ -90,7 +89,7 @@ struct EntityStateStep {
         let row = try StoredRow.Columns(r)
         for i in 0..<r.rowCount {
             let old = try row.record(r, i)
-            guard let e = index[EntityID(type: old.type, key: old.key)] else { continue }  // another type, same hash
+            guard let e = index.find(EntityID(type: old.type, key: old.key), in: changes.entities) else { continue }  // another type, same hash
             changes.entities[e].stored = Int32(truncatingIfNeeded: changes.storedVersions.count)
             changes.storedVersions.append(old)
             changes.entities[e].oldLocation = r.text(i, row.location)
