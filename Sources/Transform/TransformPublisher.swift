@@ -78,14 +78,26 @@ struct TransformPublisher {
         var batches = [StandardRecordBatchBuilder](
             repeating: StandardRecordBatchBuilder(topic: first.position.topic, monitorNames: names, capacity: 0), count: Int(partitions))
         var firstKeys = [Digest32](repeating: first.key, count: Int(partitions))
-        for standardized in records {
-            let p = Int(standardized.key.partition(of: partitions))
-            let record = try keyring.publish(standardized, routedAmong: partitions)
-            if batches[p].isEmpty { firstKeys[p] = record.key }
-            let size = batches[p].append(record)
-            if batches[p].count >= StandardRecordBatch.maxRecordsPerMessage || size > Self.maxBytesPerMessage {
-                try producer.send(topic: topic, partition: Int32(p), key: firstKeys[p].bytes, value: batches[p].encoded())
-                batches[p].removeAll()
+        // Under one key generation publishing changes no record of generation 1 (all that the
+        // standardiser makes): those are encoded where they lie. Going through `publish` copied
+        // each record twice (a retain and a release per string each time).
+        let single = keyring.current == 1
+        try records.withUnsafeBufferPointer { records in
+            for i in records.indices {
+                let p = Int(records[i].key.partition(of: partitions))
+                let size: Int
+                if single && records[i].keyGeneration == 1 {
+                    if batches[p].isEmpty { firstKeys[p] = records[i].key }
+                    size = batches[p].append(records[i])
+                } else {
+                    let record = try keyring.publish(records[i], routedAmong: partitions)
+                    if batches[p].isEmpty { firstKeys[p] = record.key }
+                    size = batches[p].append(record)
+                }
+                if batches[p].count >= StandardRecordBatch.maxRecordsPerMessage || size > Self.maxBytesPerMessage {
+                    try producer.send(topic: topic, partition: Int32(p), key: firstKeys[p].bytes, value: batches[p].encoded())
+                    batches[p].removeAll()
+                }
             }
         }
         for p in batches.indices where !batches[p].isEmpty {
