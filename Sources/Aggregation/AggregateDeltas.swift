@@ -58,11 +58,7 @@ public struct AggregateDeltas: Sendable {
     }
 
     /// Adds (`sign` 1) or retracts (-1) a record's contribution; all or nothing.
-    public mutating func add(_ record: StandardRecord, sign: Int64) throws(AggregateOverflow) {
-        try withUnsafePointer(to: record) { record throws(AggregateOverflow) in try add(record, sign: sign) }
-    }
-
-    mutating func add(_ r: UnsafePointer<StandardRecord>, sign: Int64) throws(AggregateOverflow) {
+    private mutating func add(_ r: UnsafePointer<StandardRecord>, sign: Int64) throws(AggregateOverflow) {
         // Each update goes into its row at once (one lookup); if a later definition's would
         // overflow, the earlier ones are taken back. Most records feed one definition, so the
         // first update waits in a variable and only further ones take an array.

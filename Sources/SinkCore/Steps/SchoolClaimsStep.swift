@@ -12,19 +12,17 @@ import Topology
 /// evaluation takes the latest per person and school); ``UniquenessEvaluation`` reads it.
 struct SchoolClaimsStep {
     let schema: HubSchema
-    let types: Set<RecordType>
-    /// `types` as bits by wire code: asked for every record of a batch, a `Set` hashed each
-    /// record's type with SipHash.
+    /// The record types whose claims the monitors read, as bits by wire code: asked for every
+    /// record of a batch, a `Set` hashed each record's type with SipHash.
     private let typeBits: UInt64
 
     init(schema: HubSchema, topology: Topology) {
         self.schema = schema
-        var types: Set<RecordType> = []
-        for m in topology.monitors {
-            if (m.rule as? any StateQueryRule)?.readsSchoolClaims == true { types.insert(m.recordType) }
+        var bits: UInt64 = 0
+        for m in topology.monitors where (m.rule as? any StateQueryRule)?.readsSchoolClaims == true {
+            bits |= Self.bit(m.recordType)
         }
-        self.types = types
-        typeBits = types.reduce(0) { $0 | Self.bit($1) }
+        typeBits = bits
     }
 
     private static func bit(_ type: RecordType) -> UInt64 { UInt64(1) << UInt64(type.wireCode & 63) }
