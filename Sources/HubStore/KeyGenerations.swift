@@ -20,10 +20,10 @@ public struct KeySlot: Hashable, Sendable, CustomStringConvertible {
 /// "Key rotation").
 ///
 /// Serialisation: a sink commit holds its partitions' rows `FOR SHARE` from right after its
-/// offset fence until COMMIT, and checks the generation it loaded (with its offsets and key
-/// filters, in one snapshot) is still the stored one; a re-key holds the row `FOR UPDATE`.
+/// offset fence until COMMIT, and checks the generation it loaded (with its offsets and slot
+/// maps, in one snapshot) is still the stored one; a re-key holds the row `FOR UPDATE`.
 /// So a re-key waits for a running commit of that partition, and the partition's next commit
-/// waits for the re-key and is then fenced: the sink rewinds and reloads its key filter from
+/// waits for the re-key and is then fenced: the sink rewinds and reloads its slot maps from
 /// the re-keyed state. The re-key reads the partition's rows only after taking the lock
 /// (READ COMMITTED: each statement sees what committed before it), so nothing a sink wrote is
 /// missed, and it bumps the generation in the same transaction, so running it twice, or from

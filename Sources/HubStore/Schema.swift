@@ -114,6 +114,7 @@ public struct HubSchema: Sendable {
             DAGStateMigration(),
             DataServicesMigration(),
             KeyGenerationMigration(),
+            EntitySlotMigration(),
         ]
     }
 }

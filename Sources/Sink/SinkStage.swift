@@ -73,7 +73,7 @@ struct SinkStage: ExactlyOnceStage {
         let started = ContinuousClock.now
         let summary: SinkCommitSummary
         do {
-            summary = try committer.commit(group: settings.group, sink, filters: partitionState.filters,
+            summary = try committer.commit(group: settings.group, sink, slots: partitionState.slots,
                                            generations: partitionState.generations) {
                 if TestKillPoint.sinkBeforeCommit.reach(detail: sink.offsetRanges) {
                     _ = try? db.execute("SELECT pg_terminate_backend(pg_backend_pid())")
@@ -102,7 +102,7 @@ struct SinkStage: ExactlyOnceStage {
 
     func fenced() {
         fencedCommits.increment()
-        logger.warning("offsets or key generations moved on in the database; reloading them and the key filters")
+        logger.warning("offsets or key generations moved on in the database; reloading them and the slot maps")
     }
 
     /// The transform publishes under a newer person-code key than these partitions' state

@@ -11,7 +11,7 @@ import WorkerRuntime
 
 /// The sink worker: ``SinkStage`` run by the exactly-once ``BatchConsumer`` over the standard
 /// zone and the dead-letter topic. Offsets live in PostgreSQL, not in Kafka: on assignment the
-/// sink starts from the offsets stored there (and loads the partitions' key filters in the
+/// sink starts from the offsets stored there (and loads the partitions' slot maps in the
 /// same snapshot), and every batch commits its state changes, aggregate deltas, quarantine
 /// rows and the new offsets in one transaction, fenced by compare-and-set on the stored
 /// offsets. Quality alerts raised by a commit are published from the outbox by the

@@ -7,7 +7,7 @@ import Topology
 /// Turns consumed messages into a ``SinkBatch``: standard-zone batches (masks moved to the
 /// stable monitor bits), and dead letters. A standard record that is not where its key says it
 /// must be (another record type than its topic's, or a partition its key does not map to) is
-/// a protocol violation the key filters cannot tolerate: it is quarantined, never applied.
+/// a protocol violation the slot maps cannot tolerate: it is quarantined, never applied.
 struct StdMessageDecoder {
     let streams: [String: StreamDefinition]
     let partitionCounts: [String: Int32]

@@ -50,6 +50,10 @@ public struct SinkCommitSummary: Sendable {
     public var isolated: [QuarantineUnit] = []
     /// Attempts the isolation made (0 when the batch committed at once).
     public var isolationAttempts = 0
+    /// Slot pairs gone once this commit is durable; set by a batch applied at once only (the
+    /// parts of an isolating commit do not add theirs: a part's probe may have seen an earlier
+    /// part's deletions, which the commit might not keep).
+    var retired: [EntitySlots.Retired] = []
 
     /// Adds what another part of the same commit did.
     mutating func add(_ other: SinkCommitSummary) {

@@ -12,7 +12,7 @@ import Topology
 ///
 /// 1. the offset fence (``StoredOffsets/advance(_:schema:group:_:)``) — a zombie stops here —
 ///    and the key-generation fence (``KeyGenerations/fence(_:schema:expected:)``) — a partition
-///    re-keyed since its key filter was loaded stops here;
+///    re-keyed since its slot map was loaded stops here;
 /// 2. ``QuarantineStep`` — units stored once per source position;
 /// 3. ``EntityStateStep`` — current state: the versions that win;
 /// 4. ``AggregateStep`` — retraction and addition of the changed versions;
@@ -64,7 +64,7 @@ public final class SinkCommitter {
 
     /// Moves the partitions of `required` to their newer key generation, one transaction each
     /// (skipping any already there: `hubctl keys rekey` may have got there first). Run it
-    /// between commits; the caller then reloads offsets, filters and generations.
+    /// between commits; the caller then reloads offsets, slot maps and generations.
     /// - Throws: ``HubCore/KeyringError`` when a key needed is not configured.
     public func rekey(_ required: RekeyRequired) throws -> [KeyGenerations.RekeyOutcome] {
         try required.slots.sorted { ($0.key.type.wireCode, $0.key.partition) < ($1.key.type.wireCode, $1.key.partition) }
@@ -98,20 +98,24 @@ public final class SinkCommitter {
     /// transaction once every statement has run and before COMMIT (a test's crash point).
     /// `generations` is each owned partition's key generation as loaded with its filter;
     /// throws ``RekeyRequired`` (nothing applied) for records of a newer generation.
-    public func commit(group: String, _ batch: SinkBatch, filters: EntityKeyFilters, generations: [KeySlot: Int] = [:],
+    public func commit(group: String, _ batch: SinkBatch, slots: EntitySlots, generations: [KeySlot: Int] = [:],
                        beforeCommit: () -> Void = {}) throws -> SinkCommitSummary {
         try prepareSession()
         let (batch, expected) = try KeyGenerationAlignment.align(batch, generations: generations, keyring: keyring)
         do {
-            return try db.transaction { db in
+            var summary = try db.transaction { db in
                 try StoredOffsets.advance(db, schema: schema, group: group, batch.offsets)
                 try KeyGenerations.fence(db, schema: schema, expected: expected)
-                let summary = try apply(batch.records, partitions: batch.partitions, batch.quarantine, filters: filters)
+                let summary = try apply(batch.records, partitions: batch.partitions, batch.quarantine, slots: slots)
                 beforeCommit()
                 return summary
             }
+            // Durable now: the replaced versions and the slots found gone are gone for good.
+            slots.retire(summary.retired)
+            summary.retired = []
+            return summary
         } catch where FailureClass.of(error) == .deterministic {
-            return try commitIsolating(group: group, batch, filters: filters, expected: expected, failure: error,
+            return try commitIsolating(group: group, batch, slots: slots, expected: expected, failure: error,
                                        beforeCommit: beforeCommit)
         }
     }
@@ -119,13 +123,14 @@ public final class SinkCommitter {
     /// The steps, inside the open transaction. Applying a batch in parts, one after the other,
     /// gives the same state, aggregates and quality counts as applying it at once.
     func apply(_ records: [StandardRecord], partitions: [Int32], _ units: [QuarantineUnit],
-               filters: EntityKeyFilters) throws -> SinkCommitSummary {
+               slots: EntitySlots) throws -> SinkCommitSummary {
         var summary = SinkCommitSummary()
         let storedAt = Int64(Date().timeIntervalSince1970 * 1_000_000)
         let quarantined = try quarantine.apply(db, units)
         summary.newQuarantined = quarantined.count
         summary.redeliveredCopies = units.count - quarantined.count
-        let changes = try state.apply(db, records: records, partitions: partitions, filters: filters, storedAtMicros: storedAt)
+        let changes = try state.apply(db, records: records, partitions: partitions, slots: slots, storedAtMicros: storedAt)
+        summary.retired = changes.retired
         summary.stateChanges = changes.changed.count
         summary.created = changes.created
         summary.staleVersions = changes.staleEntities
@@ -152,7 +157,7 @@ public final class SinkCommitter {
     /// alone. A poison standard record becomes a quarantine unit (reason, column, SQLSTATE;
     /// never the value), a poison quarantine unit is stored without the details that were
     /// refused; everything else commits with the offsets, once.
-    func commitIsolating(group: String, _ batch: SinkBatch, filters: EntityKeyFilters, expected: [KeySlot: Int], failure: any Error,
+    func commitIsolating(group: String, _ batch: SinkBatch, slots: EntitySlots, expected: [KeySlot: Int], failure: any Error,
                          beforeCommit: () -> Void) throws -> SinkCommitSummary {
         try db.transaction { db in
             try StoredOffsets.advance(db, schema: schema, group: group, batch.offsets)
@@ -175,14 +180,14 @@ public final class SinkCommitter {
                         }
                     }
                     try clearStaging()
-                    summary.add(try apply(records, partitions: partitions, quarantine, filters: filters))
+                    summary.add(try apply(records, partitions: partitions, quarantine, slots: slots))
                 },
                 isolate: { unit, error in
                     switch unit {
                     case .record(let i):
-                        try store(PoisonUnits.isolatedUnit(of: batch.records[i], failure: error), filters: filters, into: &summary)
+                        try store(PoisonUnits.isolatedUnit(of: batch.records[i], failure: error), slots: slots, into: &summary)
                     case .quarantine(let i):
-                        try store(PoisonUnits.reduced(batch.quarantine[i], failure: error), filters: filters, into: &summary)
+                        try store(PoisonUnits.reduced(batch.quarantine[i], failure: error), slots: slots, into: &summary)
                     }
                 })
             summary.isolationAttempts = outcome.attempts
@@ -193,12 +198,12 @@ public final class SinkCommitter {
 
     /// Stores an isolated unit in its own savepoint; if even that is refused, without its
     /// raw bytes and parsed record (position, reason and the failure only).
-    private func store(_ unit: QuarantineUnit, filters: EntityKeyFilters, into summary: inout SinkCommitSummary) throws {
+    private func store(_ unit: QuarantineUnit, slots: EntitySlots, into summary: inout SinkCommitSummary) throws {
         var stored = unit
         do {
             try db.transaction { _ in
                 try clearStaging()
-                summary.add(try apply([], partitions: [], [unit], filters: filters))
+                summary.add(try apply([], partitions: [], [unit], slots: slots))
             }
         } catch where FailureClass.of(error) == .deterministic {
             stored.raw = []
@@ -207,7 +212,7 @@ public final class SinkCommitter {
             let bare = stored
             try db.transaction { _ in
                 try clearStaging()
-                summary.add(try apply([], partitions: [], [bare], filters: filters))
+                summary.add(try apply([], partitions: [], [bare], slots: slots))
             }
         }
         summary.isolated.append(stored)

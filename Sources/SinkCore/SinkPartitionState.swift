@@ -3,13 +3,13 @@ import HubStore
 import Postgres
 
 /// What the sink keeps per owned partition, loaded together on assignment: the stored
-/// offsets (the fence), the key filters of the std partitions and the key generation of their
-/// codes, read in one snapshot so a filter always holds every key stored up to the offsets
+/// offsets (the fence), the slot maps of the std partitions and the key generation of their
+/// codes, read in one snapshot so a map always holds every row stored up to the offsets
 /// consumption resumes from, under the generation the commits check (``KeyGenerations``).
 public final class SinkPartitionState: StoredOffsetStore, @unchecked Sendable {
     let db: PGConnection
     let schema: HubSchema
-    public let filters = EntityKeyFilters()
+    public let slots = EntitySlots()
     /// The person-code key generation of each owned std partition's state, as loaded.
     public private(set) var generations: [KeySlot: Int] = [:]
     /// The record type of each std topic, and each type's pinned partition count.
@@ -28,7 +28,7 @@ public final class SinkPartitionState: StoredOffsetStore, @unchecked Sendable {
             try db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             let offsets = try StoredOffsets.load(db, schema: schema, group: group, partitions: partitions)
             let std = partitions.compactMap { p in stdTopics[p.topic].map { (type: $0, partition: p.partition) } }
-            try filters.load(db, schema: schema, partitions: std, partitionCounts: partitionCounts)
+            try slots.load(db, schema: schema, partitions: std, partitionCounts: partitionCounts)
             let loaded = try KeyGenerations.load(db, schema: schema, slots: std.map { KeySlot(type: $0.type, partition: $0.partition) })
             generations.merge(loaded) { $1 }
             return offsets
@@ -37,14 +37,14 @@ public final class SinkPartitionState: StoredOffsetStore, @unchecked Sendable {
 
     public func forget(partitions: [(topic: String, partition: Int32)]) {
         let std = partitions.compactMap { p in stdTopics[p.topic].map { (type: $0, partition: p.partition) } }
-        filters.remove(partitions: std)
+        slots.remove(partitions: std)
         for p in std { generations[KeySlot(type: p.type, partition: p.partition)] = nil }
     }
 
     public func reconnect() throws { try db.reset() }
 
     /// Pins each std topic's partition count on first start and refuses to run with another:
-    /// an entity's versions must always meet in one partition (its key filter lives there).
+    /// an entity's versions must always meet in one partition (its slot map lives there).
     /// Registers each partition's key generation (1 where new).
     public static func pin(_ db: PGConnection, schema: HubSchema, counts: [String: Int32], types: [String: RecordType] = [:]) throws {
         try db.transaction { db in

@@ -27,8 +27,9 @@ public struct StateChanges: Sendable {
         /// Kept out of line: an entity small enough to copy freely, and the ~270-byte version
         /// read in place (copying it for each entity showed as memmove in the sink's profile).
         var stored: Int32 = -1
-        /// Where the stored version is (to delete it when replaced).
+        /// Where the stored version is (to delete it when replaced), and its slot (0: none).
         var oldLocation: String?
+        var oldSlot: Int64 = 0
         /// Whether `best` replaced (or created) the entity.
         var changed = false
 
@@ -44,6 +45,9 @@ public struct StateChanges: Sendable {
     var entityOfRecord: [Int32] = []
     /// Entities of the batch whose version changed, in batch order.
     var changed: [Int] = []
+    /// Slot pairs this batch proves gone once it commits: replaced versions, and slots the
+    /// map named that the probe did not find (``EntitySlots``).
+    var retired: [EntitySlots.Retired] = []
     /// Entities whose stored version was newer than anything the batch brought.
     public internal(set) var staleEntities = 0
     /// Records equal to a version already applied (the stored one, or another of the batch).

@@ -252,7 +252,7 @@ struct BenchCommand: AsyncParsableCommand {
             for var batch in batches {
                 batch.offsets = [OffsetAdvance(topic: topic, partition: 0, expected: next, next: next + 1)]
                 next += 1
-                let summary = try committer.commit(group: "bench", batch, filters: partitions.filters)
+                let summary = try committer.commit(group: "bench", batch, slots: partitions.slots)
                 changed += summary.stateChanges + summary.isolated.count
             }
             return changed

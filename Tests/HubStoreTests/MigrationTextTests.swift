@@ -24,4 +24,11 @@ struct MigrationTextTests {
         #expect(text.utf8.count == 5306)
         #expect(Self.digest(text) == "ff6e3eb85641ad1c0c33a3f1e14876de96851c22f5ccc65888d42782defeb2fc")
     }
+
+    @Test("022 entity slots")
+    func entitySlots() {
+        let text = EntitySlotMigration().sql(HubSchema(name: "hub"))
+        #expect(text.utf8.count == 920)
+        #expect(Self.digest(text) == "73d4d9ff3e339fbb0efcc1bf5fc47464e59c796aab55b5fe05e25088558e1f4b")
+    }
 }

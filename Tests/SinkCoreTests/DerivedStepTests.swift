@@ -152,7 +152,7 @@ struct DerivedStepTests {
         batch.offsets = [OffsetAdvance(topic: "std.student", partition: p, expected: (zombieOffsets[k] ?? 0) - 1, next: 99)]
         let zombie = try PGConnection(conninfo: f.conninfo)
         let (committer, state) = try F.open(zombie, schema: f.schema, topology: f.topology)
-        #expect(throws: FencedError.self) { try committer.commit(group: f.group, batch, filters: state.filters) }
+        #expect(throws: FencedError.self) { try committer.commit(group: f.group, batch, slots: state.slots) }
         #expect(try f.lines("SELECT count(*) FROM hub.entity_state") == before)
         #expect(try f.lines("SELECT next_offset FROM hub.sink_offsets WHERE topic = 'std.student' AND partition = \(p)")
             == ["\(f.offsets[k] ?? -1)"])

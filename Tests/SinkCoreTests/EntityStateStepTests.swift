@@ -5,7 +5,7 @@ import Testing
 @testable import SinkCore
 
 /// The state step against a real PostgreSQL: which version wins (SPEC §4), one row per
-/// entity, and the key filters never letting a duplicate in.
+/// entity, and the slot maps never letting a duplicate in.
 @Suite("Sink step: entity state", .serialized)
 struct EntityStateStepTests {
     typealias F = SinkFixture
@@ -59,7 +59,7 @@ struct EntityStateStepTests {
         #expect(try f.lines("SELECT students FROM hub.enrollment_agg WHERE level = 'province'") == ["1"])
     }
 
-    @Test("after a restart the filters are reloaded: a replacement finds the stored row, never a second one")
+    @Test("after a restart the slot maps are reloaded: a replacement finds the stored row, never a second one")
     func restartKeepsOneRowPerEntity() throws {
         let f = try F("state_restart")
         try f.commit((1...50).map { F.student($0, offset: Int64($0)) })
@@ -70,19 +70,66 @@ struct EntityStateStepTests {
         #expect(try f.lines("SELECT grade_code, students FROM hub.enrollment_agg WHERE level = 'province' AND students <> 0") == ["12|50"])
     }
 
-    @Test("a filter that never saw a key (a partition loaded from an empty state) still probes keys it was given")
-    func filterIsSeededFromTheState() throws {
-        let f = try F("state_filter")
+    @Test("the slot map is loaded from the state: it holds every stored key, one slot per entity")
+    func slotMapIsSeededFromTheState() throws {
+        let f = try F("state_slots")
         try f.commit([F.student(7, offset: 1)])
         let p = F.person(7).partition(of: F.partitionCount)
-        #expect(f.state.filters.mightContain(.student, partition: p, F.person(7)))
-        // A fresh filter set loaded from the database knows it too.
-        let fresh = EntityKeyFilters()
+        #expect(f.state.slots.mightContain(.student, partition: p, F.person(7)))
+        #expect(!f.state.slots.mightContain(.student, partition: p, F.person(8)))
+        // A fresh map loaded from the database knows it too, under the slot stored.
+        let fresh = EntitySlots()
         try f.db.transaction { db in
             try fresh.load(db, schema: f.schema, partitions: [(.student, p)], partitionCounts: [.student: F.partitionCount])
         }
-        #expect(fresh.mightContain(.student, partition: p, F.person(7)))
+        var slots: [Int64] = []
+        #expect(fresh.slots(.student, partition: p, F.person(7)) { slots.append($0) })
+        #expect(try f.lines("SELECT slot FROM hub.entity_state") == slots.map(String.init))
         #expect(fresh.summary.keys == 1)
+        #expect(!fresh.slots(.student, partition: p + 1, F.person(7)) { _ in })  // not loaded
+    }
+
+    @Test("a replaced version's slot leaves the map when the commit is durable; the new row gets a fresh slot")
+    func replacedSlotsRetire() throws {
+        let f = try F("state_retire")
+        try f.commit((1...20).map { F.student($0, offset: Int64($0)) })
+        let before = try f.lines("SELECT slot FROM hub.entity_state WHERE src_offset <= 10 ORDER BY slot")
+        try f.commit((1...10).map { F.student($0, grade: 12, minutes: 1, offset: 100 + Int64($0)) })
+        #expect(try f.lines("SELECT count(*), count(DISTINCT slot), count(DISTINCT entity_key) FROM hub.entity_state") == ["20|20|20"])
+        // None of the replaced versions' slots is stored or mapped any more.
+        let after = try f.lines("SELECT slot FROM hub.entity_state ORDER BY slot")
+        #expect(before.count == 10 && Set(before).isDisjoint(with: after))
+        #expect(f.state.slots.summary.keys == 20)
+        // Slots follow write order: the replacements come after every first version.
+        #expect(try f.lines("SELECT bool_and(slot > (SELECT max(slot) FROM hub.entity_state WHERE src_offset <= 20)) "
+                            + "FROM hub.entity_state WHERE src_offset > 100") == ["t"])
+    }
+
+    @Test("a commit that fails after writing leaves slots naming nothing; the next one still finds the stored row")
+    func failedCommitLeavesHarmlessSlots() throws {
+        let f = try F("state_failed")
+        try f.commit([F.student(1, offset: 1), F.student(2, offset: 2)])
+        // Student 1 replaced and student 3 created inside a transaction that rolls back: the
+        // map notes their new slots before COMMIT, as a real commit does.
+        struct Abort: Error {}
+        #expect(throws: Abort.self) {
+            try f.db.transaction { db in
+                _ = try EntityStateStep(schema: f.schema).apply(db, records: [F.student(1, grade: 13, minutes: 1, offset: 3),
+                                                                          F.student(3, offset: 4)],
+                                                                partitions: [F.person(1).partition(of: F.partitionCount),
+                                                                             F.person(3).partition(of: F.partitionCount)],
+                                                                slots: f.state.slots, storedAtMicros: 0)
+                throw Abort()
+            }
+        }
+        #expect(f.state.slots.summary.keys == 4)  // 1 (old and new), 2, 3 (never stored)
+        let s = try f.commit([F.student(1, grade: 12, minutes: 2, offset: 5), F.student(3, offset: 6)])
+        #expect(s.created == 1 && s.stateChanges == 2)
+        #expect(try f.lines("SELECT count(*), count(DISTINCT entity_key) FROM hub.entity_state") == ["3|3"])
+        #expect(try f.lines("SELECT grade_code, students FROM hub.enrollment_agg WHERE level = 'province' AND students <> 0 ORDER BY 1")
+                == ["11|2", "12|1"])
+        // The slots the rolled-back transaction drew were asked, found gone and retired with the old one.
+        #expect(f.state.slots.summary.keys == 3)
     }
 
     @Test("a student and a teacher with the same person code are two entities")
@@ -104,7 +151,7 @@ struct EntityStateStepTests {
         try f.commit([r])
         let changes = try f.db.transaction { db in
             try EntityStateStep(schema: f.schema).apply(db, records: [F.student(9, minutes: 8, offset: 78)], partitions: [0],
-                                                         filters: EntityKeyFilters(), storedAtMicros: 0)
+                                                         slots: EntitySlots(), storedAtMicros: 0)
         }
         let old = try #require(changes.replacements.first?.old)
         var expected = r

@@ -39,7 +39,7 @@ struct PoisonFixture {
     }
 
     func commit(_ batch: SinkBatch) throws -> SinkCommitSummary {
-        try committer.commit(group: Self.group, batch, filters: state.filters)
+        try committer.commit(group: Self.group, batch, slots: state.slots)
     }
 
     /// A batch consuming `count` messages from offset `from` of the one std partition.

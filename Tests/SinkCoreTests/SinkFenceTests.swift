@@ -39,7 +39,7 @@ struct SinkFenceTests {
     }
 
     static func commit(_ sink: (committer: SinkCommitter, state: SinkPartitionState), _ batch: SinkBatch) throws -> SinkCommitSummary {
-        try sink.committer.commit(group: group, batch, filters: sink.state.filters)
+        try sink.committer.commit(group: group, batch, slots: sink.state.slots)
     }
 
     /// Students counted at the province, the quarantine rows and the stored offsets.
@@ -92,5 +92,52 @@ struct SinkFenceTests {
         #expect(try zombie.state.loadOffsets(group: Self.group, partitions: partitions)["\(Self.topic)#0"] == 2)
         _ = try Self.commit(zombie, Self.batch([Self.student("c", offset: 4)], offsets: [(Self.topic, 0, 2, 3)]))
         #expect(try Self.published(ownerDB) == ["3", "0", "\(Self.topic)#0@3,\(Self.topic)#1@0"])
+    }
+
+    /// A partition that moves from sink A to B and back: each owner loads the slot map on
+    /// assignment, so every replacement finds the row the other wrote. A that kept its map
+    /// from before (slots B has since replaced) would find nothing and insert a second row.
+    @Test func aPartitionMovingAToBToAKeepsOneRowPerEntity() throws {
+        let conninfo = try TestServices.createDatabase(prefix: "fence_move")
+        let topology = try Self.topology()
+        let schema = HubSchema(name: "hub")
+        let dbA = try PGConnection(conninfo: conninfo), dbB = try PGConnection(conninfo: conninfo)
+        try schema.migrate(dbA, topology: topology)
+        func sink(_ db: PGConnection) throws -> (committer: SinkCommitter, state: SinkPartitionState) {
+            (SinkCommitter(db: db, schema: schema, topology: topology, bits: try MonitorBits.load(db, schema: schema)),
+             SinkPartitionState(db: db, schema: schema, stdTopics: [Self.topic: .student], partitionCounts: [.student: 2]))
+        }
+        let a = try sink(dbA), b = try sink(dbB)
+        let partitions = [(topic: Self.topic, partition: Int32(0)), (topic: Self.topic, partition: Int32(1))]
+        func students(grade: Int16, offset: Int64) -> [StandardRecord] {
+            (1...10).map { i in
+                var r = Self.student("s\(i)", offset: offset + Int64(i))
+                r.grade = grade
+                return r
+            }
+        }
+        func grades() throws -> [String] {
+            let r = try dbA.query("""
+                SELECT grade_code || '|' || students FROM hub.enrollment_agg WHERE level = 'province' AND students <> 0 ORDER BY 1
+                """)
+            return (0..<r.rowCount).map { r.value($0, 0) ?? "" }
+        }
+        func rows() throws -> String? {
+            try dbA.query("SELECT count(*) || '|' || count(DISTINCT entity_key) FROM hub.entity_state").value(0, 0)
+        }
+
+        _ = try a.state.loadOffsets(group: Self.group, partitions: partitions)
+        _ = try Self.commit(a, Self.batch(students(grade: 11, offset: 0), offsets: [(Self.topic, 0, 0, 1), (Self.topic, 1, 0, 1)]))
+        a.state.forget(partitions: partitions)
+        _ = try b.state.loadOffsets(group: Self.group, partitions: partitions)
+        _ = try Self.commit(b, Self.batch(students(grade: 12, offset: 100), offsets: [(Self.topic, 0, 1, 2), (Self.topic, 1, 1, 2)]))
+        #expect(try rows() == "10|10")
+        #expect(try grades() == ["12|10"])
+        b.state.forget(partitions: partitions)
+        #expect(try a.state.loadOffsets(group: Self.group, partitions: partitions) == ["\(Self.topic)#0": 2, "\(Self.topic)#1": 2])
+        let s = try Self.commit(a, Self.batch(students(grade: 13, offset: 200), offsets: [(Self.topic, 0, 2, 3), (Self.topic, 1, 2, 3)]))
+        #expect(s.created == 0 && s.stateChanges == 10)
+        #expect(try rows() == "10|10")
+        #expect(try grades() == ["13|10"])
     }
 }

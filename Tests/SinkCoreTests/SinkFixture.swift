@@ -79,7 +79,7 @@ final class SinkFixture {
                                                next: expected + 1))
         }
         batch.quarantine = quarantine
-        let summary = try committer.commit(group: group, batch, filters: state.filters)
+        let summary = try committer.commit(group: group, batch, slots: state.slots)
         for o in batch.offsets { offsets[StoredOffsets.key(o.topic, o.partition)] = o.next }
         return summary
     }

@@ -7,23 +7,29 @@ import Postgres
 /// replaces the stored one when it is newer (SPEC §4: later *updated at*, then source
 /// position); an older or equal version changes nothing.
 ///
-/// Keys the partition's filter has never seen are new: they are inserted without a read.
-/// The others are read in one probe through the key-hash index; a replaced version is
-/// deleted by its row location in the same transaction, so `entity_state` holds exactly one
-/// row per entity. No row lock is needed: only the owner of a partition (the offset fence)
+/// Keys the partition's slot map (``EntitySlots``) does not hold are new: they are inserted
+/// without a read. The others are read in one probe of the slots the map names, through the
+/// `slot` index; a replaced version is deleted by its row location in the same transaction,
+/// so `entity_state` holds exactly one row per entity. Each written row gets a fresh slot
+/// from a block of the `entity_slot_blocks` sequence, in write order, so the index grows at
+/// its right edge. No row lock is needed: only the owner of a partition (the offset fence)
 /// writes its entities.
 struct EntityStateStep {
     let schema: HubSchema
 
-    /// The columns of `entity_state` as written, in COPY order.
+    /// The columns of `entity_state` as written, in COPY order (`stored_at` last: the probe
+    /// reads all but it).
     static let columns = [
         "record_type", "key_hash", "entity_key", "school_code", "county_code", "updated_at_us", "src_partition",
         "src_offset", "src_row", "gender", "grade", "status", "day", "class_name", "expected", "present",
-        "birth_date", "local_id", "source_time", "q_checked", "q_failed", "std_partition", "stored_at",
+        "birth_date", "local_id", "source_time", "q_checked", "q_failed", "std_partition", "slot", "stored_at",
     ]
 
+    /// Slots per block of the sequence (one block per batch that writes fewer rows).
+    static let blockBits: Int64 = 20
+
     /// Applies `records` (with the std partition each came from) and returns the changes.
-    func apply(_ db: PGConnection, records: [StandardRecord], partitions: [Int32], filters: EntityKeyFilters,
+    func apply(_ db: PGConnection, records: [StandardRecord], partitions: [Int32], slots: EntitySlots,
                storedAtMicros: Int64) throws -> StateChanges {
         var changes = StateChanges(records: records)
         var index = EntityIndex(capacity: records.count)
@@ -43,7 +49,7 @@ struct EntityStateStep {
                 index.insert(id, as: changes.entities.count - 1, entities: changes.entities)
             }
         }
-        try probe(db, &changes, index: index, filters: filters)
+        try probe(db, &changes, index: index, slots: slots)
 
         var replacedLocations: [String] = []
         for e in changes.entities.indices {
@@ -56,72 +62,108 @@ struct EntityStateStep {
             changes.entities[e].changed = true
             changes.changed.append(e)
             if let location = changes.entities[e].oldLocation { replacedLocations.append(location) }
+            if changes.entities[e].oldSlot != 0 {
+                let entity = changes.entities[e]
+                changes.retired.append(.init(part: .init(type: entity.id.type, partition: entity.partition), hash: entity.id.key.w0,
+                                             slot: entity.oldSlot))
+            }
         }
         if !replacedLocations.isEmpty {
             try db.query("DELETE FROM \(schema.name).entity_state WHERE ctid = ANY($1::tid[])",
                          bind: PGArray.text(replacedLocations))
         }
-        try insert(db, changes, storedAtMicros: storedAtMicros)
-        for e in changes.changed where !changes.entities[e].hasStoredVersion {
-            filters.insert(changes.entities[e].id.type, partition: changes.entities[e].partition, changes.entities[e].id.key)
-        }
+        try insert(db, changes, slots: slots, storedAtMicros: storedAtMicros)
         return changes
     }
 
-    /// Reads the stored versions of the entities the filters may have seen.
-    private func probe(_ db: PGConnection, _ changes: inout StateChanges, index: EntityIndex, filters: EntityKeyFilters) throws {
-        var hashes: [Int64] = []
+    /// Reads the stored versions of the entities the slot map holds (and, by key hash, of any
+    /// whose partition has no map loaded); notes the slots the map named that are gone.
+    private func probe(_ db: PGConnection, _ changes: inout StateChanges, index: EntityIndex, slots: EntitySlots) throws {
+        var asked: [(slot: Int64, entity: Int32)] = []
+        var unmapped: [Int64] = []
         for e in changes.entities.indices {
             let (id, partition) = (changes.entities[e].id, changes.entities[e].partition)
-            if filters.mightContain(id.type, partition: partition, id.key) { hashes.append(id.key.prefix64) }
+            let loaded = slots.slots(id.type, partition: partition, id.key) { asked.append(($0, Int32(truncatingIfNeeded: e))) }
+            if !loaded { unmapped.append(id.key.prefix64) }
         }
-        guard !hashes.isEmpty else { return }
-        // The probe must go through the key-hash index: until autovacuum has analysed a growing
-        // entity_state, the planner may pick a sequential scan of the whole table for every
-        // batch (two benchmark runs: 0.9 s and 7.2 s for ~56k probed keys). The setting holds for
-        // this statement only (SET LOCAL, put back right after).
-        try db.execute("SET LOCAL enable_seqscan = off")
-        let r = try db.queryBinary("""
-            SELECT ctid::text AS location, \(Self.columns.dropLast().joined(separator: ", "))
-            FROM \(schema.name).entity_state WHERE key_hash = ANY($1::bigint[])
-            """, bind: PGArray.integers(hashes))
-        try db.execute("SET LOCAL enable_seqscan = on")
-        let row = try StoredRow.Columns(r)
-        for i in 0..<r.rowCount {
-            let old = try row.record(r, i)
-            guard let e = index.find(EntityID(type: old.type, key: old.key), in: changes.entities) else { continue }  // another type, same hash
-            changes.entities[e].stored = Int32(truncatingIfNeeded: changes.storedVersions.count)
-            changes.storedVersions.append(old)
-            changes.entities[e].oldLocation = r.text(i, row.location)
+        var found = Set<Int64>()
+        if !asked.isEmpty {
+            // The probe must go through the slot index: until autovacuum has analysed a growing
+            // entity_state, the planner may pick a sequential scan of the whole table for every
+            // batch. The setting holds for this statement only (SET LOCAL, put back right after).
+            try db.execute("SET LOCAL enable_seqscan = off")
+            let r = try db.queryBinary("""
+                SELECT ctid::text AS location, \(Self.columns.dropLast().joined(separator: ", "))
+                FROM \(schema.name).entity_state WHERE slot = ANY($1::bigint[])
+                """, bind: PGArray.integers(asked.map(\.slot)))
+            try db.execute("SET LOCAL enable_seqscan = on")
+            try read(r, into: &changes, index: index, found: &found)
+            for a in asked where !found.contains(a.slot) {
+                let entity = changes.entities[Int(a.entity)]
+                changes.retired.append(.init(part: .init(type: entity.id.type, partition: entity.partition),
+                                             hash: entity.id.key.w0, slot: a.slot))
+            }
+        }
+        if !unmapped.isEmpty {
+            let r = try db.queryBinary("""
+                SELECT ctid::text AS location, \(Self.columns.dropLast().joined(separator: ", "))
+                FROM \(schema.name).entity_state WHERE key_hash = ANY($1::bigint[])
+                """, bind: PGArray.integers(unmapped))
+            try read(r, into: &changes, index: index, found: &found)
         }
     }
 
-    /// Writes the changed entities' new versions, in key-hash order (index inserts in order
-    /// touch fewer pages: measured 3.0 against 4.6 µs per row). The sort compares the hashes
-    /// gathered beside each row's place, not the records: a comparison that reached into the
-    /// ~270-byte records was 2.6 % of the sink's CPU.
-    private func insert(_ db: PGConnection, _ changes: StateChanges, storedAtMicros: Int64) throws {
-        guard !changes.changed.isEmpty else { return }
-        var order: [(hash: Int64, best: Int, partition: Int32)] = []
-        order.reserveCapacity(changes.changed.count)
-        let entities = changes.entities.span, records = changes.records.span
-        for e in changes.changed {
-            let best = entities[e].best
-            order.append((records[best].key.prefix64, best, entities[e].partition))
+    /// Takes the probed rows that belong to the batch's entities.
+    private func read(_ r: PGBinaryResult, into changes: inout StateChanges, index: EntityIndex, found: inout Set<Int64>) throws {
+        let row = try StoredRow.Columns(r)
+        for i in 0..<r.rowCount {
+            let slot = try r.requiredInteger(i, row.slot)
+            found.insert(slot)
+            let old = try row.record(r, i)
+            // Another type or another key with the same hash; or a row already taken.
+            guard let e = index.find(EntityID(type: old.type, key: old.key), in: changes.entities),
+                  !changes.entities[e].hasStoredVersion else { continue }
+            changes.entities[e].stored = Int32(truncatingIfNeeded: changes.storedVersions.count)
+            changes.storedVersions.append(old)
+            changes.entities[e].oldLocation = r.text(i, row.location)
+            changes.entities[e].oldSlot = slot
         }
-        order.sort { $0.hash < $1.hash }
+    }
+
+    /// Writes the changed entities' new versions in batch order, each with the next slot of
+    /// a block drawn for the batch, and notes the slots in the map.
+    private func insert(_ db: PGConnection, _ changes: StateChanges, slots: EntitySlots, storedAtMicros: Int64) throws {
+        guard !changes.changed.isEmpty else { return }
+        let perBlock = 1 << Int(Self.blockBits)
+        var firstSlots: [Int64] = []
+        for _ in stride(from: 0, to: changes.changed.count, by: perBlock) {
+            let r = try db.query("SELECT nextval('\(schema.name).entity_slot_blocks') AS block")
+            guard let block = r.rowCount == 1 ? r.value(0, 0).flatMap({ Int64($0) }) : nil, block >= 1,
+                  block <= Int64.max >> Self.blockBits else {
+                throw PGError(message: "entity_slot_blocks returned no usable block")
+            }
+            firstSlots.append(block << Self.blockBits)
+        }
         try db.copyInBinary("COPY \(schema.name).entity_state (\(Self.columns.joined(separator: ", "))) FROM STDIN WITH (FORMAT binary)") { w in
             // Each record read in place through the buffer's addressor (~270 bytes each): a
             // `Span`'s subscript copied every record (memcpy and a retain per string), which was
             // a third of this step's CPU in a profile of the sink.
             changes.records.withUnsafeBufferPointer { records in
-                for row in order {
+                for (n, e) in changes.changed.enumerated() {
+                    let best = changes.entities[e].best
                     // Always true (`best` is an index of these records, set in `apply`); kept so
                     // that no read of the buffer can leave it.
-                    guard records.indices.contains(row.best) else { continue }
-                    Self.write(records, row.best, partition: row.partition, storedAtMicros: storedAtMicros, &w)
+                    guard records.indices.contains(best) else { continue }
+                    let slot = firstSlots[n >> Int(Self.blockBits)] + Int64(n & (perBlock - 1))
+                    Self.write(records, best, partition: changes.entities[e].partition, slot: slot,
+                               storedAtMicros: storedAtMicros, &w)
                 }
             }
+        }
+        for (n, e) in changes.changed.enumerated() {
+            let entity = changes.entities[e]
+            slots.insert(entity.id.type, partition: entity.partition, entity.id.key,
+                         slot: firstSlots[n >> Int(Self.blockBits)] + Int64(n & (perBlock - 1)))
         }
     }
 
@@ -130,8 +172,8 @@ struct EntityStateStep {
     /// generations). Each field is read where the record lies: passing the record itself made
     /// the compiler copy it first (memcpy and a retain per string), since the writer's stores
     /// could, for all it knows, reach the same memory.
-    static func write(_ records: UnsafeBufferPointer<StandardRecord>, _ i: Int, partition: Int32, storedAtMicros: Int64,
-                      _ w: inout PGBinaryCopyWriter) {
+    static func write(_ records: UnsafeBufferPointer<StandardRecord>, _ i: Int, partition: Int32, slot: Int64,
+                      storedAtMicros: Int64, _ w: inout PGBinaryCopyWriter) {
         w.beginRow(fields: Int16(columns.count))
         w.int16(Int16(records[i].type.wireCode))
         w.int64(records[i].key.prefix64)
@@ -155,6 +197,7 @@ struct EntityStateStep {
         w.int64(Int64(bitPattern: records[i].qualityChecked))
         w.int64(Int64(bitPattern: records[i].qualityFailed))
         w.int32(partition >= 0 ? partition : nil)
+        w.int64(slot)
         w.timestamp(microsSince1970: storedAtMicros)
     }
 }
@@ -167,11 +210,12 @@ extension PGBinaryCopyWriter {
 /// A stored `entity_state` row read back as the version it holds.
 enum StoredRow {
     struct Columns {
-        let location, type, key, school, county, updated, partition, offset, row: Int
+        let location, slot, type, key, school, county, updated, partition, offset, row: Int
         let gender, grade, status, day, className, expected, present, birth, localId, sourceTime, checked, failed: Int
 
         init(_ r: PGBinaryResult) throws {
             location = try r.column("location")
+            slot = try r.column("slot")
             type = try r.column("record_type")
             key = try r.column("entity_key")
             school = try r.column("school_code")
