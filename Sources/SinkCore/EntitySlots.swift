@@ -92,22 +92,10 @@ public final class EntitySlots: @unchecked Sendable {
         for (type, parts) in byType.sorted(by: { $0.key.wireCode < $1.key.wireCode }) {
             guard let count = partitionCounts[type] else { continue }
             let wanted = Array(Set(parts.map(\.partition))).sorted()
-            // After a key rotation a key no longer says its partition: rows keep it (std_partition).
-            let partition = KeyGenerations.partitionSQL(count: "$2")
-            let sizes = try db.queryBinary("""
-                SELECT \(partition)::bigint AS partition, count(*) AS n FROM \(schema.name).entity_state
-                WHERE record_type = $1 AND \(partition) = ANY($3::int[]) GROUP BY 1
-                """, bind: Int16(type.wireCode), Int64(count), PGArray.integers(wanted))
+            // Tables grow as the rows come (a doubling moves each entry once more, far cheaper
+            // than a second scan of the table to count them first).
             var fresh: [Int32: SlotTable] = [:]
-            var expected: [Int32: Int] = [:]
-            for i in 0..<sizes.rowCount {
-                expected[Int32(truncatingIfNeeded: try sizes.requiredInteger(i, 0))] = Int(try sizes.requiredInteger(i, 1))
-            }
-            // Room for a quarter more before the first growth (a doubling holds old and new at once).
-            for p in wanted {
-                let n = expected[p] ?? 0
-                fresh[p] = SlotTable(expected: n + n / 4 + 1024)
-            }
+            for p in wanted { fresh[p] = SlotTable(expected: 1024) }
             try db.execute("""
                 DECLARE entity_slots_load NO SCROLL CURSOR FOR
                 SELECT \(KeyGenerations.partitionSQL(count: "\(count)"))::bigint AS partition, slot, entity_key

@@ -38,7 +38,7 @@ struct SinkFenceTests {
         return b
     }
 
-    static func commit(_ sink: (committer: SinkCommitter, state: SinkPartitionState), _ batch: SinkBatch) throws -> SinkCommitSummary {
+    static func commit(_ sink: Sink, _ batch: SinkBatch) throws -> SinkCommitSummary {
         try sink.committer.commit(group: group, batch, slots: sink.state.slots)
     }
 
@@ -50,22 +50,31 @@ struct SinkFenceTests {
         return [students, quarantined, offsets.value(0, 0) ?? ""]
     }
 
-    @Test func aZombieWithStaleOffsetsIsRefusedAndChangesNothing() throws {
-        let conninfo = try TestServices.createDatabase(prefix: "fence")
+    typealias Sink = (committer: SinkCommitter, state: SinkPartitionState)
+
+    /// Both std.student partitions.
+    static let partitions = [(topic: topic, partition: Int32(0)), (topic: topic, partition: Int32(1))]
+
+    /// A migrated database and two sink instances over it, each on its own connection.
+    static func twoSinks(prefix: String) throws -> ((Sink, PGConnection), (Sink, PGConnection)) {
+        let conninfo = try TestServices.createDatabase(prefix: prefix)
         let topology = try Self.topology()
         let schema = HubSchema(name: "hub")
-        let ownerDB = try PGConnection(conninfo: conninfo), zombieDB = try PGConnection(conninfo: conninfo)
-        try schema.migrate(ownerDB, topology: topology)
-        func sink(_ db: PGConnection) throws -> (committer: SinkCommitter, state: SinkPartitionState) {
+        let first = try PGConnection(conninfo: conninfo), second = try PGConnection(conninfo: conninfo)
+        try schema.migrate(first, topology: topology)
+        func sink(_ db: PGConnection) throws -> Sink {
             (SinkCommitter(db: db, schema: schema, topology: topology, bits: try MonitorBits.load(db, schema: schema)),
-             SinkPartitionState(db: db, schema: schema, stdTopics: [Self.topic: .student], partitionCounts: [.student: 2]))
+             SinkPartitionState(db: db, schema: schema, stdTopics: [topic: .student], partitionCounts: [.student: 2]))
         }
-        let owner = try sink(ownerDB), zombie = try sink(zombieDB)
-        let partitions = [(topic: Self.topic, partition: Int32(0)), (topic: Self.topic, partition: Int32(1))]
+        return ((try sink(first), first), (try sink(second), second))
+    }
+
+    @Test func aZombieWithStaleOffsetsIsRefusedAndChangesNothing() throws {
+        let ((owner, ownerDB), (zombie, _)) = try Self.twoSinks(prefix: "fence")
 
         // Both read the stored offsets (0); the owner then commits twice on partition 0.
-        #expect(try owner.state.loadOffsets(group: Self.group, partitions: partitions) == ["\(Self.topic)#0": 0, "\(Self.topic)#1": 0])
-        #expect(try zombie.state.loadOffsets(group: Self.group, partitions: partitions) == ["\(Self.topic)#0": 0, "\(Self.topic)#1": 0])
+        #expect(try owner.state.loadOffsets(group: Self.group, partitions: Self.partitions) == ["\(Self.topic)#0": 0, "\(Self.topic)#1": 0])
+        #expect(try zombie.state.loadOffsets(group: Self.group, partitions: Self.partitions) == ["\(Self.topic)#0": 0, "\(Self.topic)#1": 0])
         _ = try Self.commit(owner, Self.batch([Self.student("a", offset: 1)], offsets: [(Self.topic, 0, 0, 1)]))
         _ = try Self.commit(owner, Self.batch([Self.student("b", offset: 2)], offsets: [(Self.topic, 0, 1, 2)]))
         let before = try Self.published(ownerDB)
@@ -89,7 +98,7 @@ struct SinkFenceTests {
         #expect(try Self.published(ownerDB) == before)
 
         // After reloading (what the sink does when fenced) the same connection commits normally.
-        #expect(try zombie.state.loadOffsets(group: Self.group, partitions: partitions)["\(Self.topic)#0"] == 2)
+        #expect(try zombie.state.loadOffsets(group: Self.group, partitions: Self.partitions)["\(Self.topic)#0"] == 2)
         _ = try Self.commit(zombie, Self.batch([Self.student("c", offset: 4)], offsets: [(Self.topic, 0, 2, 3)]))
         #expect(try Self.published(ownerDB) == ["3", "0", "\(Self.topic)#0@3,\(Self.topic)#1@0"])
     }
@@ -98,17 +107,7 @@ struct SinkFenceTests {
     /// assignment, so every replacement finds the row the other wrote. A that kept its map
     /// from before (slots B has since replaced) would find nothing and insert a second row.
     @Test func aPartitionMovingAToBToAKeepsOneRowPerEntity() throws {
-        let conninfo = try TestServices.createDatabase(prefix: "fence_move")
-        let topology = try Self.topology()
-        let schema = HubSchema(name: "hub")
-        let dbA = try PGConnection(conninfo: conninfo), dbB = try PGConnection(conninfo: conninfo)
-        try schema.migrate(dbA, topology: topology)
-        func sink(_ db: PGConnection) throws -> (committer: SinkCommitter, state: SinkPartitionState) {
-            (SinkCommitter(db: db, schema: schema, topology: topology, bits: try MonitorBits.load(db, schema: schema)),
-             SinkPartitionState(db: db, schema: schema, stdTopics: [Self.topic: .student], partitionCounts: [.student: 2]))
-        }
-        let a = try sink(dbA), b = try sink(dbB)
-        let partitions = [(topic: Self.topic, partition: Int32(0)), (topic: Self.topic, partition: Int32(1))]
+        let ((a, dbA), (b, _)) = try Self.twoSinks(prefix: "fence_move")
         func students(grade: Int16, offset: Int64) -> [StandardRecord] {
             (1...10).map { i in
                 var r = Self.student("s\(i)", offset: offset + Int64(i))
@@ -126,15 +125,15 @@ struct SinkFenceTests {
             try dbA.query("SELECT count(*) || '|' || count(DISTINCT entity_key) FROM hub.entity_state").value(0, 0)
         }
 
-        _ = try a.state.loadOffsets(group: Self.group, partitions: partitions)
+        _ = try a.state.loadOffsets(group: Self.group, partitions: Self.partitions)
         _ = try Self.commit(a, Self.batch(students(grade: 11, offset: 0), offsets: [(Self.topic, 0, 0, 1), (Self.topic, 1, 0, 1)]))
-        a.state.forget(partitions: partitions)
-        _ = try b.state.loadOffsets(group: Self.group, partitions: partitions)
+        a.state.forget(partitions: Self.partitions)
+        _ = try b.state.loadOffsets(group: Self.group, partitions: Self.partitions)
         _ = try Self.commit(b, Self.batch(students(grade: 12, offset: 100), offsets: [(Self.topic, 0, 1, 2), (Self.topic, 1, 1, 2)]))
         #expect(try rows() == "10|10")
         #expect(try grades() == ["12|10"])
-        b.state.forget(partitions: partitions)
-        #expect(try a.state.loadOffsets(group: Self.group, partitions: partitions) == ["\(Self.topic)#0": 2, "\(Self.topic)#1": 2])
+        b.state.forget(partitions: Self.partitions)
+        #expect(try a.state.loadOffsets(group: Self.group, partitions: Self.partitions) == ["\(Self.topic)#0": 2, "\(Self.topic)#1": 2])
         let s = try Self.commit(a, Self.batch(students(grade: 13, offset: 200), offsets: [(Self.topic, 0, 2, 3), (Self.topic, 1, 2, 3)]))
         #expect(s.created == 0 && s.stateChanges == 10)
         #expect(try rows() == "10|10")
