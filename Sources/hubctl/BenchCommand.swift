@@ -284,6 +284,19 @@ struct BenchCommand: AsyncParsableCommand {
                       + String(format: "%28.2f µs/rec", (after - before) * 1e6 / Double(records * max(rounds, 1))))
             }
         }
+        // A restart or a rebalance: the partition's slot map loaded again from everything the
+        // cases stored (`records` keys per round of "new").
+        var bytes = 0
+        try measure("sink reload of a partition's slot map", records * roundCount) {
+            let fresh = SinkPartitionState(db: db, schema: schema, stdTopics: [topic: .student], partitionCounts: [.student: 1])
+            _ = try fresh.loadOffsets(group: "bench", partitions: [(topic, 0)])
+            bytes = fresh.slots.summary.bytes
+            return fresh.slots.summary.keys
+        }
+        if bytes > 0 {
+            print("  slot map size".padding(toLength: 44, withPad: " ", startingAt: 0)
+                  + String(format: "%28.1f MiB", Double(bytes) / 1_048_576))
+        }
     }
 
     /// The students of one round of a sink case, persons `firstKey` onwards, in transactions of
