@@ -38,9 +38,6 @@ public final class EntitySlots: @unchecked Sendable {
 
     public init() {}
 
-    /// Whether the partition's table is loaded (its keys can be looked up).
-    func isLoaded(_ type: RecordType, partition: Int32) -> Bool { tables[Part(type: type, partition: partition)] != nil }
-
     /// Calls `body` with every slot that may hold `key` of `type` in `partition`; false when
     /// the partition is not loaded (nothing is known about it).
     func slots(_ type: RecordType, partition: Int32, _ key: Digest32, _ body: (Int64) -> Void) -> Bool {
@@ -54,24 +51,21 @@ public final class EntitySlots: @unchecked Sendable {
         tables[Part(type: type, partition: partition)]?.contains(key.w0) ?? true
     }
 
-    /// Notes the slot of a row written for `partition` (before COMMIT is fine: see above).
+    /// Notes the slot of a row written for `partition` (before COMMIT is fine: see above);
+    /// nothing when the partition is not loaded.
     func insert(_ type: RecordType, partition: Int32, _ key: Digest32, slot: Int64) {
-        let part = Part(type: type, partition: partition)
-        guard tables[part] != nil else { return }
-        tables[part]?.insert(key.w0, slot)
+        tables[Part(type: type, partition: partition)]?.insert(key.w0, slot)
     }
 
     /// Forgets pairs a committed transaction proved gone.
     func retire(_ retired: [Retired]) {
-        for r in retired where tables[r.part] != nil { tables[r.part]?.remove(r.hash, r.slot) }
+        for r in retired { tables[r.part]?.remove(r.hash, r.slot) }
     }
 
     /// Forgets the tables of partitions no longer owned.
     public func remove(partitions: [(type: RecordType, partition: Int32)]) {
         for p in partitions { tables[Part(type: p.type, partition: p.partition)] = nil }
     }
-
-    public func removeAll() { tables.removeAll() }
 
     /// Pairs held and bytes used, for metrics and logs.
     public var summary: (keys: Int, bytes: Int) {
@@ -96,11 +90,12 @@ public final class EntitySlots: @unchecked Sendable {
             // than a second scan of the table to count them first).
             var fresh: [Int32: SlotTable] = [:]
             for p in wanted { fresh[p] = SlotTable(expected: 1024) }
+            // After a key rotation a key no longer says its partition: rows keep it (std_partition).
+            let partition = KeyGenerations.partitionSQL(count: "\(count)")
             try db.execute("""
                 DECLARE entity_slots_load NO SCROLL CURSOR FOR
-                SELECT \(KeyGenerations.partitionSQL(count: "\(count)"))::bigint AS partition, slot, entity_key
-                FROM \(schema.name).entity_state
-                WHERE record_type = \(type.wireCode) AND \(KeyGenerations.partitionSQL(count: "\(count)")) = ANY('\(PGArrayLiteral.integers(wanted))'::int[])
+                SELECT \(partition)::bigint AS partition, slot, entity_key FROM \(schema.name).entity_state
+                WHERE record_type = \(type.wireCode) AND \(partition) = ANY('\(PGArrayLiteral.integers(wanted))'::int[])
                 """)
             while true {
                 let r = try db.queryBinary("FETCH \(Self.loadChunk) FROM entity_slots_load")

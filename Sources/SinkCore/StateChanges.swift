@@ -34,6 +34,11 @@ public struct StateChanges: Sendable {
         var changed = false
 
         var hasStoredVersion: Bool { stored >= 0 }
+
+        /// The map's pair for `slot` of this entity, to retire once the batch commits.
+        func pair(slot: Int64) -> EntitySlots.Retired {
+            .init(part: .init(type: id.type, partition: partition), hash: id.key.w0, slot: slot)
+        }
     }
 
     /// The batch's records, as given.

@@ -62,11 +62,7 @@ struct EntityStateStep {
             changes.entities[e].changed = true
             changes.changed.append(e)
             if let location = changes.entities[e].oldLocation { replacedLocations.append(location) }
-            if changes.entities[e].oldSlot != 0 {
-                let entity = changes.entities[e]
-                changes.retired.append(.init(part: .init(type: entity.id.type, partition: entity.partition), hash: entity.id.key.w0,
-                                             slot: entity.oldSlot))
-            }
+            if changes.entities[e].oldSlot != 0 { changes.retired.append(changes.entities[e].pair(slot: changes.entities[e].oldSlot)) }
         }
         if !replacedLocations.isEmpty {
             try db.query("DELETE FROM \(schema.name).entity_state WHERE ctid = ANY($1::tid[])",
@@ -92,25 +88,20 @@ struct EntityStateStep {
             // entity_state, the planner may pick a sequential scan of the whole table for every
             // batch. The setting holds for this statement only (SET LOCAL, put back right after).
             try db.execute("SET LOCAL enable_seqscan = off")
-            let r = try db.queryBinary("""
-                SELECT ctid::text AS location, \(Self.columns.dropLast().joined(separator: ", "))
-                FROM \(schema.name).entity_state WHERE slot = ANY($1::bigint[])
-                """, bind: PGArray.integers(asked.map(\.slot)))
+            let r = try db.queryBinary(storedRows(where: "slot = ANY($1::bigint[])"), bind: PGArray.integers(asked.map(\.slot)))
             try db.execute("SET LOCAL enable_seqscan = on")
             try read(r, into: &changes, index: index, found: &found)
-            for a in asked where !found.contains(a.slot) {
-                let entity = changes.entities[Int(a.entity)]
-                changes.retired.append(.init(part: .init(type: entity.id.type, partition: entity.partition),
-                                             hash: entity.id.key.w0, slot: a.slot))
-            }
+            for a in asked where !found.contains(a.slot) { changes.retired.append(changes.entities[Int(a.entity)].pair(slot: a.slot)) }
         }
         if !unmapped.isEmpty {
-            let r = try db.queryBinary("""
-                SELECT ctid::text AS location, \(Self.columns.dropLast().joined(separator: ", "))
-                FROM \(schema.name).entity_state WHERE key_hash = ANY($1::bigint[])
-                """, bind: PGArray.integers(unmapped))
+            let r = try db.queryBinary(storedRows(where: "key_hash = ANY($1::bigint[])"), bind: PGArray.integers(unmapped))
             try read(r, into: &changes, index: index, found: &found)
         }
+    }
+
+    /// The probe's statement: each stored row's location and every column but `stored_at`.
+    private func storedRows(where condition: String) -> String {
+        "SELECT ctid::text AS location, \(Self.columns.dropLast().joined(separator: ", ")) FROM \(schema.name).entity_state WHERE \(condition)"
     }
 
     /// Takes the probed rows that belong to the batch's entities.
@@ -131,7 +122,8 @@ struct EntityStateStep {
     }
 
     /// Writes the changed entities' new versions in batch order, each with the next slot of
-    /// a block drawn for the batch, and notes the slots in the map.
+    /// a block drawn for the batch, and notes the slots in the map as it goes (a pair noted
+    /// for a row that then fails to commit names nothing: ``EntitySlots``).
     private func insert(_ db: PGConnection, _ changes: StateChanges, slots: EntitySlots, storedAtMicros: Int64) throws {
         guard !changes.changed.isEmpty else { return }
         let perBlock = 1 << Int(Self.blockBits)
@@ -155,15 +147,11 @@ struct EntityStateStep {
                     // that no read of the buffer can leave it.
                     guard records.indices.contains(best) else { continue }
                     let slot = firstSlots[n >> Int(Self.blockBits)] + Int64(n & (perBlock - 1))
-                    Self.write(records, best, partition: changes.entities[e].partition, slot: slot,
-                               storedAtMicros: storedAtMicros, &w)
+                    let entity = changes.entities[e]
+                    Self.write(records, best, partition: entity.partition, slot: slot, storedAtMicros: storedAtMicros, &w)
+                    slots.insert(entity.id.type, partition: entity.partition, entity.id.key, slot: slot)
                 }
             }
-        }
-        for (n, e) in changes.changed.enumerated() {
-            let entity = changes.entities[e]
-            slots.insert(entity.id.type, partition: entity.partition, entity.id.key,
-                         slot: firstSlots[n >> Int(Self.blockBits)] + Int64(n & (perBlock - 1)))
         }
     }
 
