@@ -7,8 +7,17 @@ import Standardization
 /// Reads the whole registry topic into a `SchoolRegistry` and keeps following it. Every
 /// Transform instance reads every partition (no consumer group), so all instances hold the
 /// same registry, and a restart rebuilds it from the topic.
+///
+/// Two clients: `consumer` fetches the registry, `ends` asks where the topic ends before every
+/// batch. A broker answers one connection's requests in order, and a fetch of a topic that
+/// has nothing new is held for up to `fetch.wait.max.ms` (tansu holds every fetch about that
+/// long), so an end-offset request on the fetching connection waited behind it: the fetch
+/// wait had to be 20 ms, and 50 empty fetches a second cost the idle broker 7 % of a core and
+/// every batch a wait (`docs/throughput.md`, "The registry follower"). On a connection of its
+/// own the request is answered at once, and the fetches keep librdkafka's default wait.
 final class RegistryFollower {
     private let consumer: KafkaConsumer
+    private let ends: KafkaConsumer
     private let config: KafkaConfig
     private let topic: String
     private let logger: Logger
@@ -19,15 +28,17 @@ final class RegistryFollower {
         var config = config
         config["group.id"] = nil
         config["enable.partition.eof"] = "false"
-        // Fetch often, so the high watermark cached from fetch responses is fresh.
-        config["fetch.wait.max.ms"] = "20"
         self.consumer = try KafkaConsumer(config: config)
+        self.ends = try KafkaConsumer(config: config)
         self.config = config
         self.topic = topic
         self.logger = logger
     }
 
-    deinit { consumer.close() }
+    deinit {
+        consumer.close()
+        ends.close()
+    }
 
     /// Assigns every partition of the registry topic from the beginning.
     func start() throws {
@@ -42,13 +53,15 @@ final class RegistryFollower {
     /// a record is never standardised against a registry older than the record itself.
     ///
     /// The target per partition is the larger of the broker's ListOffsets answer (one request
-    /// for all partitions) and the high
-    /// watermark of the latest fetch response (tansu under-reports the former when the last
-    /// record batch holds several messages); what arrived with the same fetch is drained too.
+    /// for all partitions) and the high watermark of the latest fetch response. Tansu
+    /// under-reports the former when the last record batch holds several messages (it answers
+    /// the batch's first offset + 1), and the latter may be a fetch old; but a target inside a
+    /// batch still reads all of it, since a fetch returns whole batches and what arrived with
+    /// it is drained before returning.
     func catchUp() throws {
         var targets: [TopicPartition: Int64] = [:]
         // One request for every partition (before every batch, so its round trips count).
-        for end in try consumer.endOffsets(partitions, timeout: .seconds(10)) {
+        for end in try ends.endOffsets(partitions, timeout: .seconds(10)) {
             targets[end.topicPartition] = max(end.offset, consumer.cachedWatermarks(end.topicPartition)?.high ?? 0)
         }
         var positions: [TopicPartition: Int64] = [:]
