@@ -41,6 +41,11 @@ struct TransformStage: AtLeastOnceStage {
     /// The standard-zone arrays of the last committed batch, filled again by a later one
     /// (their capacity is bounded by the batch's record budget, 4 × `--batch-size`).
     private let spare = SpareBuffers<[String: [StandardRecord]]>()
+    /// The consumer of the source topics (set by the worker once it exists), for the high
+    /// watermarks its fetch responses reported.
+    var source: KafkaConsumer?
+    /// Which source messages were on the broker before the registry last caught up.
+    private var fence = CatchUpFence()
 
     init(settings: WorkerSettings, topology: Topology, pseudonymizer: Pseudonymizer, keyring: PersonCodeKeyring, registryFollower: RegistryFollower,
          rawLimits: DecodingLimits? = nil, producer: KafkaProducer, logger: Logger) {
@@ -72,7 +77,14 @@ struct TransformStage: AtLeastOnceStage {
         return standardizers.keys.sorted() + [settings.ingestedTopic]
     }
 
-    func prepare() throws { try registryFollower.catchUp() }
+    /// Before each batch: the registry catches up with everything on the broker now.
+    mutating func prepare() throws { try catchUp() }
+
+    /// Notes the source partitions' high watermarks, then brings the registry up to date.
+    private mutating func catchUp() throws {
+        if let source { try fence.note(source) }
+        try registryFollower.catchUp()
+    }
 
     /// A batch whose standard-zone arrays are the last committed batch's, emptied in place.
     func makeBatch() -> Batch {
@@ -87,7 +99,11 @@ struct TransformStage: AtLeastOnceStage {
         return batch
     }
 
-    func add(_ messages: [KafkaMessage], to batch: inout Batch) throws -> Int {
+    mutating func add(_ messages: [KafkaMessage], to batch: inout Batch) throws -> Int {
+        // A batch goes on polling what the consumer fetches while it is filled: a message the
+        // broker appended after the last catch-up began may come after a registry message the
+        // registry does not hold yet (SPEC §1: the registry as of the message's time).
+        if !fence.covers(messages) { try catchUp() }
         // A libcrypto failure (never the record's fault) fails the batch; the consumer retries it.
         for message in messages { try standardize(message, into: &batch) }
         return batch.records

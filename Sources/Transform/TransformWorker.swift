@@ -39,6 +39,7 @@ struct TransformWorker: PollLoopWorker {
         let consumer = try BatchConsumer(
             settings: settings, topics: stage.sourceTopics, budget: budget, metrics: stage.metrics,
             listener: AssignmentLogger(logger: logger, health: context.health), logger: logger, health: context.health)
+        stage.source = consumer.consumer
         try consumer.run(&stage, stop: stop)
     }
 }
