@@ -103,7 +103,12 @@ struct TransformStage: AtLeastOnceStage {
         // A batch goes on polling what the consumer fetches while it is filled: a message the
         // broker appended after the last catch-up began may come after a registry message the
         // registry does not hold yet (SPEC §1: the registry as of the message's time).
-        if !fence.covers(messages) { try catchUp() }
+        if !fence.covers(messages) {
+            let start = ContinuousClock.now
+            try catchUp()
+            // Waiting on the registry as before a batch (the consumer counts that one).
+            metrics.waits[.reference]?.record(ContinuousClock.now - start)
+        }
         // A libcrypto failure (never the record's fault) fails the batch; the consumer retries it.
         for message in messages { try standardize(message, into: &batch) }
         return batch.records
