@@ -107,7 +107,7 @@ struct TransformStage: AtLeastOnceStage {
             let start = ContinuousClock.now
             try catchUp()
             // Waiting on the registry as before a batch (the consumer counts that one).
-            metrics.waits[.reference]?.record(ContinuousClock.now - start)
+            metrics.waits[.reference]?.record(since: start)
         }
         // A libcrypto failure (never the record's fault) fails the batch; the consumer retries it.
         for message in messages { try standardize(message, into: &batch) }
