@@ -32,7 +32,7 @@ extension BatchConsumer {
                     continue
                 }
                 let started = ContinuousClock.now
-                try blocked(on: .reference) { try stage.prepare() }
+                try blocked(on: .reference) { try stage.prepare(first) }
                 var batch = stage.makeBatch()
                 let filled = try fill(first, &stage, into: &batch)
                 if let previous = sent.take() { try complete(previous, &stage) }

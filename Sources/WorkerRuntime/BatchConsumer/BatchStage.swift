@@ -26,9 +26,9 @@ public protocol BatchStage {
 /// `hub_batch_retries_total`, waits with backoff and reads the batch again from the committed
 /// offsets. Anything else stops the worker.
 public protocol AtLeastOnceStage: BatchStage {
-    /// Runs before a batch is filled, once its first messages are in (e.g. catching up with a
-    /// reference topic).
-    mutating func prepare() throws
+    /// Runs before a batch is filled, once its `first` messages are in (e.g. catching up with a
+    /// reference topic, unless the last catch-up already covers them).
+    mutating func prepare(_ first: [KafkaMessage]) throws
 
     /// Enqueues the batch's output without waiting for the broker. The consumer calls it
     /// after the previous batch is committed and polls the next batch meanwhile, so the
@@ -45,7 +45,7 @@ public protocol AtLeastOnceStage: BatchStage {
 }
 
 extension AtLeastOnceStage {
-    public mutating func prepare() throws {}
+    public mutating func prepare(_ first: [KafkaMessage]) throws {}
     public mutating func send(_ batch: Batch, messages: Int) throws {}
 }
 
