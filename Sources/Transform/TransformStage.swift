@@ -126,7 +126,7 @@ struct TransformStage: AtLeastOnceStage {
             let start = ContinuousClock.now
             try catchUp()
             // Waiting on the registry as before a batch (the consumer counts that one).
-            metrics.waits[.reference]?.record(since: start)
+            metrics.waited(on: .reference, since: start)
             catchUps[.midBatch]?.increment()
         }
         // A libcrypto failure (never the record's fault) fails the batch; the consumer retries it.

@@ -1,6 +1,7 @@
 import Foundation
 import HubCore
 import Metrics
+import Synchronization
 
 /// The metrics a consuming stage exports, named by Prometheus conventions: counters end in
 /// `_total`, durations are histograms in seconds (`_seconds`), a name says what it counts
@@ -30,8 +31,12 @@ public struct StageMetrics: Sendable {
     public let batchRetries: Counter
     /// When the stage last committed a batch (Unix seconds): how fresh its output is.
     public let lastCommit: Gauge
-    /// Time the polling thread spent blocked, by what it waited on.
+    /// Time the polling thread spent blocked, by what it waited on (record through
+    /// ``waited(on:since:)``, which also keeps the totals the worker logs when it stops).
     public let waits: [Wait: Timer]
+    /// The same waits summed since the stage started, shared by every copy of these metrics:
+    /// the consumer's and the stage's own (Transform's mid-batch registry catch-ups).
+    private let totals = WaitTotals()
 
     /// What a stage's polling thread waits on: the broker's next messages (`input`), catching
     /// up with reference data before a batch (`reference`: transform's school registry), the
@@ -55,6 +60,22 @@ public struct StageMetrics: Sendable {
             waits[wait] = Timer(label: "hub_stage_wait_seconds", dimensions: [("stage", stage), ("on", wait.rawValue)])
         }
         self.waits = waits
+    }
+
+    /// The polling thread waited on `cause` from `start` until now.
+    public func waited(on cause: Wait, since start: ContinuousClock.Instant) {
+        let d = ContinuousClock.now - start
+        totals.add(d, to: cause)
+        waits[cause]?.record(d)
+    }
+
+    /// How long the polling thread waited on `cause` so far.
+    public func totalWait(on cause: Wait) -> Duration { totals.total(cause) }
+
+    private final class WaitTotals: Sendable {
+        private let sums = Mutex<[Wait: Duration]>([:])
+        func add(_ d: Duration, to cause: Wait) { sums.withLock { $0[cause, default: .zero] += d } }
+        func total(_ cause: Wait) -> Duration { sums.withLock { $0[cause] ?? .zero } }
     }
 
     /// Records inside the consumed messages (a message carries many).

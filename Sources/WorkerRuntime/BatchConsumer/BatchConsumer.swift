@@ -19,10 +19,9 @@ public final class BatchConsumer {
     let logger: Logger
     let health: HealthState
     private let lag: ConsumerLagReporter
-    /// Since the loop started, and how long of it the polling thread waited, by cause (logged
-    /// when the loop stops, so a run shows where its time went).
+    /// Since the loop started (logged when the loop stops with how long of it the polling
+    /// thread waited, by cause, so a run shows where its time went).
     private let started = ContinuousClock.now
-    private var waited: [StageMetrics.Wait: Duration] = [:]
 
     /// Joins `settings.group` for `topics`, starting at the earliest offset where the group
     /// has none; `listener` learns of every rebalance (for exactly-once stages, the
@@ -87,11 +86,7 @@ public final class BatchConsumer {
     /// Runs `body`, counting its time as waiting on `cause`.
     func blocked<T>(on cause: StageMetrics.Wait, _ body: () throws -> T) rethrows -> T {
         let start = ContinuousClock.now
-        defer {
-            let d = ContinuousClock.now - start
-            waited[cause, default: .zero] += d
-            metrics.waits[cause]?.record(d)
-        }
+        defer { metrics.waited(on: cause, since: start) }
         return try body()
     }
 
@@ -100,7 +95,7 @@ public final class BatchConsumer {
         consumer.close()
         var metadata: Logger.Metadata = ["run_s": "\(Self.seconds(ContinuousClock.now - started))"]
         for cause in StageMetrics.Wait.allCases {
-            metadata["waited_\(cause.rawValue)_s"] = "\(Self.seconds(waited[cause] ?? .zero))"
+            metadata["waited_\(cause.rawValue)_s"] = "\(Self.seconds(metrics.totalWait(on: cause)))"
         }
         logger.info("\(metrics.stage) stopped", metadata: metadata)
     }
