@@ -123,10 +123,8 @@ struct TransformStage: AtLeastOnceStage {
         // broker appended after the last catch-up began may come after a registry message the
         // registry does not hold yet (SPEC §1: the registry as of the message's time).
         if !fence.covers(messages) {
-            let start = ContinuousClock.now
-            try catchUp()
             // Waiting on the registry as before a batch (the consumer counts that one).
-            metrics.waited(on: .reference, since: start)
+            try metrics.blocked(on: .reference) { try catchUp() }
             catchUps[.midBatch]?.increment()
         }
         // A libcrypto failure (never the record's fault) fails the batch; the consumer retries it.

@@ -31,9 +31,9 @@ public struct StageMetrics: Sendable {
     public let batchRetries: Counter
     /// When the stage last committed a batch (Unix seconds): how fresh its output is.
     public let lastCommit: Gauge
-    /// Time the polling thread spent blocked, by what it waited on (record through
-    /// ``waited(on:since:)``, which also keeps the totals the worker logs when it stops).
-    public let waits: [Wait: Timer]
+    /// Time the polling thread spent blocked, by what it waited on: recorded only through
+    /// ``blocked(on:_:)``, which also keeps the totals the worker logs when it stops.
+    private let waits: [Wait: Timer]
     /// The same waits summed since the stage started, shared by every copy of these metrics:
     /// the consumer's and the stage's own (Transform's mid-batch registry catch-ups).
     private let totals = WaitTotals()
@@ -62,11 +62,15 @@ public struct StageMetrics: Sendable {
         self.waits = waits
     }
 
-    /// The polling thread waited on `cause` from `start` until now.
-    public func waited(on cause: Wait, since start: ContinuousClock.Instant) {
-        let d = ContinuousClock.now - start
-        totals.add(d, to: cause)
-        waits[cause]?.record(d)
+    /// Runs `body` on the polling thread, counting its time as waiting on `cause`.
+    public func blocked<T>(on cause: Wait, _ body: () throws -> T) rethrows -> T {
+        let start = ContinuousClock.now
+        defer {
+            let d = ContinuousClock.now - start
+            totals.add(d, to: cause)
+            waits[cause]?.record(d)
+        }
+        return try body()
     }
 
     /// How long the polling thread waited on `cause` so far.

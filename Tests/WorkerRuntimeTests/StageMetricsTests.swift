@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import WorkerRuntime
 
@@ -8,11 +9,12 @@ struct StageMetricsTests {
     func waitsAddUpAcrossCopies() {
         let metrics = StageMetrics(stage: "transform")
         let stageCopy = metrics  // as the stage holds it; the consumer holds another copy
-        let now = ContinuousClock.now
-        metrics.waited(on: .reference, since: now - .milliseconds(300))
-        stageCopy.waited(on: .reference, since: now - .milliseconds(200))
+        let waited = metrics.blocked(on: .reference) { 7 }
+        stageCopy.blocked(on: .reference) { _ = usleep(20_000) }
+        metrics.blocked(on: .reference) { _ = usleep(30_000) }
         let reference = metrics.totalWait(on: .reference)
-        #expect(reference >= .milliseconds(500))
+        #expect(waited == 7)
+        #expect(reference >= .milliseconds(50))
         #expect(reference < .seconds(60))
         #expect(stageCopy.totalWait(on: .reference) == reference)
         #expect(metrics.totalWait(on: .input) == .zero)

@@ -85,9 +85,7 @@ public final class BatchConsumer {
 
     /// Runs `body`, counting its time as waiting on `cause`.
     func blocked<T>(on cause: StageMetrics.Wait, _ body: () throws -> T) rethrows -> T {
-        let start = ContinuousClock.now
-        defer { metrics.waited(on: cause, since: start) }
-        return try body()
+        try metrics.blocked(on: cause, body)
     }
 
     /// Leaves the group (the loop has ended).
